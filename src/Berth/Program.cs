@@ -1,0 +1,3 @@
+// berth: one native binary, several roles. The role is chosen before anything else starts so that the
+// container init path stays small (see DESIGN.md § Runtime).
+return await Berth.Cli.BerthCli.RunAsync(args);
