@@ -1,0 +1,44 @@
+# berth: `make` builds bin/berth (NativeAOT), `make install` puts it in $(PREFIX)/bin,
+# `make test` runs every test (installing what they need), `make bench` runs the benchmarks.
+PREFIX ?= /usr/local
+DOTNET ?= dotnet
+SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
+
+.PHONY: all install deps services demo test test-fast bench clean
+
+all: bin/berth
+
+bin/berth: $(SOURCES)
+	$(DOTNET) publish src/Berth -c Release -o out/publish --nologo -v quiet
+	install -D -m 0755 out/publish/berth bin/berth
+
+install: bin/berth
+	install -D -m 0755 bin/berth $(PREFIX)/bin/berth
+
+deps:
+	scripts/install-deps
+
+services: deps
+	scripts/start-services
+
+examples/busybox.tar:
+	scripts/make-busybox-rootfs $@
+
+# The main job: a base image from the machine's busybox-static, imported and listed.
+demo: deps install examples/busybox.tar
+	berth import --change 'CMD ["/bin/sh"]' examples/busybox.tar busybox:latest
+	berth images
+
+test: deps services bin/berth
+	BERTH_BIN=$(CURDIR)/bin/berth $(DOTNET) test berth.slnx --nologo -v quiet -- RunConfiguration.MaxCpuCount=1
+
+# Unit tests only: no root, no peers.
+test-fast:
+	$(DOTNET) test berth.slnx --nologo -v quiet --filter "Category!=Integration"
+
+bench: deps services bin/berth
+	bench/run
+
+clean:
+	rm -rf bin out examples/busybox.tar
+	find src tests -name bin -o -name obj | xargs rm -rf
