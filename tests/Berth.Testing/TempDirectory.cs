@@ -26,7 +26,7 @@ public sealed class TempDirectory : IDisposable
     {
         try
         {
-            MakeWritable(new DirectoryInfo(Path));
+            if (!Environment.IsPrivilegedProcess) MakeWritable(new DirectoryInfo(Path));
             Directory.Delete(Path, recursive: true);
         }
         catch (IOException)
@@ -53,6 +53,9 @@ public sealed class TempDirectory : IDisposable
         {
         }
         catch (UnauthorizedAccessException)
+        {
+        }
+        catch (ArgumentException)
         {
         }
     }

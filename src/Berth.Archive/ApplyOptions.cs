@@ -1,0 +1,23 @@
+namespace Berth.Archive;
+
+/// <summary>How <see cref="LayerApplier.Apply"/> unpacks a layer.</summary>
+public sealed record ApplyOptions
+{
+    public static ApplyOptions Default { get; } = new();
+
+    public WhiteoutMode Whiteouts { get; init; } = WhiteoutMode.Overlay;
+
+    /// <summary>Set uid/gid from the archive (needs root). When false, files belong to the caller and xattrs the
+    /// caller may not set are dropped silently (rootless).</summary>
+    public bool PreserveOwnership { get; init; } = true;
+
+    /// <summary>The largest PAX or GNU extension header accepted; larger ones are refused before being read.</summary>
+    public long MaxHeaderBytes { get; init; } = 1 << 20;
+
+    /// <summary>Apply <c>SCHILY.xattr.*</c> PAX records. <c>trusted.overlay.*</c> ones are always dropped so an
+    /// image cannot forge overlay metadata.</summary>
+    public bool ApplyXattrs { get; init; } = true;
+
+    /// <summary>Read buffer size; file data is written straight out of it.</summary>
+    public int BufferSize { get; init; } = 1 << 20;
+}

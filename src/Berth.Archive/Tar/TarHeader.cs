@@ -1,0 +1,41 @@
+using System.Text;
+
+namespace Berth.Archive.Tar;
+
+/// <summary>One archive member after its PAX/GNU extension headers were folded in. The reader reuses one
+/// instance for every entry.</summary>
+internal sealed class TarHeader
+{
+    public byte[] Name { get; set; } = [];
+
+    public byte[] LinkName { get; set; } = [];
+
+    public byte TypeFlag { get; set; }
+
+    /// <summary>Permission bits plus setuid, setgid and sticky (07777).</summary>
+    public uint Mode { get; set; }
+
+    public long Uid { get; set; }
+
+    public long Gid { get; set; }
+
+    public long Size { get; set; }
+
+    public long MtimeSeconds { get; set; }
+
+    public uint MtimeNanoseconds { get; set; }
+
+    public uint DevMajor { get; set; }
+
+    public uint DevMinor { get; set; }
+
+    /// <summary>From <c>SCHILY.xattr.*</c> PAX records, in archive order.</summary>
+    public List<KeyValuePair<string, byte[]>> Xattrs { get; } = [];
+
+    /// <summary>Offset of this entry's first header (extension headers included) in the archive.</summary>
+    public long Offset { get; set; }
+
+    public string DisplayName => Encoding.UTF8.GetString(Name);
+
+    public string DisplayLinkName => Encoding.UTF8.GetString(LinkName);
+}
