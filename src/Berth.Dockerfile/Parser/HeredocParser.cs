@@ -21,7 +21,7 @@ public static class HeredocParser
         {
             return Parse(word) is not null;
         }
-        catch (SyntaxError)
+        catch (FormatException)
         {
             return false;
         }
@@ -34,7 +34,7 @@ public static class HeredocParser
         {
             return Parse(word)?.Name;
         }
-        catch (SyntaxError)
+        catch (FormatException)
         {
             return null;
         }
@@ -57,6 +57,19 @@ public static class HeredocParser
         return sb.ToString();
     }
 
+    /// <summary>Like <see cref="Parse"/> but a malformed name is "not a heredoc" (BuildKit's MustParseHeredoc).</summary>
+    internal static HeredocStart? TryParse(string word)
+    {
+        try
+        {
+            return Parse(word);
+        }
+        catch (FormatException)
+        {
+            return null;
+        }
+    }
+
     internal static IReadOnlyList<HeredocStart> FromLine(string line)
     {
         IReadOnlyList<string> words;
@@ -72,15 +85,27 @@ public static class HeredocParser
         var docs = new List<HeredocStart>();
         foreach (var w in words)
         {
-            if (Parse(w) is { } h)
+            try
             {
-                docs.Add(h);
+                if (Parse(w) is { } h)
+                {
+                    docs.Add(h);
+                }
+            }
+            catch (FormatException e)
+            {
+                throw new SyntaxError(e.Message);
             }
         }
         return docs;
     }
 
-    internal static HeredocStart? Parse(string src)
+    /// <summary>
+    /// The heredoc opened by one shell word (<c>&lt;&lt;EOF</c>, <c>2&lt;&lt;-'EOF'</c>), or null when the word is not an
+    /// opener.
+    /// </summary>
+    /// <exception cref="FormatException">The name is malformed, for example an unbalanced quote.</exception>
+    public static HeredocStart? Parse(string src)
     {
         var i = 0;
         while (i < src.Length && char.IsAsciiDigit(src[i]))
@@ -122,11 +147,11 @@ public static class HeredocParser
         }
         catch (ShellExpansionException e)
         {
-            throw new SyntaxError(e.Message);
+            throw new FormatException(e.Message, e);
         }
         if (wordsRaw.Count != words.Count)
         {
-            throw new SyntaxError($"internal lexing of heredoc produced inconsistent results: {rest}");
+            throw new FormatException($"internal lexing of heredoc produced inconsistent results: {rest}");
         }
         // Quotes visible only in the raw lexing mean part of the name was quoted: the body is not expanded.
         var expand = CountQuotes(words[0]) == CountQuotes(wordsRaw[0]);
