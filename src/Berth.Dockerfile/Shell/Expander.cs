@@ -1,5 +1,3 @@
-using Berth.Dockerfile.Shell;
-
 namespace Berth.Dockerfile.Shell;
 
 /// <summary>
@@ -18,7 +16,8 @@ public sealed class Expander
     {
         Scope = scope;
         _lexer = new ShellLexer(escapeToken);
-        _heredocLexer = new ShellLexer(escapeToken) { SkipProcessQuotes = true };
+        // BuildKit's ExpandRaw: heredoc bodies always use '\\', whatever the file's escape directive says.
+        _heredocLexer = new ShellLexer('\\') { SkipProcessQuotes = true };
     }
 
     public IVariableScope Scope { get; }
