@@ -16,7 +16,7 @@ public sealed class Expander
     {
         Scope = scope;
         _lexer = new ShellLexer(escapeToken);
-        // BuildKit's ExpandRaw: heredoc bodies always use '\\', whatever the file's escape directive says.
+        // BuildKit's ExpandRaw: heredoc bodies always use the backslash escape, whatever the file's escape directive says.
         _heredocLexer = new ShellLexer('\\') { SkipProcessQuotes = true };
     }
 
