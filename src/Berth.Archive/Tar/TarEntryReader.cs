@@ -30,7 +30,7 @@ internal sealed class TarEntryReader
     public TarEntryReader(Stream stream, long maxHeaderBytes, int bufferSize = 1 << 20)
     {
         _stream = stream;
-        _maxHeaderBytes = maxHeaderBytes;
+        _maxHeaderBytes = Math.Min(maxHeaderBytes, Array.MaxLength);
         _buffer = new byte[Math.Max(bufferSize, 64 * BlockSize)];
     }
 
