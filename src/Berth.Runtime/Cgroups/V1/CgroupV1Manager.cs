@@ -1,0 +1,119 @@
+using Berth.Oci.Errors;
+using Berth.Runtime.Spec;
+
+namespace Berth.Runtime.Cgroups.V1;
+
+/// <summary>A container cgroup on cgroup v1: one directory per mounted hierarchy (every one is joined, so the
+/// container's cgroup namespace shows it at the root of each), limits written to the controllers that hold them.</summary>
+/// <see href="https://docs.kernel.org/admin-guide/cgroup-v1/index.html"/>
+public sealed class CgroupV1Manager : ICgroupManager
+{
+    private readonly IReadOnlyList<(CgroupHierarchy Hierarchy, string Dir)> _dirs;
+    private readonly List<string> _created;
+
+    /// <summary>A manager over one directory per hierarchy; <paramref name="created"/> lists directories an earlier
+    /// <see cref="Create"/> made (from an existing container's state).</summary>
+    public CgroupV1Manager(IReadOnlyList<(CgroupHierarchy Hierarchy, string Dir)> dirs, IReadOnlyList<string> created)
+    {
+        _dirs = dirs;
+        _created = created.ToList();
+    }
+
+    public string Kind => "v1";
+    public IReadOnlyDictionary<string, string> Paths => _dirs.ToDictionary(d => d.Hierarchy.Name, d => d.Dir);
+    public IReadOnlyList<string> Created => _created;
+
+    private string? DirOf(string controller) =>
+        _dirs.FirstOrDefault(d => d.Hierarchy.Controllers.Contains(controller)).Dir;
+
+    public void Create()
+    {
+        foreach (var (h, dir) in _dirs)
+        {
+            var before = _created.Count;
+            CgroupFs.MakeAll(h.MountPoint, dir, _created);
+            if (!h.Controllers.Contains("cpuset")) continue;
+            // A new cpuset cgroup starts with no CPUs and no memory nodes and accepts no tasks until given some.
+            foreach (var level in _created.Skip(before))
+            {
+                var parent = Path.GetDirectoryName(level)!;
+                foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
+                {
+                    if (string.IsNullOrWhiteSpace(CgroupFs.TryRead(level, file)))
+                        CgroupFs.Write(level, file, (CgroupFs.TryRead(parent, file) ?? "").Trim());
+                }
+            }
+        }
+    }
+
+    public void Apply(LinuxResources? r)
+    {
+        if (r is null) return;
+        if (r.Unified is { Count: > 0 }) throw BerthException.Invalid("linux.resources.unified needs cgroup v2; this host uses cgroup v1");
+        if (r.Memory is { } m && DirOf("memory") is { } mem)
+        {
+            if (m.Limit is { } limit) CgroupFs.Write(mem, "memory.limit_in_bytes", CgroupLayout.Format(limit));
+            if (m.Swap is { } swap && File.Exists(Path.Combine(mem, "memory.memsw.limit_in_bytes")))
+                CgroupFs.Write(mem, "memory.memsw.limit_in_bytes", CgroupLayout.Format(swap));
+            if (m.Reservation is { } soft) CgroupFs.Write(mem, "memory.soft_limit_in_bytes", CgroupLayout.Format(soft));
+            if (m.Swappiness is { } sw and <= 100) CgroupFs.Write(mem, "memory.swappiness", CgroupLayout.Format((long)sw));
+            if (m.DisableOomKiller == true) CgroupFs.Write(mem, "memory.oom_control", "1");
+        }
+        else if (r.Memory is { Limit: not null })
+        {
+            throw new BerthException(ErrorKind.NotImplemented, "memory limit: no memory cgroup hierarchy is mounted");
+        }
+        if (r.Cpu is { } c)
+        {
+            var cpu = DirOf("cpu");
+            if ((c.Shares is not null || c.Quota is not null) && cpu is null)
+                throw new BerthException(ErrorKind.NotImplemented, "cpu limit: no cpu cgroup hierarchy is mounted");
+            if (c.Shares is { } shares and > 0) CgroupFs.Write(cpu!, "cpu.shares", CgroupLayout.Format((long)shares));
+            if (c.Period is { } period) CgroupFs.Write(cpu!, "cpu.cfs_period_us", CgroupLayout.Format((long)period));
+            if (c.Quota is { } quota) CgroupFs.Write(cpu!, "cpu.cfs_quota_us", CgroupLayout.Format(quota));
+            if (DirOf("cpuset") is { } cpuset)
+            {
+                if (c.Cpus is { Length: > 0 } cpus) CgroupFs.Write(cpuset, "cpuset.cpus", cpus);
+                if (c.Mems is { Length: > 0 } mems) CgroupFs.Write(cpuset, "cpuset.mems", mems);
+            }
+        }
+        if (r.Pids is { } p)
+        {
+            var pids = DirOf("pids") ?? throw new BerthException(ErrorKind.NotImplemented, "pids limit: no pids cgroup hierarchy is mounted");
+            CgroupFs.Write(pids, "pids.max", p.Limit > 0 ? CgroupLayout.Format(p.Limit) : "max");
+        }
+        if (r.Devices is { Count: > 0 } rules && DirOf("devices") is { } devices)
+        {
+            foreach (var rule in rules)
+            {
+                var type = rule.Type ?? "a";
+                var entry = type == "a" ? "a" : $"{type} {Number(rule.Major)}:{Number(rule.Minor)} {rule.Access ?? "rwm"}";
+                CgroupFs.Write(devices, rule.Allow ? "devices.allow" : "devices.deny", entry);
+            }
+        }
+    }
+
+    private static string Number(long? n) => n is { } v and >= 0 ? CgroupLayout.Format(v) : "*";
+
+    public void AddProcess(int pid)
+    {
+        foreach (var (_, dir) in _dirs) CgroupFs.Write(dir, "cgroup.procs", CgroupLayout.Format(pid));
+    }
+
+    public IReadOnlyList<int> Processes()
+    {
+        var dir = DirOf("pids") ?? DirOf("memory") ?? _dirs.FirstOrDefault().Dir;
+        return dir is null ? [] : CgroupFs.Pids(dir);
+    }
+
+    public long OomKillCount() =>
+        DirOf("memory") is { } mem ? CgroupFs.KeyedValue(CgroupFs.TryRead(mem, "memory.oom_control"), "oom_kill") : 0;
+
+    public void Destroy()
+    {
+        // Freeze-free kill: a fork bomb may race SIGKILLs, so the loop in Remove repeats the kill until rmdir works;
+        // pids.max bounds how many there can be.
+        foreach (var (_, dir) in _dirs) CgroupFs.KillAll(dir);
+        CgroupFs.Remove(_dirs.Select(d => d.Dir), _created, CgroupFs.KillAll);
+    }
+}

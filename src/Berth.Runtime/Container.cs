@@ -1,0 +1,75 @@
+using Berth.Oci.Errors;
+using Berth.Runtime.Cgroups;
+using Berth.Runtime.Init;
+using Berth.Runtime.Interop;
+using static Berth.Runtime.Interop.Interop;
+
+namespace Berth.Runtime;
+
+/// <summary>A container created by this process, which is its init's parent: the one place its exit status can be
+/// collected. Lifecycle: <see cref="ContainerRuntime.Create"/> → <see cref="Start"/> → <see cref="WaitAsync"/> →
+/// <see cref="ContainerRuntime.Delete"/>. Other processes use the runtime's id-based calls.</summary>
+public sealed class Container : IDisposable
+{
+    private readonly ContainerRuntime _runtime;
+    private readonly ICgroupManager _cgroup;
+    private readonly SafeFdHandle _sync;
+    private readonly Task<ExitStatus> _exit;
+
+    internal Container(ContainerRuntime runtime, string id, int pid, ICgroupManager cgroup, SafeFdHandle sync, SafeFdHandle? console)
+    {
+        _runtime = runtime;
+        Id = id;
+        Pid = pid;
+        _cgroup = cgroup;
+        _sync = sync;
+        Console = console;
+        _exit = Task.Factory.StartNew(Reap, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+    }
+
+    public string Id { get; }
+
+    /// <summary>The init's PID in the caller's PID namespace.</summary>
+    public int Pid { get; }
+
+    /// <summary>The pty master when the process has a terminal and no console socket was given.</summary>
+    public SafeFdHandle? Console { get; }
+
+    /// <summary>Runs the command (OCI <c>start</c>) and waits until it has been exec'd: a command that fails to
+    /// execute surfaces here as <see cref="ContainerExecException"/>.</summary>
+    public void Start()
+    {
+        _runtime.Start(Id);
+        // The init's end of the sync socket closes on exec; anything before that is a report of why it did not.
+        var buffer = new byte[64 * 1024];
+        var n = ReceiveWithFd(_sync, buffer, out var stray);
+        stray?.Dispose();
+        if (n == 0) return;
+        var message = System.Text.Json.JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage);
+        if (message?.Type == InitMessage.Exec) throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
+        throw new BerthException(message?.Kind ?? ErrorKind.Internal, $"container {Id}: {message?.Message}");
+    }
+
+    /// <summary>Completes when the init exits, with its status and whether the OOM killer struck.</summary>
+    public Task<ExitStatus> WaitAsync(CancellationToken ct) => _exit.WaitAsync(ct);
+
+    private ExitStatus Reap()
+    {
+        int status;
+        while (true)
+        {
+            if (waitpid(Pid, out status, 0) >= 0) break;
+            var errno = LastErrno;
+            if (errno == EINTR) continue;
+            // Reaped elsewhere (ECHILD): the status is lost; report it as killed, as Docker does for a lost container.
+            return new ExitStatus(137, 9, _cgroup.OomKillCount() > 0);
+        }
+        return ExitStatus.FromWaitStatus(status, _cgroup.OomKillCount() > 0);
+    }
+
+    public void Dispose()
+    {
+        _sync.Dispose();
+        Console?.Dispose();
+    }
+}

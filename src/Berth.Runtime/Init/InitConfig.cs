@@ -1,0 +1,27 @@
+using System.Text.Json.Serialization;
+using Berth.Runtime.Cgroups;
+using Berth.Runtime.Spec;
+
+namespace Berth.Runtime.Init;
+
+/// <summary>What the caller sends the init over the sync socket once the init is in its cgroup.</summary>
+internal sealed record InitConfig
+{
+    [JsonPropertyName("spec")] public required RuntimeSpec Spec { get; init; }
+    [JsonPropertyName("rootfs")] public required string Rootfs { get; init; }
+    [JsonPropertyName("execFifo")] public required string ExecFifo { get; init; }
+    [JsonPropertyName("cgroups")] public required CgroupLayout Cgroups { get; init; }
+    [JsonPropertyName("noOpenat2")] public bool NoOpenat2 { get; init; }
+}
+
+/// <summary>What the init reports back: "console" (with the pty master attached), "ready", "error", or
+/// "exec" (the command could not be executed; <see cref="ExitCode"/> is 126 or 127).</summary>
+internal sealed record InitMessage
+{
+    public const string Console = "console", Ready = "ready", Error = "error", Exec = "exec";
+
+    [JsonPropertyName("type")] public required string Type { get; init; }
+    [JsonPropertyName("message")] public string? Message { get; init; }
+    [JsonPropertyName("kind")] public Oci.Errors.ErrorKind Kind { get; init; }
+    [JsonPropertyName("exitCode")] public int ExitCode { get; init; }
+}

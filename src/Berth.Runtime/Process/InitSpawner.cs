@@ -1,0 +1,154 @@
+using System.Runtime.InteropServices;
+using Berth.Runtime.Interop;
+using static Berth.Runtime.Interop.Interop;
+
+namespace Berth.Runtime.Process;
+
+/// <summary>Starts the container init — berth itself, re-executed as <c>berth init</c> — inside new namespaces.
+/// This is berth's answer to the fork gap: a .NET process is multi-threaded from its first instruction, so it may not
+/// fork and keep running managed code, and runc's trick (a C constructor that runs before the Go runtime) has no
+/// NativeAOT equivalent we want. Instead:
+/// <code>
+///  caller thread            spawn thread (dedicated)                         berth init (new PID 1)
+///  ─────────────            ───────────────────────                          ──────────────────────
+///  prepare argv/env,
+///  file actions (native) ─► setns(path) for joined namespaces
+///                           unshare(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET)
+///                             (per-thread: the rest of the process is untouched)
+///                           mount("/", MS_SLAVE|MS_REC)
+///                           bind berth's binary read-only over itself
+///                           posix_spawn(berth init) ─────────────────────────► starts as PID 1, in all the
+///                           thread ends (it may create no thread after          namespaces, fd 3 = sync socket
+///                             unshare(NEWPID), and it does not)
+///  join: pid ◄──────────────┘
+///  cgroup.procs ← pid
+///  send InitConfig ───────────────────────────────────────────────────────────► unshare(NEWCGROUP), mounts,
+///                                                                                pivot_root, creds, seccomp
+///  ◄───────────────────────────────────────────────────────────────────────────  "ready"
+///  (start) open exec.fifo ─────────────────────────────────────────────────────► fifo opened → execve(command)
+/// </code>
+/// The spawn thread only makes system calls on buffers prepared before it starts; it allocates nothing managed, so it
+/// cannot trigger the lazy start of a runtime thread (which would fail with EINVAL once the thread's PID namespace for
+/// children differs). glibc's posix_spawn uses clone(CLONE_VM|CLONE_VFORK) and runs no managed code in the child.
+/// <para>CVE-2019-5736: the init must not be backed by a host file the container can reopen for writing. In the new
+/// mount namespace (before spawning), berth's binary is bind-mounted read-only over itself, so /proc/[pid]/exe of
+/// the init names a read-only mount and a reopen for writing fails with EROFS. The bind exists only in the
+/// container's namespace and vanishes with it. This is runc's former "read-only bind" approach; it is cheaper than
+/// copying the binary into a sealed memfd on every start, and it also covers the apphost used in development. A
+/// privileged container (CAP_SYS_ADMIN) could remount it; the init is non-dumpable as well, so no container process
+/// can open /proc/1/exe while the init still runs berth.</para></summary>
+internal static unsafe class InitSpawner
+{
+    internal sealed record Request
+    {
+        public required string InitPath { get; init; }
+        public required int UnshareFlags { get; init; }
+        public IReadOnlyList<(SafeFdHandle Fd, int Type)> Joins { get; init; } = [];
+        public required SafeFdHandle SyncChild { get; init; }
+        public ContainerStdio? Stdio { get; init; }
+        public bool ProtectBinary { get; init; } = true;
+    }
+
+    /// <summary>Spawns the init and returns its PID (as seen from the caller's PID namespace).</summary>
+    public static int Spawn(Request r)
+    {
+        var allocations = new List<nint>();
+        byte* Utf8(string s)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(s + "\0");
+            var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
+            bytes.CopyTo(new Span<byte>(p, bytes.Length));
+            allocations.Add((nint)p);
+            return p;
+        }
+        byte** Array(IReadOnlyList<string> items)
+        {
+            var p = (byte**)NativeMemory.AllocZeroed((nuint)((items.Count + 1) * sizeof(nint)));
+            allocations.Add((nint)p);
+            for (var i = 0; i < items.Count; i++) p[i] = Utf8(items[i]);
+            return p;
+        }
+
+        var fileActions = NativeMemory.AllocZeroed(SpawnFileActionsSize);
+        var attr = NativeMemory.AllocZeroed(SpawnAttrSize);
+        var sigset = NativeMemory.AllocZeroed(SigSetSize);
+        var sigdefault = NativeMemory.AllocZeroed(SigSetSize);
+        try
+        {
+            var path = Utf8(r.InitPath);
+            var argv = Array(["berth", "init"]);
+            // The init reads its configuration from the sync socket, not the environment; pass only what the .NET
+            // host of a development build needs to start.
+            var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+                .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COREHOST_", StringComparison.Ordinal))
+                .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToList();
+            var envp = Array(env);
+
+            Check(posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");
+            Check(posix_spawnattr_init(attr), "posix_spawnattr_init");
+            // stdio first: a caller's descriptor may happen to be number 3, which the sync socket takes next.
+            if (r.Stdio is { } stdio)
+            {
+                if (stdio.Stdin is { } i) Check(posix_spawn_file_actions_adddup2(fileActions, (int)i.DangerousGetHandle(), 0), "adddup2");
+                if (stdio.Stdout is { } o) Check(posix_spawn_file_actions_adddup2(fileActions, (int)o.DangerousGetHandle(), 1), "adddup2");
+                if (stdio.Stderr is { } e) Check(posix_spawn_file_actions_adddup2(fileActions, (int)e.DangerousGetHandle(), 2), "adddup2");
+            }
+            Check(posix_spawn_file_actions_adddup2(fileActions, r.SyncChild.Fd, 3), "adddup2");
+            // Nothing else crosses into the init (CVE-2024-21626), even a descriptor someone forgot to mark CLOEXEC.
+            Check(posix_spawn_file_actions_addclosefrom_np(fileActions, 4), "addclosefrom_np");
+            sigemptyset(sigset);
+            sigfillset(sigdefault);
+            Check(posix_spawnattr_setsigmask(attr, sigset), "setsigmask");
+            Check(posix_spawnattr_setsigdefault(attr, sigdefault), "setsigdefault");
+            Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), "setflags");
+
+            var joins = r.Joins.Select(j => (j.Fd.Fd, j.Type)).ToArray();
+            var flags = r.UnshareFlags;
+            var protect = r.ProtectBinary && (flags & CLONE_NEWNS) != 0;
+            var initPath = r.InitPath;
+            int pid = 0, error = 0;
+            string? failedStep = null;
+
+            var thread = new Thread(() =>
+            {
+                foreach (var (fd, type) in joins)
+                {
+                    if (type == CLONE_NEWNS && unshare(CLONE_FS) != 0) { error = LastErrno; failedStep = "unshare(CLONE_FS)"; return; }
+                    if (setns(fd, type) != 0) { error = LastErrno; failedStep = "setns"; return; }
+                }
+                if (unshare(flags) != 0) { error = LastErrno; failedStep = "unshare"; return; }
+                if ((flags & CLONE_NEWNS) != 0 && mount(null, "/", null, MS_SLAVE | MS_REC, null) != 0)
+                {
+                    error = LastErrno; failedStep = "mount(/, rslave)"; return;
+                }
+                if (protect)
+                {
+                    if (mount(initPath, initPath, null, MS_BIND, null) != 0) { error = LastErrno; failedStep = "bind init binary"; return; }
+                    if (mount(null, initPath, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null) != 0) { error = LastErrno; failedStep = "remount init binary ro"; return; }
+                }
+                var rc = posix_spawn(out pid, path, fileActions, attr, argv, envp);
+                if (rc != 0) { error = rc; failedStep = "posix_spawn"; }
+            }, 256 * 1024) { IsBackground = true, Name = "berth-spawn" };
+            thread.Start();
+            thread.Join();
+
+            if (failedStep is not null) throw new SyscallException(failedStep, error, r.InitPath);
+            return pid;
+        }
+        finally
+        {
+            posix_spawn_file_actions_destroy(fileActions);
+            posix_spawnattr_destroy(attr);
+            NativeMemory.Free(fileActions);
+            NativeMemory.Free(attr);
+            NativeMemory.Free(sigset);
+            NativeMemory.Free(sigdefault);
+            foreach (var p in allocations) NativeMemory.Free((void*)p);
+        }
+    }
+
+    private static void Check(int rc, string what)
+    {
+        if (rc != 0) throw new SyscallException(what, rc, null);
+    }
+}

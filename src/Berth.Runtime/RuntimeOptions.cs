@@ -1,0 +1,15 @@
+namespace Berth.Runtime;
+
+/// <summary>Where a runtime keeps its state and which binary it re-executes as the container init.</summary>
+public sealed record RuntimeOptions
+{
+    public const string DefaultStateRoot = "/run/berth/runtime";
+
+    public string StateRoot { get; init; } = DefaultStateRoot;
+
+    /// <summary>The berth executable run as <c>berth init</c>; by default this process's own executable.</summary>
+    public string? InitPath { get; init; }
+
+    /// <summary>For tests: resolve container paths with the component walk instead of openat2.</summary>
+    public bool NoOpenat2 { get; init; }
+}
