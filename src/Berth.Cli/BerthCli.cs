@@ -8,7 +8,40 @@ public static class BerthCli
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("berth: build, run and ship containers");
+        root.Options.Add(CliContext.RootOption);
+        root.Options.Add(CliContext.LogLevelOption);
+        foreach (var c in ImageCommands.Create()) root.Subcommands.Add(c);
+        root.Subcommands.Add(SystemCommands.Create());
         root.Subcommands.Add(RuntimeCommand.Create());
-        return await root.Parse(args).InvokeAsync();
+
+        var parse = root.Parse(args);
+        var errors = parse.Errors.Select(e => e.Message).ToList();
+        if (UnknownFlag(parse) is { } flag) errors.Insert(0, $"unknown flag: {flag}");
+        if (errors.Count > 0)
+        {
+            foreach (var e in errors) Console.Error.WriteLine($"berth: {e}");
+            Console.Error.WriteLine($"See '{string.Join(' ', CommandPath(parse.CommandResult.Command, root))} --help'.");
+            return ExitCodes.Usage;
+        }
+        using var cts = new CancellationTokenSource();
+        Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
+        return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
+    }
+
+    /// <summary>Docker stops reading flags at the first positional argument; before it, a dash-word that is no
+    /// known option is an error, not an argument.</summary>
+    private static string? UnknownFlag(ParseResult parse)
+    {
+        var first = parse.CommandResult.Children.OfType<System.CommandLine.Parsing.ArgumentResult>()
+            .SelectMany(a => a.Tokens).FirstOrDefault();
+        return first is { Value: { Length: > 1 } v } && v[0] == '-' ? v : null;
+    }
+
+    private static IEnumerable<string> CommandPath(Command command, RootCommand root)
+    {
+        var names = new List<string>();
+        for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault())
+            names.Insert(0, c == root ? "berth" : c.Name);
+        return names;
     }
 }

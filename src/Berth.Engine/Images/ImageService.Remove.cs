@@ -1,0 +1,90 @@
+using Berth.Oci;
+using Berth.Oci.Errors;
+using Berth.Storage.Gc;
+
+namespace Berth.Engine.Images;
+
+public sealed partial class ImageService
+{
+    /// <summary>Answers which containers use an image; set by the container service (empty until then).</summary>
+    public Func<Digest, IReadOnlyList<string>> ContainersUsing { get; set; } = _ => [];
+
+    /// <summary>Extra GC roots from the layers above (containers, build cache).</summary>
+    public Func<GarbageCollector.Roots> ExtraRoots { get; set; } = () => GarbageCollector.Roots.None;
+
+    public sealed record RemoveResult(IReadOnlyList<string> Untagged, IReadOnlyList<Digest> Deleted);
+
+    /// <summary><c>rmi</c> with docker's rules: a name untags; the image itself goes when its last tag does. An ID
+    /// naming an image tagged in several repositories, or an image a container uses, needs <paramref name="force"/>.</summary>
+    public RemoveResult Remove(string nameOrId, bool force, bool prune, CancellationToken ct)
+    {
+        var untagged = new List<string>();
+        var deleted = new List<Digest>();
+        using (Store.LockShared(ct))
+        {
+            var image = Resolve(nameOrId);
+            var tags = TagsOf(image.Id);
+            var users = ContainersUsing(image.Id);
+            bool byName = ImageReference.TryParse(nameOrId, out var r) && tags.Contains(r!);
+            Store.Metadata.Write(_ =>
+            {
+                if (byName && (tags.Count > 1 || users.Count > 0 && !force))
+                {
+                    if (tags.Count == 1 && users.Count > 0)
+                        throw BerthException.Conflict($"conflict: unable to remove repository reference \"{nameOrId}\" (must force) - container {users[0]} is using its referenced image {image.Id.Short}");
+                    Store.Metadata.RemoveTag(r!.ToString());
+                    untagged.Add(r.FamiliarName);
+                    return 0;
+                }
+                if (!byName && !force && tags.Select(t => t.Repository).Distinct().Count() > 1)
+                    throw BerthException.Conflict($"conflict: unable to delete {image.Id.Short} (must be forced) - image is referenced in multiple repositories");
+                if (users.Count > 0 && !force)
+                    throw BerthException.Conflict($"conflict: unable to delete {image.Id.Short} (cannot be forced) - image is being used by running container {users[0]}");
+                if (users.Count > 0)
+                {
+                    // Compat: docker -f with a container using the image only untags it; the image stays for the container.
+                    foreach (var t in tags) { Store.Metadata.RemoveTag(t.ToString()); untagged.Add(t.FamiliarName); }
+                    return 0;
+                }
+                foreach (var t in tags) untagged.Add(t.FamiliarName);
+                Store.Metadata.DeleteImage(image.Id);
+                deleted.Add(image.Id);
+                return 0;
+            });
+        }
+        if (prune && deleted.Count > 0) GarbageCollector.Collect(Store, ExtraRoots(), ct);
+        return new RemoveResult(untagged, deleted);
+    }
+
+    public sealed record PruneResult(IReadOnlyList<string> Untagged, IReadOnlyList<Digest> Deleted, long Reclaimed);
+
+    /// <summary><c>image prune</c>: removes dangling images (no tag), or with <paramref name="all"/> every image no
+    /// container uses, then collects garbage.</summary>
+    public PruneResult Prune(bool all, CancellationToken ct)
+    {
+        var untagged = new List<string>();
+        var deleted = new List<Digest>();
+        using (Store.LockShared(ct))
+        {
+            var tags = Store.Metadata.ListTags();
+            foreach (var image in Store.Metadata.ListImages())
+            {
+                var imageTags = tags.Where(t => t.Image == image.Id).ToList();
+                if (ContainersUsing(image.Id).Count > 0 || imageTags.Count > 0 && !all) continue;
+                Store.Metadata.Write(_ =>
+                {
+                    Store.Metadata.DeleteImage(image.Id);
+                    return 0;
+                });
+                untagged.AddRange(imageTags.Select(t => ImageReference.Parse(t.Name).FamiliarName));
+                deleted.Add(image.Id);
+            }
+        }
+        var gc = GarbageCollector.Collect(Store, ExtraRoots(), ct);
+        return new PruneResult(untagged, deleted, gc.BytesReclaimed);
+    }
+
+    public GcResult CollectGarbage(CancellationToken ct) => GarbageCollector.Collect(Store, ExtraRoots(), ct);
+
+    public CheckReport Check(bool repair, CancellationToken ct) => StoreChecker.Check(Store, ExtraRoots(), repair, ct);
+}

@@ -1,0 +1,81 @@
+using Berth.Oci;
+using Berth.Oci.Errors;
+using Berth.Storage;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Images;
+
+/// <summary>Images: import, load, save, list, inspect, tag, remove, prune. The one place where the OCI model,
+/// the archive formats and the store meet. Split by verb into partial files.</summary>
+public sealed partial class ImageService(Store store, TimeProvider time)
+{
+    public Store Store { get; } = store;
+
+    /// <summary>An image with its tags, config and sizes, as the query commands show it.</summary>
+    public sealed record ImageView(ImageRecord Record, ImageConfig Config, IReadOnlyList<ImageReference> Tags, long Size);
+
+    /// <summary>Finds an image by name (<c>busybox</c>, <c>me/app:1</c>), full or short ID, or <c>sha256:</c> ID.
+    /// Throws NotFound with docker's wording.</summary>
+    public ImageRecord Resolve(string nameOrId)
+    {
+        if (TryResolve(nameOrId, out var image)) return image!;
+        throw BerthException.NotFound($"No such image: {nameOrId}");
+    }
+
+    public bool TryResolve(string nameOrId, out ImageRecord? image)
+    {
+        image = null;
+        if (Digest.TryParse(nameOrId, out var full))
+        {
+            image = Store.Metadata.GetImage(full);
+            return image is not null;
+        }
+        if (ImageReference.TryParse(nameOrId, out var reference) && reference!.Digest is null
+            && Store.Metadata.GetTag(reference.ToString()) is { } tagged)
+        {
+            image = Store.Metadata.GetImage(tagged);
+            return image is not null;
+        }
+        string prefix = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
+        if (prefix.Length is >= 1 and <= 64 && prefix.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
+        {
+            var matches = Store.Metadata.ListImages().Where(i => i.Id.Hex.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+            if (matches.Count > 1) throw BerthException.Invalid($"image ID prefix {prefix} is ambiguous: it matches {matches.Count} images");
+            image = matches.FirstOrDefault();
+        }
+        return image is not null;
+    }
+
+    public ImageConfig ReadConfig(ImageRecord image) =>
+        OciJson.Parse<ImageConfig>(Store.Content.ReadAllBytes(image.Id), $"image config {image.Id}");
+
+    public IReadOnlyList<ImageReference> TagsOf(Digest id) =>
+        Store.Metadata.ListTags().Where(t => t.Image == id).Select(t => ImageReference.Parse(t.Name)).ToList();
+
+    public long SizeOf(ImageRecord image)
+    {
+        var snaps = Store.Metadata.ListSnapshots().ToDictionary(s => s.ChainId, s => s.ContentSize);
+        return image.Layers.Sum(l => snaps.GetValueOrDefault(l.ChainId));
+    }
+
+    public IReadOnlyList<ImageView> List()
+    {
+        var tags = Store.Metadata.ListTags();
+        var snaps = Store.Metadata.ListSnapshots().ToDictionary(s => s.ChainId, s => s.ContentSize);
+        return Store.Metadata.ListImages()
+            .Select(i => new ImageView(i, ReadConfig(i),
+                tags.Where(t => t.Image == i.Id).Select(t => ImageReference.Parse(t.Name)).ToList(),
+                i.Layers.Sum(l => snaps.GetValueOrDefault(l.ChainId))))
+            .OrderByDescending(v => v.Record.Created ?? v.Record.Added)
+            .ToList();
+    }
+
+    public void Tag(string source, string target, CancellationToken ct)
+    {
+        var reference = ImageReference.Parse(target);
+        if (reference.Digest is not null) throw BerthException.Invalid($"refusing to create a tag with a digest reference: {target}");
+        using var gate = Store.LockShared(ct);
+        var image = Resolve(source);
+        Store.Metadata.Write(_ => Store.Metadata.SetTag(reference.ToString(), image.Id));
+    }
+}

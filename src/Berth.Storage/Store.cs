@@ -1,0 +1,216 @@
+using Berth.Archive;
+using Berth.Oci;
+using Berth.Oci.Errors;
+using Berth.Storage.Content;
+using Berth.Storage.Interop;
+using Berth.Storage.Locks;
+using Berth.Storage.Metadata;
+using Berth.Storage.Snapshots;
+
+namespace Berth.Storage;
+
+/// <summary>The local store: content (blobs), snapshots (unpacked layers) and metadata, under one root.
+///
+/// Concurrency: every operation that creates or reuses objects holds <see cref="LockShared"/> for its whole
+/// duration and <see cref="LockCommit"/> briefly while it renames snapshots into place and writes metadata;
+/// garbage collection holds the GC lock exclusively, so it never sees work in flight (containerd uses leases for
+/// the same purpose).</summary>
+public sealed class Store : IDisposable
+{
+    private readonly string _locks;
+
+    private Store(string root)
+    {
+        Root = root;
+        Directory.CreateDirectory(root);
+        _locks = Path.Combine(root, "locks");
+        Directory.CreateDirectory(_locks);
+        Content = new ContentStore(root);
+        Snapshots = new SnapshotStore(root);
+        Metadata = new MetadataStore(Path.Combine(root, "metadata.db"));
+    }
+
+    public string Root { get; }
+    public ContentStore Content { get; }
+    public SnapshotStore Snapshots { get; }
+    public MetadataStore Metadata { get; }
+
+    public static Store Open(string root)
+    {
+        try
+        {
+            return new Store(root);
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            throw new BerthException(ErrorKind.PermissionDenied, $"store {root}: {e.Message} (berth needs root)", e);
+        }
+    }
+
+    /// <summary>Held by every operation that creates or references stored objects.</summary>
+    public FileLock LockShared(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "gc.lock"), exclusive: false, ct);
+
+    /// <summary>Held by garbage collection: no other operation is in flight while it runs.</summary>
+    public FileLock LockExclusive(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "gc.lock"), exclusive: true, ct);
+
+    /// <summary>Serialises the short commit phase (snapshot renames + metadata transaction).</summary>
+    public FileLock LockCommit(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "commit.lock"), exclusive: true, ct);
+
+    /// <summary>Reads a layer blob once: stores it as received (digest of the raw bytes), decompresses it, hashes
+    /// the uncompressed tar (the diff ID) and unpacks it into a new snapshot directory, all in one pass.</summary>
+    public PendingLayer IngestLayer(Stream raw, string? mediaType, Digest? expectedDigest, long? expectedSize, string subject, CancellationToken ct)
+    {
+        ContentWriter? writer = Content.CreateWriter();
+        PendingSnapshot? pending = Snapshots.BeginNew();
+        try
+        {
+            // The writer hashes the raw bytes; this stream only copies them into it.
+            using var blob = new HashingReadStream(raw, writer, hash: false);
+            var peek = new PeekStream(blob);
+            var compression = Compressions.Detect(peek.Peek(8));
+            if (compression is Compression.None && !LooksLikeTar(peek.Peek(512)))
+                throw BerthException.Invalid($"{subject}: not a tar archive (and not gzip or zstd compressed)");
+            ApplyResult result;
+            Digest diffId;
+            using (var plain = Compressions.Decompress(peek, compression, leaveOpen: true))
+            // An uncompressed blob is its own diff: hash it once, in the writer.
+            using (var diff = new HashingReadStream(plain, hash: compression is not Compression.None))
+            {
+                try
+                {
+                    result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
+                    diff.Drain();
+                }
+                catch (BerthException e)
+                {
+                    throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+                }
+                peek.Drain();
+                diffId = compression is Compression.None ? writer.CurrentDigest : diff.Digest;
+            }
+            Digest digest;
+            try
+            {
+                digest = writer.Seal(expectedDigest, expectedSize);
+            }
+            catch (BerthException e)
+            {
+                throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+            }
+            string mt = mediaType ?? compression switch
+            {
+                Compression.Gzip => MediaTypes.OciLayerGzip,
+                Compression.Zstd => MediaTypes.OciLayerZstd,
+                _ => MediaTypes.OciLayer,
+            };
+            var layer = new PendingLayer(pending, writer, digest, blob.BytesRead, mt, diffId, DiskUsage.Measure(pending.Path), result.BytesWritten);
+            pending = null;
+            writer = null;
+            return layer;
+        }
+        finally
+        {
+            writer?.Dispose();
+            pending?.Dispose();
+        }
+    }
+
+    private PendingSnapshot UnpackStoredBlob(PendingLayer layer, CancellationToken ct)
+    {
+        using var blob = Content.OpenRead(layer.BlobDigest);
+        var again = IngestLayer(blob, layer.MediaType, layer.BlobDigest, layer.BlobSize, $"layer {layer.BlobDigest}", ct);
+        again.Blob?.Dispose();
+        return again.Pending!;
+    }
+
+    private static bool LooksLikeTar(ReadOnlySpan<byte> head) =>
+        head.Length == 0 // an empty stream is an empty layer
+        || head.Length >= 262 && head[257..262].SequenceEqual("ustar"u8)
+        || head.Length >= 512 && head[..512].IndexOfAnyExcept((byte)0) < 0; // end-of-archive blocks only
+
+    public static Digest ChainId(Digest? parentChain, Digest diffId) =>
+        parentChain is { } p ? Digest.Sha256(System.Text.Encoding.ASCII.GetBytes($"{p} {diffId}")) : diffId;
+
+    /// <summary>Makes an image durable and visible: snapshots renamed into place, manifest and config stored,
+    /// everything synced, then one metadata transaction adds the image and its tags. Returns the image, and for
+    /// each tag the image it pointed at before.</summary>
+    public ImageRecord CommitImage(ImageCommit commit, CancellationToken ct)
+    {
+        var configDigest = Digest.Sha256(commit.ConfigBytes);
+        if (commit.Layers.Count != commit.DiffIds.Count)
+            throw BerthException.Invalid($"image {configDigest}: {commit.Layers.Count} layers but {commit.DiffIds.Count} diff_ids in its config");
+        for (int i = 0; i < commit.Layers.Count; i++)
+            if (commit.Layers[i].DiffId != commit.DiffIds[i])
+                throw BerthException.DataLoss($"layer {i} ({commit.Layers[i].BlobDigest}): uncompressed digest {commit.Layers[i].DiffId}, but the image config says {commit.DiffIds[i]}");
+        // Everything is verified: from here on, objects become visible.
+        using var commitLock = LockCommit(ct);
+        foreach (var l in commit.Layers) l.Blob?.Publish();
+        var manifestDigest = Content.Put(commit.ManifestBytes);
+        Content.Put(commit.ConfigBytes);
+        var layers = new List<LayerRecord>();
+        var snapshots = new List<SnapshotRecord>();
+        Digest? chain = null;
+        for (int i = 0; i < commit.Layers.Count; i++)
+        {
+            var l = commit.Layers[i];
+            var chainId = ChainId(chain, l.DiffId);
+            if (Metadata.GetSnapshot(chainId) is null)
+            {
+                // The same layer may be needed twice (two images, or twice in one image, on different parents):
+                // its pending directory is used once, later uses unpack the stored blob again.
+                var pending = l.Pending is { IsCommitted: false } ? l.Pending : UnpackStoredBlob(l, ct);
+                // A directory here without a metadata row is debris of a crash: never trust it.
+                if (Snapshots.Exists(chainId)) Snapshots.Remove(chainId);
+                pending.Commit(chainId);
+                snapshots.Add(new SnapshotRecord { ChainId = chainId, Parent = chain, DiffId = l.DiffId, Size = l.UnpackedSize, ContentSize = l.ContentSize });
+            }
+            else if (l.Pending is { IsCommitted: false } unused)
+            {
+                unused.Dispose();
+            }
+            layers.Add(new LayerRecord { BlobDigest = l.BlobDigest, BlobSize = l.BlobSize, MediaType = l.MediaType, DiffId = l.DiffId, ChainId = chainId });
+            chain = chainId;
+        }
+        Libc.SyncFilesystem(Root);
+        var image = new ImageRecord
+        {
+            Id = configDigest, ManifestDigest = manifestDigest, ManifestSize = commit.ManifestBytes.Length,
+            ManifestMediaType = commit.ManifestMediaType, ConfigSize = commit.ConfigBytes.Length, Created = commit.Created,
+            Added = DateTimeOffset.UtcNow, Layers = layers,
+        };
+        Metadata.Write(_ =>
+        {
+            foreach (var s in snapshots) Metadata.PutSnapshot(s);
+            // An image already present keeps its record (same config = same image); the new manifest is kept too.
+            Metadata.PutImage(image);
+            foreach (var tag in commit.Tags) Metadata.SetTag(tag, configDigest);
+            return 0;
+        });
+        return Metadata.GetImage(configDigest)!;
+    }
+
+    public void Dispose() => Metadata.Dispose();
+}
+
+/// <summary>A layer read, verified and unpacked, but not yet visible: its blob waits in the ingest area and its
+/// directory under snapshots/new-*, until <see cref="Store.CommitImage"/> publishes both. Dispose discards them.</summary>
+public sealed record PendingLayer(PendingSnapshot? Pending, ContentWriter? Blob, Digest BlobDigest, long BlobSize, string MediaType, Digest DiffId, long UnpackedSize, long ContentSize)
+    : IDisposable
+{
+    public void Dispose()
+    {
+        Blob?.Dispose();
+        Pending?.Dispose();
+    }
+}
+
+public sealed record ImageCommit
+{
+    public required byte[] ManifestBytes { get; init; }
+    public required string ManifestMediaType { get; init; }
+    public required byte[] ConfigBytes { get; init; }
+    public required IReadOnlyList<Digest> DiffIds { get; init; }
+    public required IReadOnlyList<PendingLayer> Layers { get; init; }
+    public DateTimeOffset? Created { get; init; }
+    public IReadOnlyList<string> Tags { get; init; } = [];
+}
