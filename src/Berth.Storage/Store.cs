@@ -15,7 +15,7 @@ namespace Berth.Storage;
 /// duration and <see cref="LockCommit"/> briefly while it renames snapshots into place and writes metadata;
 /// garbage collection holds the GC lock exclusively, so it never sees work in flight (containerd uses leases for
 /// the same purpose).</summary>
-public sealed class Store : IDisposable
+public sealed partial class Store : IDisposable
 {
     private readonly string _locks;
 

@@ -8,7 +8,7 @@ namespace Berth.Storage.Metadata;
 /// <summary>The store's metadata in one SQLite database (WAL, busy timeout): tags, images, snapshots. Every
 /// change that spans rows runs in one transaction (<see cref="Write{T}"/>), so a crash leaves either the old or
 /// the new state.</summary>
-public sealed class MetadataStore : IDisposable
+public sealed partial class MetadataStore : IDisposable
 {
     private static int s_initialised;
     private readonly SqliteConnection _db;
@@ -45,7 +45,16 @@ public sealed class MetadataStore : IDisposable
                 """);
             return 0;
         });
+        MigrateContainers();
+        MigrateBuildCache();
     }
+
+    /// <summary>Tables of the container records, defined in MetadataStore.Containers.cs
+    /// (<c>CREATE TABLE IF NOT EXISTS</c> through <see cref="Exec"/>).</summary>
+    partial void MigrateContainers();
+
+    /// <summary>Tables of the build cache, defined in MetadataStore.BuildCache.cs.</summary>
+    partial void MigrateBuildCache();
 
     internal SqliteConnection Connection => _db;
 
@@ -59,7 +68,7 @@ public sealed class MetadataStore : IDisposable
         return result;
     }
 
-    private void Exec(string sql, params (string, object?)[] args)
+    internal void Exec(string sql, params (string, object?)[] args)
     {
         using var cmd = _db.CreateCommand();
         cmd.CommandText = sql;
@@ -67,7 +76,7 @@ public sealed class MetadataStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private SqliteCommand Cmd(string sql, params (string, object?)[] args)
+    internal SqliteCommand Cmd(string sql, params (string, object?)[] args)
     {
         var cmd = _db.CreateCommand();
         cmd.CommandText = sql;
