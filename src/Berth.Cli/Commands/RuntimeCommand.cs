@@ -15,7 +15,8 @@ internal static class RuntimeCommand
 {
     public static Command Create()
     {
-        var stateRoot = new Option<string>("--root", "--state-root")
+        // runc calls this --root; berth's --root is the store's, so the runtime's state directory is --state-root.
+        var stateRoot = new Option<string>("--state-root")
         {
             Description = "Directory for container state",
             DefaultValueFactory = _ => RuntimeOptions.DefaultStateRoot,
@@ -58,7 +59,7 @@ internal static class RuntimeCommand
         var consoleSocket = ConsoleSocketOption();
         var pidFile = PidFileOption();
         var command = new Command("create", "Create a container: set everything up and wait for start") { id, bundle, consoleSocket, pidFile };
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             using var container = RuntimeFor(r, stateRoot).Create(r.GetValue(id)!, r.GetValue(bundle)!, new CreateOptions { ConsoleSocket = r.GetValue(consoleSocket) });
             WritePidFile(r.GetValue(pidFile), container.Pid);
@@ -71,7 +72,7 @@ internal static class RuntimeCommand
     {
         var id = IdArgument();
         var command = new Command("start", "Run the command of a created container") { id };
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             RuntimeFor(r, stateRoot).Start(r.GetValue(id)!);
             return 0;
@@ -83,7 +84,7 @@ internal static class RuntimeCommand
     {
         var id = IdArgument();
         var command = new Command("state", "Print a container's state (OCI state JSON)") { id };
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             var state = RuntimeFor(r, stateRoot).State(r.GetValue(id)!);
             WriteStdout(RuntimeJson.Serialize(state));
@@ -95,7 +96,7 @@ internal static class RuntimeCommand
     private static Command ListCommand(Option<string> stateRoot)
     {
         var command = new Command("list", "List containers (OCI state JSON array)");
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             WriteStdout(RuntimeJson.Serialize(RuntimeFor(r, stateRoot).List()));
             return 0;
@@ -109,7 +110,7 @@ internal static class RuntimeCommand
         var signal = new Argument<string>("signal") { Description = "Signal name or number", DefaultValueFactory = _ => "SIGTERM" };
         var all = new Option<bool>("--all", "-a") { Description = "Signal every process in the container" };
         var command = new Command("kill", "Send a signal to a container's init") { id, signal, all };
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             RuntimeFor(r, stateRoot).Kill(r.GetValue(id)!, Signals.Parse(r.GetValue(signal)!), r.GetValue(all));
             return 0;
@@ -122,7 +123,7 @@ internal static class RuntimeCommand
         var id = IdArgument();
         var force = new Option<bool>("--force", "-f") { Description = "Kill the container if it is still running" };
         var command = new Command("delete", "Delete a container and everything it holds") { id, force };
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             RuntimeFor(r, stateRoot).Delete(r.GetValue(id)!, r.GetValue(force));
             return 0;
@@ -158,7 +159,7 @@ internal static class RuntimeCommand
             catch (BerthException e)
             {
                 Error(e.Message);
-                return 125;
+                return ExitCodes.Usage;
             }
 
             using (container)
@@ -166,7 +167,7 @@ internal static class RuntimeCommand
                 WritePidFile(r.GetValue(pidFile), container.Pid);
                 if (r.GetValue(detach))
                 {
-                    return Guard(125, () =>
+                    return Guard(ExitCodes.Usage, () =>
                     {
                         container.Start();
                         return 0;
@@ -199,9 +200,12 @@ internal static class RuntimeCommand
                     catch (BerthException e)
                     {
                         Error(e.Message);
-                        return 125;
+                        return ExitCodes.Usage;
                     }
-                    var status = await container.WaitAsync(ct);
+                    // Not the CLI's Ctrl-C token: SIGINT is proxied to the container above, which decides whether
+                    // it ends (as with `runc run` and an attached `docker run`).
+                    _ = ct;
+                    var status = await container.WaitAsync(CancellationToken.None);
                     terminal?.Drain(TimeSpan.FromSeconds(2));
                     return status.ExitCode;
                 }
@@ -224,7 +228,7 @@ internal static class RuntimeCommand
         var terminal = new Option<bool>("--terminal", "-t") { Description = "Give the process a terminal" };
         command.Arguments.Add(args);
         command.Options.Add(terminal);
-        command.SetAction(r => Guard(1, () =>
+        command.SetAction(r => Guard(ExitCodes.Failure, () =>
         {
             var dir = r.GetValue(bundle)!;
             var path = Path.Combine(dir, "config.json");
