@@ -1,0 +1,130 @@
+using System.Diagnostics;
+using System.Formats.Tar;
+using System.Security.Cryptography;
+using System.Text;
+using Berth.Testing;
+using static Berth.IntegrationTests.Images.SaveLoadTests;
+
+namespace Berth.IntegrationTests.Images;
+
+[Collection("images")]
+[Trait("Category", "Integration")]
+public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
+{
+    private readonly TempDirectory _tmp = new();
+
+    /// <summary>An OCI archive of three layers of incompressible files (about 3 × 24 MB).</summary>
+    private string LargeArchive()
+    {
+        var rng = new Random(42);
+        var layers = new List<byte[]>();
+        for (int l = 0; l < 3; l++)
+        {
+            using var ms = new MemoryStream();
+            using (var w = new TarWriter(ms, TarEntryFormat.Pax, leaveOpen: true))
+            {
+                for (int f = 0; f < 400; f++)
+                {
+                    var data = new byte[f % 50 == 0 ? 2_000_000 : 8_000];
+                    rng.NextBytes(data);
+                    Add(w, $"layer{l}/dir{f % 20}/file{f}", data);
+                }
+            }
+            layers.Add(ms.ToArray());
+        }
+        string Hex(byte[] b) => Convert.ToHexStringLower(SHA256.HashData(b));
+        var diffs = string.Join(",", layers.Select(l => $"\"sha256:{Hex(l)}\""));
+        var config = Encoding.UTF8.GetBytes($$$"""{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[{{{diffs}}}]}}""");
+        var layerDescs = string.Join(",", layers.Select(l => $$$"""{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:{{{Hex(l)}}}","size":{{{l.Length}}}}"""));
+        var manifest = Encoding.UTF8.GetBytes($$$"""{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:{{{Hex(config)}}}","size":{{{config.Length}}}},"layers":[{{{layerDescs}}}]}""");
+        var index = Encoding.UTF8.GetBytes($$$"""{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:{{{Hex(manifest)}}}","size":{{{manifest.Length}}},"annotations":{"io.containerd.image.name":"docker.io/library/large:1"}}]}""");
+        var path = _tmp.Combine("large.tar");
+        using var tw = new TarWriter(File.Create(path), TarEntryFormat.Pax);
+        Add(tw, "oci-layout", """{"imageLayoutVersion":"1.0.0"}"""u8.ToArray());
+        foreach (var l in layers) Add(tw, "blobs/sha256/" + Hex(l), l);
+        Add(tw, "blobs/sha256/" + Hex(config), config);
+        Add(tw, "blobs/sha256/" + Hex(manifest), manifest);
+        Add(tw, "index.json", index);
+        return path;
+    }
+
+    [Fact]
+    public void KillingLoadAtAnyPointLeavesACleanStoreAndARetryWorks()
+    {
+        // A crash (SIGKILL) at any point of a load must leave at most unreferenced debris: `system check` clean,
+        // no tag pointing at a partial image, and the next load succeeds.
+        bases.Require();
+        var archive = LargeArchive();
+        var berth = new Testing.Berth(_tmp.Combine("root"));
+        berth.Ok("images");
+        int killedBeforeEnd = 0;
+        foreach (int delayMs in new[] { 20, 60, 120, 200, 320, 500, 800 })
+        {
+            var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in new[] { "--root", berth.Root, "load", "-i", archive }) psi.ArgumentList.Add(a);
+            using var p = Process.Start(psi)!;
+            Thread.Sleep(delayMs);
+            if (!p.HasExited)
+            {
+                p.Kill();
+                killedBeforeEnd++;
+            }
+            p.WaitForExit();
+            var check = berth.Run("system", "check");
+            Assert.True(check.ExitCode == 0, $"after SIGKILL at {delayMs} ms:\n{check}");
+            var images = berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}");
+            if (images.Contains("large:1"))
+            {
+                // Committed before the kill: then it must be whole.
+                Assert.DoesNotContain("ERROR", check.Stdout);
+                berth.Ok("rmi", "large:1");
+            }
+        }
+        Assert.True(killedBeforeEnd >= 3, $"only {killedBeforeEnd} loads were killed before they finished: the archive is too small to test crashes");
+        Assert.Equal("Loaded image: large:1", berth.Ok("load", "-i", archive).Trim());
+        Assert.Equal(0, berth.Run("system", "check").ExitCode);
+        berth.Ok("system", "check", "--repair");
+        Assert.DoesNotContain("DEBRIS", berth.Ok("system", "check"));
+        Assert.Contains("large:1", berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
+    }
+
+    [Fact]
+    public async Task EightProcessesImportingTaggingAndRemovingAtOnce()
+    {
+        // Many berth processes share one store safely: file locks and SQLite transactions serialise the changes.
+        var tar = bases.Require();
+        var berth = new Testing.Berth(_tmp.Combine("root"));
+        berth.Ok("import", tar, "victim:0");
+        var small = _tmp.Combine("small.tar");
+        File.WriteAllBytes(small, MakeLayer(("f.txt", "small")));
+        var tasks = Enumerable.Range(0, 8).Select(i => Task.Run(() =>
+        {
+            var results = new List<RunResult>
+            {
+                berth.Run("import", "--change", $"ENV N={i}", i % 2 == 0 ? tar : small, $"proc{i}:1"),
+                berth.Run("tag", $"proc{i}:1", $"alias{i}:x"),
+                berth.Run("tag", "victim:0", $"victim:{i + 1}"),
+                berth.Run("import", small, $"temp{i}:1"),
+                berth.Run("rmi", $"temp{i}:1"),
+                berth.Run("rmi", $"victim:{i + 1}"),
+            };
+            return results;
+        })).ToArray();
+        var all = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
+        foreach (var r in all.SelectMany(x => x)) Assert.True(r.ExitCode == 0, r.ToString());
+
+        var check = berth.Run("system", "check");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        var tags = berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}").Split('\n', StringSplitOptions.RemoveEmptyEntries).ToHashSet();
+        for (int i = 0; i < 8; i++)
+        {
+            Assert.Contains($"proc{i}:1", tags);
+            Assert.Contains($"alias{i}:x", tags);
+            Assert.DoesNotContain($"temp{i}:1", tags);
+            Assert.DoesNotContain($"victim:{i + 1}", tags);
+        }
+        Assert.Contains("victim:0", tags);
+    }
+
+    public void Dispose() => _tmp.Dispose();
+}
