@@ -67,10 +67,19 @@ public sealed class ContentWriter : Stream
         var actual = Digest.FromSha256Hash(_hash.GetHashAndReset());
         if (fsync) _file.Flush(flushToDisk: true);
         _file.Dispose();
-        if (expectedSize is { } size && size != _length)
-            throw BerthException.DataLoss($"content {expected?.ToString() ?? actual.ToString()}: size {_length}, expected {size}");
-        if (expected is { } want && want != actual)
-            throw new DigestMismatchException("content", want, actual, _length);
+        try
+        {
+            if (expectedSize is { } size && size != _length)
+                throw BerthException.DataLoss($"content {expected?.ToString() ?? actual.ToString()}: size {_length}, expected {size}");
+            if (expected is { } want && want != actual)
+                throw new DigestMismatchException("content", want, actual, _length);
+        }
+        catch
+        {
+            _done = true;
+            File.Delete(_path);
+            throw;
+        }
         _sealed = actual;
         return actual;
     }
