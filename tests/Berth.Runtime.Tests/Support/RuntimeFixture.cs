@@ -1,0 +1,70 @@
+using Berth.Runtime.Cgroups;
+using Berth.Runtime.Spec;
+using Berth.Testing;
+
+namespace Berth.Runtime.Tests.Support;
+
+/// <summary>What every container test shares: a state root, a cgroup parent of its own (so the host's cgroup tree
+/// can be checked for leftovers without seeing anyone else's), and the checks that a test left nothing behind.</summary>
+public sealed class RuntimeFixture : IDisposable
+{
+    private readonly TempDirectory _dir = new("berth-rt");
+    private int _next;
+
+    public RuntimeFixture()
+    {
+        StateRoot = _dir.Sub("state");
+        CgroupParent = $"/berth-test-{Guid.NewGuid():N}"[..24];
+    }
+
+    public string StateRoot { get; }
+    public string CgroupParent { get; }
+    public string Berth => RepoPaths.BerthBinary;
+
+    /// <summary>Skips (fails under CI) unless this host can run containers.</summary>
+    public void Require()
+    {
+        HostCapabilities.RequireRoot();
+        HostCapabilities.Require(File.Exists("/bin/busybox"), "needs /bin/busybox (apt-get install busybox-static)");
+        HostCapabilities.Require(File.Exists(Berth), $"needs the berth binary at {Berth} (dotnet build src/Berth)");
+    }
+
+    public string NextId(string prefix) => $"{prefix}-{Interlocked.Increment(ref _next)}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 20)];
+
+    public ContainerRuntime Runtime() => new(new RuntimeOptions { StateRoot = StateRoot, InitPath = Berth });
+
+    public BusyboxBundle Bundle(string id, RunOptions options, Action<string>? customizeRootfs = null) =>
+        BusyboxBundle.Create(id, options with { CgroupParent = CgroupParent }, customizeRootfs);
+
+    public RunResult Cli(params string[] args) => Run.Tool(Berth, ["runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
+
+    /// <summary>The container's cgroup directories (by hierarchy name; "" on a unified host).</summary>
+    public IReadOnlyDictionary<string, string> CgroupPaths(string id) =>
+        CgroupManagers.For(CgroupLayout.Detect(), $"{CgroupParent}/{id}").Paths;
+
+    /// <summary>Nothing of a finished container may remain: no state, no cgroup, no mount on the host.</summary>
+    public void AssertClean(params string[] hostPaths)
+    {
+        Assert.Empty(Directory.EnumerateFileSystemEntries(StateRoot));
+        foreach (var dir in CgroupManagers.For(CgroupLayout.Detect(), CgroupParent + "/x").Paths.Values.Select(Path.GetDirectoryName))
+        {
+            if (Directory.Exists(dir)) Assert.Empty(Directory.EnumerateDirectories(dir!));
+        }
+        var mountinfo = File.ReadAllText("/proc/self/mountinfo");
+        foreach (var p in hostPaths.Append(Berth))
+            Assert.DoesNotContain(" " + p, mountinfo);
+    }
+
+    public void Dispose()
+    {
+        // The parent directory itself is removed when its last container goes; make sure, for a failed run.
+        foreach (var dir in CgroupManagers.For(CgroupLayout.Detect(), CgroupParent + "/x").Paths.Values.Select(Path.GetDirectoryName))
+        {
+            try { if (Directory.Exists(dir)) Directory.Delete(dir!); } catch (IOException) { }
+        }
+        _dir.Dispose();
+    }
+}
+
+[CollectionDefinition("containers", DisableParallelization = true)]
+public sealed class ContainersCollection : ICollectionFixture<RuntimeFixture>;
