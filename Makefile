@@ -29,8 +29,11 @@ demo: deps install examples/busybox.tar
 	berth import --change 'CMD ["/bin/sh"]' examples/busybox.tar busybox:latest
 	berth images
 
+# Test projects run one after another (-m:1): runtime tests assert that the host's mount table and cgroup tree
+# are clean, which another project's containers would disturb.
 test: deps services bin/berth
-	BERTH_BIN=$(CURDIR)/bin/berth $(DOTNET) test berth.slnx --nologo -v quiet -- RunConfiguration.MaxCpuCount=1
+	$(DOTNET) build berth.slnx --nologo -v quiet
+	BERTH_BIN=$(CURDIR)/bin/berth $(DOTNET) test berth.slnx --no-build --nologo -m:1
 
 # Unit tests only: no root, no peers.
 test-fast:
