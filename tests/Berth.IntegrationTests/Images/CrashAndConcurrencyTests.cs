@@ -89,6 +89,35 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
     }
 
     [Fact]
+    public void KillingRmiAndPruneLeavesACleanStore()
+    {
+        // Removal is a metadata transaction, then a sweep: a kill at any point leaves only debris.
+        var tar = bases.Require();
+        var archive = LargeArchive();
+        var berth = new Testing.Berth(_tmp.Combine("root"));
+        foreach (int delayMs in new[] { 5, 30, 80, 150 })
+        {
+            berth.Ok("load", "-i", archive);
+            berth.Ok("import", tar, "other:1");
+            foreach (var args in new[] { new[] { "rmi", "large:1" }, new[] { "image", "prune", "-a", "-f" } })
+            {
+                var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
+                foreach (var a in new[] { "--root", berth.Root }.Concat(args)) psi.ArgumentList.Add(a);
+                using var p = Process.Start(psi)!;
+                Thread.Sleep(delayMs);
+                if (!p.HasExited) p.Kill();
+                p.WaitForExit();
+                var check = berth.Run("system", "check");
+                Assert.True(check.ExitCode == 0, $"after SIGKILL of {string.Join(' ', args)} at {delayMs} ms:\n{check}");
+            }
+            berth.Run("image", "prune", "-a", "-f");
+        }
+        berth.Ok("system", "check", "--repair");
+        Assert.Equal("", berth.Ok("images", "-q"));
+        Assert.Empty(Directory.GetFiles(Path.Combine(berth.Root, "blobs", "sha256")));
+    }
+
+    [Fact]
     public async Task EightProcessesImportingTaggingAndRemovingAtOnce()
     {
         // Many berth processes share one store safely: file locks and SQLite transactions serialise the changes.

@@ -99,7 +99,9 @@ public sealed class SaveLoadTests(BaseImages bases) : IDisposable
         var diffId = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(layerBytes));
         var extra = MakeLayer(("hello.txt", "hello world\n"));
         var extraDiff = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(extra));
-        var config = $$$"""{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["{{{diffId}}}","{{{extraDiff}}}"]}}""";
+        var third = MakeLayer(("zstd.txt", "compressed with zstd\n"));
+        var thirdDiff = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(third));
+        var config = $$$"""{"architecture":"amd64","os":"linux","config":{"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["{{{diffId}}}","{{{extraDiff}}}","{{{thirdDiff}}}"]}}""";
         var configHex = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(config)));
         var archive = _tmp.Combine("legacy.tar");
         using (var w = new TarWriter(File.Create(archive), TarEntryFormat.Ustar))
@@ -107,14 +109,19 @@ public sealed class SaveLoadTests(BaseImages bases) : IDisposable
             Add(w, "aaaa/VERSION", "1.0"u8.ToArray());
             Add(w, "aaaa/layer.tar", Gzip(layerBytes));
             Add(w, "bbbb/layer.tar", extra);
+            Add(w, "cccc/layer.tar", Zstd(third));
             Add(w, configHex + ".json", Encoding.UTF8.GetBytes(config));
-            Add(w, "manifest.json", Encoding.UTF8.GetBytes($$"""[{"Config":"{{configHex}}.json","RepoTags":["legacy:1"],"Layers":["aaaa/layer.tar","bbbb/layer.tar"]}]"""));
+            Add(w, "manifest.json", Encoding.UTF8.GetBytes($$"""[{"Config":"{{configHex}}.json","RepoTags":["legacy:1"],"Layers":["aaaa/layer.tar","bbbb/layer.tar","cccc/layer.tar"]}]"""));
             Add(w, "repositories", """{"legacy":{"1":"bbbb"}}"""u8.ToArray());
         }
         var berth = NewBerth();
         Assert.Equal("Loaded image: legacy:1", berth.Ok("load", "-i", archive).Trim());
         Assert.Equal("sha256:" + configHex, berth.Ok("image", "inspect", "--format", "{{.Id}}", "legacy:1").Trim());
         Assert.Equal(0, berth.Run("system", "check").ExitCode);
+        var layers = TreeListing.FromLayers(berth, "legacy:1", ignore: []);
+        Assert.Contains("hello.txt: file", layers);
+        Assert.Contains("zstd.txt: file", layers);
+        Assert.Contains("bin/busybox: file", layers);
         // Re-saved, the layers keep their bytes (the gzip blob stays gzip) and the result loads again.
         var again = _tmp.Combine("again.tar");
         berth.Ok("save", "-o", again, "legacy:1");
@@ -132,6 +139,13 @@ public sealed class SaveLoadTests(BaseImages bases) : IDisposable
 
     internal static void Add(TarWriter w, string name, byte[] data) =>
         w.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = new MemoryStream(data), Mode = (UnixFileMode)0x1a4, ModificationTime = DateTimeOffset.UnixEpoch });
+
+    internal static byte[] Zstd(byte[] data)
+    {
+        using var ms = new MemoryStream();
+        using (var z = Berth.Archive.Compressions.Compress(ms, Berth.Archive.Compression.Zstd, leaveOpen: true)) z.Write(data);
+        return ms.ToArray();
+    }
 
     internal static byte[] Gzip(byte[] data)
     {
