@@ -12,6 +12,7 @@ public static class BerthCli
         root.Options.Add(CliContext.LogLevelOption);
         foreach (var c in ImageCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(SystemCommands.Create());
+        foreach (var c in BuildCommand.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(RuntimeCommand.Create());
 
         var parse = root.Parse(args);

@@ -23,6 +23,7 @@ internal static class SystemCommands
         CliContext.Bind((ctx, p, ct) =>
         {
             var du = ctx.Images.DiskUsage();
+            var bc = new Engine.Builds.BuildService(ctx.Images, TimeProvider.System).Usage();
             var now = DateTimeOffset.UtcNow;
             string Pct(long part, long whole) => whole == 0 ? "0B" : $"{Units.HumanSize(part)} ({100 * part / whole}%)";
             var summary = new List<IReadOnlyDictionary<string, string>>
@@ -30,7 +31,7 @@ internal static class SystemCommands
                 new Dictionary<string, string> { ["Type"] = "Images", ["TotalCount"] = du.Images.Count.ToString(), ["Active"] = du.ActiveImages.ToString(), ["Size"] = Units.HumanSize(du.ImagesSize), ["Reclaimable"] = Pct(du.Reclaimable, du.ImagesSize) },
                 new Dictionary<string, string> { ["Type"] = "Containers", ["TotalCount"] = "0", ["Active"] = "0", ["Size"] = "0B", ["Reclaimable"] = "0B" },
                 new Dictionary<string, string> { ["Type"] = "Local Volumes", ["TotalCount"] = "0", ["Active"] = "0", ["Size"] = "0B", ["Reclaimable"] = "0B" },
-                new Dictionary<string, string> { ["Type"] = "Build Cache", ["TotalCount"] = "0", ["Active"] = "0", ["Size"] = "0B", ["Reclaimable"] = "0B" },
+                new Dictionary<string, string> { ["Type"] = "Build Cache", ["TotalCount"] = bc.Count.ToString(), ["Active"] = bc.Active.ToString(), ["Size"] = Units.HumanSize(bc.Size), ["Reclaimable"] = Units.HumanSize(bc.Reclaimable) },
             };
             if (!p.GetValue(verbose))
             {

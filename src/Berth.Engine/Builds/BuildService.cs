@@ -1,0 +1,58 @@
+using Berth.Build;
+using Berth.Build.Progress;
+using Berth.Engine.Images;
+using Berth.Oci;
+using Berth.Storage;
+using Berth.Storage.Gc;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Builds;
+
+/// <summary>
+/// Builds: binds the build engine to the store (images by name through <see cref="ImageService"/>) and to the
+/// runtime (RUN steps in berth containers), and answers for the build cache: its GC roots, its size for
+/// <c>system df</c>, and <c>builder prune</c>.
+/// </summary>
+public sealed class BuildService(ImageService images, TimeProvider time)
+{
+    public Store Store => images.Store;
+
+    public Task<BuildResult> BuildAsync(BuildRequest request, IBuildProgress progress, CancellationToken ct)
+    {
+        var builder = new Builder(Store, new ImageSource(images), new RuntimeRunStepExecutor(Store.Root), progress, time);
+        return builder.BuildAsync(request, ct);
+    }
+
+    /// <summary>The blobs and snapshots cache records keep alive; hook this into <see cref="ImageService.ExtraRoots"/>.</summary>
+    public static GarbageCollector.Roots CacheRoots(Store store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var (blobs, snaps) = store.Metadata.BuildCacheRoots();
+        return new GarbageCollector.Roots(blobs, snaps);
+    }
+
+    /// <summary>Build cache usage as <c>system df</c> shows it: records, how many an image uses, the bytes of
+    /// layers only the cache holds (reclaimable) and in total.</summary>
+    public sealed record CacheUsage(int Count, int Active, long Size, long Reclaimable);
+
+    public CacheUsage Usage()
+    {
+        var records = Store.Metadata.ListBuildCache();
+        var inImages = Store.Metadata.ReferencedSnapshots();
+        long size = records.Sum(r => r.Size);
+        var active = records.Where(r => inImages.Contains(r.ChainId)).ToList();
+        return new CacheUsage(records.Count, active.Count, size, size - active.Sum(r => r.Size));
+    }
+
+    public IReadOnlyList<BuildCacheRecord> List() => Store.Metadata.ListBuildCache();
+
+    /// <summary><c>builder prune</c>: drops every cache record, then removes what nothing else keeps.</summary>
+    public (int Records, long Bytes) Prune(Func<GarbageCollector.Roots> otherRoots, CancellationToken ct) =>
+        Store.PruneBuildCache(otherRoots(), ct);
+
+    private sealed class ImageSource(ImageService images) : IImageSource
+    {
+        public bool TryResolve(string nameOrId, out ImageRecord? image) => images.TryResolve(nameOrId, out image);
+        public ImageConfig ReadConfig(ImageRecord image) => images.ReadConfig(image);
+    }
+}

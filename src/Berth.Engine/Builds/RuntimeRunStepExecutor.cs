@@ -1,0 +1,125 @@
+using System.IO.Pipes;
+using System.Text;
+using Berth.Build;
+using Berth.Oci;
+using Berth.Runtime;
+using Berth.Runtime.Spec;
+
+namespace Berth.Engine.Builds;
+
+/// <summary>
+/// Runs RUN steps as berth containers: a bundle whose root is an overlay of the parent's snapshots with the step's
+/// fresh upper dir, Docker's default confinement, no network unless the step asks for the host's (BuildKit's
+/// sandbox), stdout and stderr merged into one pipe read line by line. The container is deleted afterwards
+/// whatever happens; the upper dir is what the step changed.
+/// </summary>
+public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
+{
+    private readonly ContainerRuntime _runtime = new(new RuntimeOptions { StateRoot = Path.Combine(storeRoot, "runtime") });
+
+    public async Task<int> RunAsync(RunStep step, CancellationToken ct)
+    {
+        var bundle = Path.Combine(storeRoot, "builds", step.Id);
+        Directory.CreateDirectory(Path.Combine(bundle, "rootfs"));
+        try
+        {
+            var lowers = step.LowerDirs.ToList();
+            if (lowers.Count == 0)
+            {
+                // overlayfs needs at least one lower layer; FROM scratch gets an empty one.
+                lowers.Add(Path.Combine(bundle, "empty"));
+                Directory.CreateDirectory(lowers[0]);
+            }
+            var binds = new List<BindMount>();
+            var tmpfs = new Dictionary<string, string>();
+            foreach (var m in step.Mounts)
+            {
+                if (m.Source is null) tmpfs[m.Target] = "";
+                else binds.Add(new BindMount { Source = m.Source, Destination = m.Target, ReadOnly = m.ReadOnly });
+            }
+            // Name resolution for RUN --network=host: the host's resolver, as BuildKit gives it.
+            if (step.HostNetwork && File.Exists("/etc/resolv.conf"))
+                binds.Add(new BindMount { Source = "/etc/resolv.conf", Destination = "/etc/resolv.conf", ReadOnly = true });
+            var options = new RunOptions
+            {
+                Command = step.Args,
+                Entrypoint = [],
+                Env = step.Env,
+                WorkingDir = step.WorkingDir,
+                User = step.User,
+                Hostname = "buildkitsandbox",
+                RootfsPath = "rootfs",
+                RootMount = new Mount
+                {
+                    Destination = "/",
+                    Type = "overlay",
+                    Source = "overlay",
+                    Options = [$"lowerdir={string.Join(':', lowers)}", $"upperdir={step.UpperDir}", $"workdir={step.WorkDir}"],
+                },
+                Binds = binds,
+                Tmpfs = tmpfs,
+                Network = step.HostNetwork ? NetworkMode.Host : NetworkMode.None,
+                CgroupParent = "/berth",
+            };
+            var users = LoadUsers(lowers);
+            var spec = SpecGenerator.Generate(step.Id, new ContainerConfig { Env = step.Env }, options, SpecHost.Detect(), users);
+            await File.WriteAllBytesAsync(Path.Combine(bundle, "config.json"), RuntimeJson.Serialize(spec), ct);
+
+            using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+            using var output = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+            Container container;
+            try
+            {
+                container = _runtime.Create(step.Id, bundle, new CreateOptions
+                {
+                    Stdio = new ContainerStdio { Stdin = devNull, Stdout = output.ClientSafePipeHandle, Stderr = output.ClientSafePipeHandle },
+                });
+            }
+            catch (ContainerExecException e)
+            {
+                step.Output(e.Message);
+                return e.ExitCode;
+            }
+            output.DisposeLocalCopyOfClientHandle();
+            using (container)
+            {
+                var pump = new Thread(() => Pump(output, step.Output)) { IsBackground = true, Name = "build-run-output" };
+                pump.Start();
+                try
+                {
+                    container.Start();
+                }
+                catch (ContainerExecException e)
+                {
+                    step.Output(e.Message);
+                    return e.ExitCode;
+                }
+                using var reg = ct.Register(() => { try { _runtime.Kill(step.Id, 9, all: true); } catch (Oci.Errors.BerthException) { } });
+                var status = await container.WaitAsync(CancellationToken.None);
+                pump.Join(TimeSpan.FromSeconds(5));
+                ct.ThrowIfCancellationRequested();
+                return status.ExitCode;
+            }
+        }
+        finally
+        {
+            try { _runtime.Delete(step.Id, force: true); } catch (Oci.Errors.BerthException) { /* never created */ }
+            try { Directory.Delete(bundle, recursive: true); } catch (IOException) { /* rootfs still busy: debris for later */ }
+        }
+    }
+
+    private static void Pump(Stream output, Action<string> sink)
+    {
+        using var reader = new StreamReader(output, Encoding.UTF8);
+        while (reader.ReadLine() is { } line) sink(line);
+    }
+
+    private static UserDatabase LoadUsers(IReadOnlyList<string> lowersTopFirst)
+    {
+        foreach (var layer in lowersTopFirst)
+            if (File.Exists(Path.Combine(layer, "etc", "passwd")) || File.Exists(Path.Combine(layer, "etc", "group")))
+                return UserDatabase.Load(layer);
+        return UserDatabase.Empty;
+    }
+
+}
