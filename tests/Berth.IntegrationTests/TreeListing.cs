@@ -39,8 +39,7 @@ public static class TreeListing
             foreach (var layer in manifest["Layers"]!.AsArray())
             {
                 var bytes = files[layer!.GetValue<string>()];
-                Stream s = new MemoryStream(bytes);
-                if (bytes.Length > 2 && bytes[0] == 0x1f && bytes[1] == 0x8b) s = new GZipStream(s, CompressionMode.Decompress);
+                var s = Berth.Archive.Compressions.Decompress(new MemoryStream(bytes), Berth.Archive.Compressions.Detect(bytes));
                 Apply(tree, s);
             }
             return Render(tree, ignore);
