@@ -114,12 +114,19 @@ public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
         while (reader.ReadLine() is { } line) sink(line);
     }
 
-    private static UserDatabase LoadUsers(IReadOnlyList<string> lowersTopFirst)
+    /// <summary>/etc/passwd and /etc/group as the overlay will show them: the topmost layer that has each wins,
+    /// and a whiteout there means the file is gone.</summary>
+    private static UserDatabase LoadUsers(IReadOnlyList<string> lowersTopFirst) =>
+        new() { Passwd = ReadTop(lowersTopFirst, "etc/passwd"), Group = ReadTop(lowersTopFirst, "etc/group") };
+
+    private static string? ReadTop(IReadOnlyList<string> lowersTopFirst, string relative)
     {
         foreach (var layer in lowersTopFirst)
-            if (File.Exists(Path.Combine(layer, "etc", "passwd")) || File.Exists(Path.Combine(layer, "etc", "group")))
-                return UserDatabase.Load(layer);
-        return UserDatabase.Empty;
+        {
+            var path = Path.Combine(layer, relative);
+            if (!Storage.Files.FileMetadata.TryLstat(path, out var st)) continue;
+            return st.IsRegular ? File.ReadAllText(path) : null;
+        }
+        return null;
     }
-
 }
