@@ -14,6 +14,8 @@ public static class BerthCli
         root.Subcommands.Add(SystemCommands.Create());
         foreach (var c in BuildCommand.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(RuntimeCommand.Create());
+        args = ContainerCommands.Register(root, args);
+        root.Subcommands.Add(VolumeCommands.Create());
 
         var parse = root.Parse(args);
         var errors = parse.Errors.Select(e => e.Message).ToList();

@@ -38,7 +38,7 @@ internal sealed class CliContext : IDisposable
     public TextWriter Err { get; } = Console.Error;
 
     public Store Store => _store ??= Store.Open(Root);
-    public ImageService Images => _images ??= new ImageService(Store, TimeProvider.System) { ExtraRoots = () => Engine.Builds.BuildService.CacheRoots(Store) };
+    public ImageService Images => _images ??= Engine.Containers.ContainerService.Attach(new ImageService(Store, TimeProvider.System) { ExtraRoots = () => Engine.Builds.BuildService.CacheRoots(Store) });
 
     public void Debug(string message)
     {

@@ -1,4 +1,5 @@
 // berth: one native binary, several roles. The role is chosen before anything else starts so that the
 // container init path stays small (see DESIGN.md § Runtime).
 if (args is ["init", ..]) return Berth.Runtime.Init.ContainerInit.Run(args);
+if (args is [Berth.Engine.Containers.ContainerMonitor.Role, ..]) return Berth.Engine.Containers.ContainerMonitor.Run(args);
 return await Berth.Cli.BerthCli.RunAsync(args);

@@ -1,0 +1,734 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using Berth.Cli.Output;
+using Berth.Engine;
+using Berth.Engine.Containers;
+using Berth.Engine.Images;
+using Berth.Oci.Errors;
+using Berth.Runtime;
+using Berth.Storage.Metadata;
+
+namespace Berth.Cli.Commands;
+
+/// <summary>Container commands, at the top level (<c>berth run</c>, <c>ps</c>…) and under <c>berth container</c>,
+/// as docker has them. <c>run</c>, <c>create</c>, <c>start</c> and <c>exec</c> fail with 125 when berth fails,
+/// and exit with the container's code (126/127 when its command cannot be run).</summary>
+internal static class ContainerCommands
+{
+    /// <summary>Adds the commands to <paramref name="root"/> (replacing the image-only <c>inspect</c> with one that
+    /// falls through from containers to images) and returns the arguments to parse: docker stops reading flags at
+    /// the image of <c>run</c>/<c>create</c> and the container of <c>exec</c>, so a <c>--</c> goes after it and
+    /// <c>berth run busybox ls -l</c> keeps its <c>-l</c>.</summary>
+    public static string[] Register(RootCommand root, string[] args)
+    {
+        if (root.Subcommands.FirstOrDefault(c => c.Name == "inspect") is { } imageInspect) root.Subcommands.Remove(imageInspect);
+        var container = new Command("container", "Manage containers");
+        foreach (var c in Verbs(includeLs: true)) container.Subcommands.Add(c);
+        container.Subcommands.Add(Prune());
+        root.Subcommands.Add(container);
+        foreach (var c in Verbs(includeLs: false)) root.Subcommands.Add(c);
+        root.Subcommands.Add(Inspect("inspect", containersOnly: false));
+        return StopFlagsAtPositional(root, args);
+    }
+
+    private static IEnumerable<Command> Verbs(bool includeLs)
+    {
+        yield return Run();
+        yield return CreateCommand();
+        yield return Start();
+        yield return Stop();
+        yield return Restart();
+        yield return Kill();
+        yield return Remove(includeLs ? "rm" : "rm", includeLs ? ["remove"] : []);
+        yield return includeLs ? List("ls", "ps", "list") : List("ps");
+        yield return Logs();
+        yield return Wait();
+        yield return Top();
+        yield return Exec();
+        if (includeLs) yield return Inspect("inspect", containersOnly: true);
+    }
+
+    // ---- argument pre-processing ----
+
+    private static string[] StopFlagsAtPositional(RootCommand root, string[] args)
+    {
+        var i = 0;
+        Command current = root;
+        while (i < args.Length)
+        {
+            var a = args[i];
+            if (a == "--") return args;
+            if (a.StartsWith('-') && a.Length > 1)
+            {
+                i += TakesValue(current, root, a) ? 2 : 1;
+                continue;
+            }
+            var sub = current.Subcommands.FirstOrDefault(c => c.Name == a || c.Aliases.Contains(a));
+            if (sub is null) return args;
+            current = sub;
+            i++;
+            if (current.Name is "run" or "create" or "exec")
+            {
+                while (i < args.Length)
+                {
+                    var t = args[i];
+                    if (t == "--") return args;
+                    if (t.StartsWith('-') && t.Length > 1)
+                    {
+                        i += TakesValue(current, root, t) ? 2 : 1;
+                        continue;
+                    }
+                    // t is the image (or the container, for exec): everything after it belongs to the command.
+                    if (i + 1 >= args.Length) return args;
+                    return [.. args[..(i + 1)], "--", .. args[(i + 1)..]];
+                }
+                return args;
+            }
+        }
+        return args;
+    }
+
+    private static bool TakesValue(Command command, RootCommand root, string token)
+    {
+        if (token.Contains('=')) return false;
+        var options = command.Options.Concat(root.Options.Where(o => o.Recursive));
+        var option = options.FirstOrDefault(o => o.Name == token || o.Aliases.Contains(token));
+        if (option is null)
+        {
+            // A bundle of short flags (-it, -dit) takes a value only if its last letter does (-itu root).
+            if (token.Length > 2 && token[1] != '-')
+                option = options.FirstOrDefault(o => o.Aliases.Contains("-" + token[^1]) || o.Name == "-" + token[^1]);
+            if (option is null) return false;
+            if (token.Length > 2 && option.ValueType != typeof(bool)) return true;
+            return false;
+        }
+        return option.ValueType != typeof(bool);
+    }
+
+    // ---- helpers ----
+
+    private static ContainerService Containers(CliContext ctx) => new(ctx.Store, ctx.Images, TimeProvider.System);
+
+    private static Command With(Command c, Func<CliContext, ParseResult, CancellationToken, int> body)
+    {
+        CliContext.Bind(body)(c);
+        return c;
+    }
+
+    /// <summary>For run/create/start/exec: berth's own failures exit 125, a command that cannot run 126/127.</summary>
+    private static int RunGuard(CliContext ctx, Func<int> body)
+    {
+        try
+        {
+            return body();
+        }
+        catch (ContainerExecException e)
+        {
+            ctx.Err.WriteLine($"berth: {e.Message}");
+            return e.ExitCode;
+        }
+        catch (BerthException e)
+        {
+            ctx.Err.WriteLine($"berth: {e.Message}");
+            if (ctx.LogLevel == "debug") ctx.Err.WriteLine(e);
+            return ExitCodes.Usage;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or OverflowException)
+        {
+            ctx.Err.WriteLine($"berth: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    // ---- create / run ----
+
+    private sealed class CreateFlags
+    {
+        public readonly Option<bool> Rm = new("--rm") { Description = "Automatically remove the container and its anonymous volumes when it exits" };
+        public readonly Option<string?> Name = new("--name") { Description = "Assign a name to the container" };
+        public readonly Option<string[]> Env = new("--env", "-e") { Description = "Set environment variables" };
+        public readonly Option<string[]> EnvFile = new("--env-file") { Description = "Read in a file of environment variables" };
+        public readonly Option<string?> Workdir = new("--workdir", "-w") { Description = "Working directory inside the container" };
+        public readonly Option<string?> User = new("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+        public readonly Option<string?> Entrypoint = new("--entrypoint") { Description = "Overwrite the default ENTRYPOINT of the image" };
+        public readonly Option<string[]> Volume = new("--volume", "-v") { Description = "Bind mount a volume (/host:/ctr[:ro], name:/ctr, /ctr)" };
+        public readonly Option<string[]> Mount = new("--mount") { Description = "Attach a filesystem mount (type=bind|volume|tmpfs,source=…,target=…[,readonly])" };
+        public readonly Option<string[]> Tmpfs = new("--tmpfs") { Description = "Mount a tmpfs directory (/path[:options])" };
+        public readonly Option<bool> ReadOnly = new("--read-only") { Description = "Mount the container's root filesystem as read only" };
+        public readonly Option<bool> Interactive = new("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
+        public readonly Option<bool> Tty = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+        public readonly Option<string?> Hostname = new("--hostname") { Description = "Container host name" };
+        public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
+        public readonly Option<string> Network = new("--network", "--net")
+        {
+            Description = "Connect a container to a network: none (the default until bridge networks exist: no network but loopback) or host",
+            DefaultValueFactory = _ => "none",
+        };
+        public readonly Option<string?> Memory = new("--memory", "-m") { Description = "Memory limit (e.g. 64m)" };
+        public readonly Option<string?> MemorySwap = new("--memory-swap") { Description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" };
+        public readonly Option<string?> Cpus = new("--cpus") { Description = "Number of CPUs" };
+        public readonly Option<ulong?> CpuShares = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
+        public readonly Option<long?> PidsLimit = new("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
+        public readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities" };
+        public readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities" };
+        public readonly Option<bool> Privileged = new("--privileged") { Description = "Give extended privileges to this container" };
+        public readonly Option<string[]> SecurityOpt = new("--security-opt") { Description = "Security options (no-new-privileges, seccomp=unconfined|PROFILE.json)" };
+        public readonly Option<string?> StopSignal = new("--stop-signal") { Description = "Signal to stop the container" };
+        public readonly Option<int?> StopTimeout = new("--stop-timeout") { Description = "Timeout (in seconds) to stop a container" };
+        public readonly Option<bool> Init = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
+        public readonly Argument<string> Image = new("IMAGE");
+        public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
+
+        public void AddTo(Command c)
+        {
+            foreach (var o in new Option[] { Rm, Name, Env, EnvFile, Workdir, User, Entrypoint, Volume, Mount, Tmpfs, ReadOnly, Interactive, Tty,
+                         Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
+                         StopSignal, StopTimeout, Init })
+                c.Options.Add(o);
+            c.Arguments.Add(Image);
+            c.Arguments.Add(Command);
+        }
+
+        public ContainerRequest Request(ParseResult p)
+        {
+            var env = new List<string>();
+            foreach (var file in p.GetValue(EnvFile) ?? [])
+            {
+                foreach (var raw in File.ReadAllLines(file))
+                {
+                    var line = raw.TrimStart();
+                    if (line.Length == 0 || line.StartsWith('#')) continue;
+                    AddEnv(env, line);
+                }
+            }
+            foreach (var e in p.GetValue(Env) ?? []) AddEnv(env, e);
+            var labels = new Dictionary<string, string>();
+            foreach (var l in p.GetValue(Label) ?? [])
+            {
+                var eq = l.IndexOf('=');
+                labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];
+            }
+            var tmpfs = new Dictionary<string, string>();
+            foreach (var t in p.GetValue(Tmpfs) ?? [])
+            {
+                var colon = t.IndexOf(':');
+                tmpfs[colon < 0 ? t : t[..colon]] = colon < 0 ? "" : t[(colon + 1)..];
+            }
+            var command = p.GetValue(Command) ?? [];
+            var entrypoint = p.GetValue(Entrypoint);
+            long? nanoCpus = null;
+            if (p.GetValue(Cpus) is { } cpus)
+            {
+                if (!decimal.TryParse(cpus, NumberStyles.Float, CultureInfo.InvariantCulture, out var c) || c <= 0)
+                    throw BerthException.Invalid($"invalid argument \"{cpus}\" for \"--cpus\" flag: failed to parse {cpus} as a rational number");
+                nanoCpus = (long)(c * 1_000_000_000m);
+            }
+            return new ContainerRequest
+            {
+                Image = p.GetValue(Image)!,
+                Name = p.GetValue(Name),
+                Cmd = command.Length > 0 ? command : null,
+                Entrypoint = entrypoint is null ? null : entrypoint.Length == 0 ? [] : [entrypoint],
+                Env = env,
+                WorkingDir = p.GetValue(Workdir),
+                User = p.GetValue(User),
+                Hostname = p.GetValue(Hostname),
+                Labels = labels,
+                Tty = p.GetValue(Tty),
+                OpenStdin = p.GetValue(Interactive),
+                AutoRemove = p.GetValue(Rm),
+                StopSignal = p.GetValue(StopSignal),
+                StopTimeout = p.GetValue(StopTimeout),
+                Init = p.GetValue(Init),
+                Binds = p.GetValue(Volume) ?? [],
+                Mounts = p.GetValue(Mount) ?? [],
+                Tmpfs = tmpfs,
+                ReadOnly = p.GetValue(ReadOnly),
+                Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
+                Memory = p.GetValue(Memory) is { } m ? Units.ParseBytes(m) : null,
+                MemorySwap = p.GetValue(MemorySwap) is { } s ? s == "-1" ? -1 : Units.ParseBytes(s) : null,
+                NanoCpus = nanoCpus,
+                CpuShares = p.GetValue(CpuShares),
+                PidsLimit = p.GetValue(PidsLimit),
+                CapAdd = p.GetValue(CapAdd) ?? [],
+                CapDrop = p.GetValue(CapDrop) ?? [],
+                Privileged = p.GetValue(Privileged),
+                SecurityOpt = p.GetValue(SecurityOpt) ?? [],
+            };
+        }
+
+        private static void AddEnv(List<string> env, string e)
+        {
+            if (e.Contains('=')) env.Add(e);
+            // Compat: docker takes a bare KEY from the caller's environment, and drops it when unset.
+            else if (Environment.GetEnvironmentVariable(e) is { } v) env.Add($"{e}={v}");
+        }
+    }
+
+    private static Command CreateCommand()
+    {
+        var flags = new CreateFlags();
+        var c = new Command("create", "Create a new container");
+        flags.AddTo(c);
+        return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
+        {
+            var request = flags.Request(p);
+            if (request.Init) throw new BerthException(ErrorKind.NotImplemented, "--init is not supported yet");
+            var row = Containers(ctx).Create(request, ct);
+            ctx.Out.WriteLine(row.Id);
+            return 0;
+        }));
+    }
+
+    private static Command Run()
+    {
+        var flags = new CreateFlags();
+        var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
+        var c = new Command("run", "Create and run a new container from an image") { detach };
+        flags.AddTo(c);
+        return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
+        {
+            var request = flags.Request(p);
+            if (request.Init) throw new BerthException(ErrorKind.NotImplemented, "--init is not supported yet");
+            var service = Containers(ctx);
+            var row = service.Create(request, ct);
+            if (p.GetValue(detach))
+            {
+                service.StartDetached(row, ct);
+                ctx.Out.WriteLine(row.Id);
+                return 0;
+            }
+            return service.RunAttachedAsync(row, new AttachOptions { Stdin = request.OpenStdin }, ct).GetAwaiter().GetResult();
+        }));
+    }
+
+    private static Command Start()
+    {
+        var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command("start", "Start one or more stopped containers") { attach, interactive, names };
+        return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
+        {
+            var service = Containers(ctx);
+            var list = p.GetValue(names)!;
+            if (p.GetValue(attach) || p.GetValue(interactive))
+            {
+                if (list.Length > 1) throw BerthException.Invalid("you cannot start and attach multiple containers at once");
+                var row = service.Resolve(list[0]);
+                if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
+                return service.RunAttachedAsync(row, new AttachOptions { Stdin = p.GetValue(interactive) }, ct).GetAwaiter().GetResult();
+            }
+            var rc = 0;
+            foreach (var n in list)
+            {
+                try
+                {
+                    service.StartDetached(service.Resolve(n), ct);
+                    ctx.Out.WriteLine(n);
+                }
+                catch (BerthException e)
+                {
+                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    rc = 1;
+                }
+            }
+            if (rc != 0) ctx.Err.WriteLine("Error: failed to start containers: " + string.Join(", ", list));
+            return rc;
+        }));
+    }
+
+    // ---- stop / kill / restart / rm / wait ----
+
+    private static int ForEach(CliContext ctx, IEnumerable<string> names, Action<ContainerService, ContainerRow, string> action)
+    {
+        var service = Containers(ctx);
+        var rc = 0;
+        foreach (var n in names)
+        {
+            try
+            {
+                action(service, service.Resolve(n), n);
+            }
+            catch (BerthException e)
+            {
+                ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                rc = 1;
+            }
+        }
+        return rc;
+    }
+
+    private static Command Stop()
+    {
+        var time = new Option<int?>("--time", "-t", "--timeout") { Description = "Seconds to wait before killing the container" };
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
+        var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command("stop", "Stop one or more running containers") { time, signal, names };
+        return With(c, (ctx, p, ct) => ForEach(ctx, p.GetValue(names)!, (s, row, n) =>
+        {
+            if (p.GetValue(signal) is { } sig) Engine.Containers.Signals.Parse(sig);
+            s.Stop(row, p.GetValue(time), ct);
+            ctx.Out.WriteLine(n);
+        }));
+    }
+
+    private static Command Restart()
+    {
+        var time = new Option<int?>("--time", "-t", "--timeout") { Description = "Seconds to wait before killing the container" };
+        var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command("restart", "Restart one or more containers") { time, names };
+        return With(c, (ctx, p, ct) => ForEach(ctx, p.GetValue(names)!, (s, row, n) =>
+        {
+            s.Restart(row, p.GetValue(time), ct);
+            ctx.Out.WriteLine(n);
+        }));
+    }
+
+    private static Command Kill()
+    {
+        var signal = new Option<string>("--signal", "-s") { Description = "Signal to send to the container", DefaultValueFactory = _ => "KILL" };
+        var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command("kill", "Kill one or more running containers") { signal, names };
+        return With(c, (ctx, p, ct) =>
+        {
+            var number = Engine.Containers.Signals.Parse(p.GetValue(signal)!);
+            return ForEach(ctx, p.GetValue(names)!, (s, row, n) =>
+            {
+                s.Kill(row, number);
+                ctx.Out.WriteLine(n);
+            });
+        });
+    }
+
+    private static Command Remove(string name, string[] aliases)
+    {
+        var force = new Option<bool>("--force", "-f") { Description = "Force the removal of a running container (uses SIGKILL)" };
+        var volumes = new Option<bool>("--volumes", "-v") { Description = "Remove anonymous volumes associated with the container" };
+        var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command(name, "Remove one or more containers") { force, volumes, names };
+        foreach (var a in aliases) c.Aliases.Add(a);
+        return With(c, (ctx, p, ct) =>
+        {
+            var service = Containers(ctx);
+            var rc = 0;
+            foreach (var n in p.GetValue(names)!)
+            {
+                try
+                {
+                    if (!service.TryResolve(n, out var row))
+                    {
+                        if (p.GetValue(force)) continue;
+                        throw BerthException.NotFound($"No such container: {n}");
+                    }
+                    service.Remove(row!, p.GetValue(force), p.GetValue(volumes), ct);
+                    ctx.Out.WriteLine(n);
+                }
+                catch (BerthException e)
+                {
+                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    rc = 1;
+                }
+            }
+            return rc;
+        });
+    }
+
+    private static Command Wait()
+    {
+        var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command("wait", "Block until one or more containers stop, then print their exit codes") { names };
+        return With(c, (ctx, p, ct) => ForEach(ctx, p.GetValue(names)!, (s, row, _) =>
+            ctx.Out.WriteLine(s.Wait(row, ct).ToString(CultureInfo.InvariantCulture))));
+    }
+
+    // ---- ps ----
+
+    private static Command List(string name, params string[] aliases)
+    {
+        var all = new Option<bool>("--all", "-a") { Description = "Show all containers (default shows just running)" };
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs" };
+        var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
+        var format = new Option<string?>("--format") { Description = "Format output: table, json, or a Go template" };
+        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output (status=, name=, id=, label=, ancestor=, exited=)" };
+        var last = new Option<int?>("--last", "-n") { Description = "Show n last created containers (includes all states)" };
+        var latest = new Option<bool>("--latest") { Description = "Show the latest created container (includes all states)" };
+        var c = new Command(name, "List containers") { all, quiet, noTrunc, format, filter, last, latest };
+        foreach (var a in aliases) c.Aliases.Add(a);
+        return With(c, (ctx, p, ct) =>
+        {
+            var service = Containers(ctx);
+            var now = DateTimeOffset.UtcNow;
+            var filters = (p.GetValue(filter) ?? []).Select(f =>
+            {
+                var eq = f.IndexOf('=');
+                if (eq <= 0) throw BerthException.Invalid($"bad format of filter (expected name=value): {f}");
+                return (Key: f[..eq], Value: f[(eq + 1)..]);
+            }).ToList();
+            foreach (var f in filters)
+                if (f.Key is not ("status" or "name" or "id" or "label" or "ancestor" or "exited" or "before" or "since" or "volume"))
+                    throw BerthException.Invalid($"invalid filter '{f.Key}'");
+            var showAll = p.GetValue(all) || filters.Any(f => f.Key is "status" or "exited") || p.GetValue(last) is not null || p.GetValue(latest);
+            var rows = service.List().Where(r => showAll || r.Status == "running").ToList();
+            rows = rows.Where(r => Matches(service, r, filters)).ToList();
+            if (p.GetValue(latest)) rows = rows.Take(1).ToList();
+            if (p.GetValue(last) is { } n && n >= 0) rows = rows.Take(n).ToList();
+            var trunc = !p.GetValue(noTrunc);
+            var printed = rows.Select(r => Row(r, trunc, now)).ToList();
+            RowPrinter.Print(ctx.Out, printed,
+                [new("CONTAINER ID", "ID"), new("IMAGE", "Image"), new("COMMAND", "Command"), new("CREATED", "RunningFor"),
+                 new("STATUS", "Status"), new("PORTS", "Ports"), new("NAMES", "Names")],
+                p.GetValue(format), p.GetValue(quiet), "ID");
+            return 0;
+        });
+    }
+
+    private static bool Matches(ContainerService service, ContainerRow r, List<(string Key, string Value)> filters)
+    {
+        foreach (var group in filters.GroupBy(f => f.Key))
+        {
+            var ok = group.Any(f => f.Key switch
+            {
+                "status" => r.Status == f.Value,
+                "name" => r.Name.Contains(f.Value.TrimStart('/'), StringComparison.Ordinal),
+                "id" => r.Id.StartsWith(f.Value, StringComparison.Ordinal),
+                "exited" => r.Status == "exited" && r.ExitCode.ToString(CultureInfo.InvariantCulture) == f.Value,
+                "ancestor" => r.ImageName == f.Value || r.ImageId == f.Value || r.ImageId.StartsWith("sha256:" + f.Value, StringComparison.Ordinal)
+                              || service.Images.TryResolve(f.Value, out var img) && img!.Id.ToString() == r.ImageId,
+                "label" => LabelMatches(ContainerService.ConfigOf(r).Labels, f.Value),
+                "volume" => ContainerService.ConfigOf(r).Mounts.Any(m => m.Name == f.Value || m.Destination == f.Value),
+                _ => true,
+            });
+            if (!ok) return false;
+        }
+        return true;
+    }
+
+    private static bool LabelMatches(IReadOnlyDictionary<string, string> labels, string filter)
+    {
+        var eq = filter.IndexOf('=');
+        if (eq < 0) return labels.ContainsKey(filter);
+        return labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
+    }
+
+    private static Dictionary<string, string> Row(ContainerRow r, bool trunc, DateTimeOffset now)
+    {
+        var config = ContainerService.ConfigOf(r);
+        var command = string.Join(' ', config.Args);
+        if (trunc && command.Length > 20) command = command[..19] + "…";
+        return new Dictionary<string, string>
+        {
+            ["ID"] = trunc ? r.Id[..12] : r.Id,
+            ["Image"] = r.ImageName,
+            ["Command"] = "\"" + command + "\"",
+            ["CreatedAt"] = Units.GoTime(r.Created),
+            ["RunningFor"] = Units.Ago(r.Created, now),
+            ["Ports"] = "",
+            ["State"] = r.Status,
+            ["Status"] = ContainerService.StatusText(r, now, Units.Ago),
+            ["Size"] = "0B",
+            ["Names"] = r.Name,
+            ["Labels"] = string.Join(',', config.Labels.Select(kv => $"{kv.Key}={kv.Value}")),
+            ["Mounts"] = string.Join(',', config.Mounts.Select(m => m.Name ?? m.Source)),
+            ["Networks"] = config.Request.Network,
+            ["LocalVolumes"] = config.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture),
+        };
+    }
+
+    // ---- logs ----
+
+    private static Command Logs()
+    {
+        var follow = new Option<bool>("--follow", "-f") { Description = "Follow log output" };
+        var tail = new Option<string>("--tail", "-n") { Description = "Number of lines to show from the end of the logs", DefaultValueFactory = _ => "all" };
+        var since = new Option<string?>("--since") { Description = "Show logs since timestamp (2013-01-02T13:23:37Z) or relative (42m)" };
+        var until = new Option<string?>("--until") { Description = "Show logs before a timestamp or relative time" };
+        var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
+        var name = new Argument<string>("CONTAINER");
+        var c = new Command("logs", "Fetch the logs of a container") { follow, tail, since, until, timestamps, name };
+        return With(c, (ctx, p, ct) =>
+        {
+            var service = Containers(ctx);
+            var row = service.Resolve(p.GetValue(name)!);
+            var tailText = p.GetValue(tail)!;
+            int? tailN = tailText == "all" ? null : int.TryParse(tailText, NumberStyles.Integer, CultureInfo.InvariantCulture, out var t) && t >= 0 ? t : null;
+            var now = DateTimeOffset.UtcNow;
+            var options = new LogOptions
+            {
+                Follow = p.GetValue(follow),
+                Tail = tailN,
+                Since = p.GetValue(since) is { } s ? ParseTime(s, now) : null,
+                Until = p.GetValue(until) is { } u ? ParseTime(u, now) : null,
+            };
+            using var stdout = Console.OpenStandardOutput();
+            using var stderr = Console.OpenStandardError();
+            var stamps = p.GetValue(timestamps);
+            service.Logs(row, options, e =>
+            {
+                var target = e.Stream == "stderr" ? stderr : stdout;
+                var text = stamps ? e.Time + " " + e.Log : e.Log;
+                target.Write(System.Text.Encoding.UTF8.GetBytes(text));
+                target.Flush();
+            }, ct);
+            return 0;
+        });
+    }
+
+    /// <summary>docker's --since/--until: RFC 3339, a date, Unix seconds, or a duration before now (10m, 1h30m).</summary>
+    internal static DateTimeOffset ParseTime(string s, DateTimeOffset now)
+    {
+        if (decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var unix))
+            return DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
+        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
+        var total = TimeSpan.Zero;
+        var number = "";
+        for (var i = 0; i < s.Length; i++)
+        {
+            var ch = s[i];
+            if (char.IsAsciiDigit(ch) || ch == '.') { number += ch; continue; }
+            if (number.Length == 0) throw BerthException.Invalid($"invalid time '{s}'");
+            var v = double.Parse(number, CultureInfo.InvariantCulture);
+            number = "";
+            if (ch == 'm' && i + 1 < s.Length && s[i + 1] == 's') { total += TimeSpan.FromMilliseconds(v); i++; continue; }
+            total += ch switch
+            {
+                'h' => TimeSpan.FromHours(v),
+                'm' => TimeSpan.FromMinutes(v),
+                's' => TimeSpan.FromSeconds(v),
+                _ => throw BerthException.Invalid($"invalid time '{s}'"),
+            };
+        }
+        if (number.Length > 0) throw BerthException.Invalid($"invalid time '{s}'");
+        return now - total;
+    }
+
+    // ---- top / prune / inspect ----
+
+    private static Command Top()
+    {
+        var name = new Argument<string>("CONTAINER");
+        var c = new Command("top", "Display the running processes of a container") { name };
+        return With(c, (ctx, p, ct) =>
+        {
+            var service = Containers(ctx);
+            var pids = service.Processes(service.Resolve(p.GetValue(name)!));
+            var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, UseShellExecute = false };
+            foreach (var a in new[] { "-o", "user,pid,ppid,c,stime,tty,time,args", "-p", string.Join(',', pids.DefaultIfEmpty(-1)) }) psi.ArgumentList.Add(a);
+            using var ps = System.Diagnostics.Process.Start(psi)!;
+            var lines = ps.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            ps.WaitForExit();
+            var table = new Table(["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]);
+            foreach (var line in lines.Skip(1))
+            {
+                var cells = line.Split(' ', 8, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                if (cells.Length == 8) table.Add(cells);
+            }
+            ctx.Out.Write(table.ToString());
+            return 0;
+        });
+    }
+
+    private static Command Prune()
+    {
+        var force = new Option<bool>("--force", "-f") { Description = "Do not prompt for confirmation" };
+        var c = new Command("prune", "Remove all stopped containers") { force };
+        return With(c, (ctx, p, ct) =>
+        {
+            if (!p.GetValue(force))
+            {
+                ctx.Out.Write("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
+                ctx.Out.Flush();
+                var answer = Console.In.ReadLine()?.Trim().ToLowerInvariant();
+                if (answer is not ("y" or "yes")) return 0;
+            }
+            var removed = Containers(ctx).Prune(ct);
+            if (removed.Count > 0)
+            {
+                ctx.Out.WriteLine("Deleted Containers:");
+                foreach (var id in removed) ctx.Out.WriteLine(id);
+                ctx.Out.WriteLine();
+            }
+            ctx.Out.WriteLine("Total reclaimed space: 0B");
+            return 0;
+        });
+    }
+
+    private static Command Inspect(string name, bool containersOnly)
+    {
+        var format = new Option<string?>("--format", "-f") { Description = "Format output using a Go template or json" };
+        var type = new Option<string?>("--type") { Description = "Only inspect objects of the given type (container, image)" };
+        var names = new Argument<string[]>("NAME|ID") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command(name, containersOnly ? "Display detailed information on one or more containers" : "Return low-level information on berth objects") { format, names };
+        if (!containersOnly) c.Options.Add(type);
+        return With(c, (ctx, p, ct) =>
+        {
+            var service = Containers(ctx);
+            var wanted = containersOnly ? "container" : p.GetValue(type);
+            if (wanted is not (null or "container" or "image")) throw BerthException.Invalid($"\"{wanted}\" is not a valid value for --type");
+            var docs = new List<string>();
+            var rc = 0;
+            foreach (var n in p.GetValue(names)!)
+            {
+                if (wanted is null or "container" && service.TryResolve(n, out var row))
+                    docs.Add(JsonSerializer.Serialize(service.Inspect(row!), ContainerJsonContext.Indented.ContainerInspect));
+                else if (wanted is null or "image" && ctx.Images.TryResolve(n, out var image))
+                    docs.Add(JsonSerializer.Serialize(ctx.Images.Inspect(image!), EngineJsonContext.Indented.ImageInspect));
+                else
+                {
+                    ctx.Err.WriteLine(wanted == "container" ? $"Error: No such container: {n}" : wanted == "image" ? $"Error: No such image: {n}" : $"Error: No such object: {n}");
+                    rc = 1;
+                }
+            }
+            var fmt = p.GetValue(format);
+            if (string.IsNullOrEmpty(fmt) || fmt == "json")
+            {
+                ctx.Out.WriteLine(docs.Count == 0 ? "[]" : "[\n" + string.Join(",\n", docs.Select(d => Indent(d))) + "\n]");
+            }
+            else
+            {
+                foreach (var d in docs)
+                {
+                    var (values, raw) = ImageCommands.Flatten(d);
+                    ctx.Out.WriteLine(GoTemplate.Render(fmt, values, d, raw));
+                }
+            }
+            return rc;
+        });
+    }
+
+    private static string Indent(string json) => string.Join('\n', json.Split('\n').Select(l => "    " + l));
+
+    // ---- exec ----
+
+    private static Command Exec()
+    {
+        var detach = new Option<bool>("--detach", "-d") { Description = "Detached mode: run command in the background" };
+        var interactive = new Option<bool>("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
+        var tty = new Option<bool>("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
+        var env = new Option<string[]>("--env", "-e") { Description = "Set environment variables" };
+        var user = new Option<string?>("--user", "-u") { Description = "Username or UID (format: <name|uid>[:<group|gid>])" };
+        var workdir = new Option<string?>("--workdir", "-w") { Description = "Working directory inside the container" };
+        var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command" };
+        var name = new Argument<string>("CONTAINER");
+        var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore };
+        var c = new Command("exec", "Execute a command in a running container") { detach, interactive, tty, env, user, workdir, privileged, name, command };
+        return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
+        {
+            var service = Containers(ctx);
+            var row = service.Resolve(p.GetValue(name)!);
+            var request = new ExecRequest
+            {
+                Command = p.GetValue(command)!,
+                Env = p.GetValue(env) ?? [],
+                User = p.GetValue(user),
+                WorkingDir = p.GetValue(workdir),
+                Tty = p.GetValue(tty),
+                Interactive = p.GetValue(interactive),
+                Detach = p.GetValue(detach),
+                Privileged = p.GetValue(privileged),
+            };
+            return service.Exec(row, request, ct);
+        }));
+    }
+}

@@ -1,0 +1,84 @@
+using System.Text.Json.Serialization;
+
+namespace Berth.Engine.Containers;
+
+/// <summary>What <c>create</c>/<c>run</c> asks for, as the CLI (or later the Engine API) parsed it. Stored with the
+/// container (JSON) so <c>start</c>, <c>restart</c> and <c>inspect</c> see the same request.</summary>
+public sealed record ContainerRequest
+{
+    [JsonPropertyName("image")] public required string Image { get; init; }
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    /// <summary>Replaces the image's Cmd; null keeps it.</summary>
+    [JsonPropertyName("cmd")] public IReadOnlyList<string>? Cmd { get; init; }
+    /// <summary>Replaces the image's Entrypoint; empty clears it (<c>--entrypoint ""</c>); null keeps it.</summary>
+    [JsonPropertyName("entrypoint")] public IReadOnlyList<string>? Entrypoint { get; init; }
+    [JsonPropertyName("env")] public IReadOnlyList<string> Env { get; init; } = [];
+    [JsonPropertyName("workingDir")] public string? WorkingDir { get; init; }
+    [JsonPropertyName("user")] public string? User { get; init; }
+    [JsonPropertyName("hostname")] public string? Hostname { get; init; }
+    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    [JsonPropertyName("tty")] public bool Tty { get; init; }
+    [JsonPropertyName("openStdin")] public bool OpenStdin { get; init; }
+    [JsonPropertyName("autoRemove")] public bool AutoRemove { get; init; }
+    [JsonPropertyName("stopSignal")] public string? StopSignal { get; init; }
+    /// <summary>Seconds <c>stop</c> waits before SIGKILL; null is docker's 10.</summary>
+    [JsonPropertyName("stopTimeout")] public int? StopTimeout { get; init; }
+    [JsonPropertyName("init")] public bool Init { get; init; }
+    /// <summary><c>-v</c> specs as written: <c>/host:/ctr[:ro]</c>, <c>name:/ctr</c>, <c>/ctr</c>.</summary>
+    [JsonPropertyName("binds")] public IReadOnlyList<string> Binds { get; init; } = [];
+    /// <summary><c>--mount</c> specs as written (<c>type=bind,source=…,target=…</c>).</summary>
+    [JsonPropertyName("mounts")] public IReadOnlyList<string> Mounts { get; init; } = [];
+    /// <summary><c>--tmpfs</c>: destination → options.</summary>
+    [JsonPropertyName("tmpfs")] public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
+    [JsonPropertyName("readOnly")] public bool ReadOnly { get; init; }
+    /// <summary>"none" (the default until bridge networks exist) or "host".</summary>
+    [JsonPropertyName("network")] public string Network { get; init; } = "none";
+    [JsonPropertyName("memory")] public long? Memory { get; init; }
+    [JsonPropertyName("memorySwap")] public long? MemorySwap { get; init; }
+    [JsonPropertyName("nanoCpus")] public long? NanoCpus { get; init; }
+    [JsonPropertyName("cpuShares")] public ulong? CpuShares { get; init; }
+    [JsonPropertyName("pidsLimit")] public long? PidsLimit { get; init; }
+    [JsonPropertyName("capAdd")] public IReadOnlyList<string> CapAdd { get; init; } = [];
+    [JsonPropertyName("capDrop")] public IReadOnlyList<string> CapDrop { get; init; } = [];
+    [JsonPropertyName("privileged")] public bool Privileged { get; init; }
+    [JsonPropertyName("securityOpt")] public IReadOnlyList<string> SecurityOpt { get; init; } = [];
+}
+
+/// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>
+public sealed record ContainerMount
+{
+    /// <summary>"bind", "volume" or "tmpfs".</summary>
+    [JsonPropertyName("type")] public required string Type { get; init; }
+    [JsonPropertyName("name")] public string? Name { get; init; }
+    [JsonPropertyName("source")] public string Source { get; init; } = "";
+    [JsonPropertyName("destination")] public required string Destination { get; init; }
+    [JsonPropertyName("rw")] public bool ReadWrite { get; init; } = true;
+    [JsonPropertyName("propagation")] public string Propagation { get; init; } = "rprivate";
+    [JsonPropertyName("options")] public string? Options { get; init; }
+    [JsonPropertyName("anonymous")] public bool Anonymous { get; init; }
+}
+
+/// <summary>What is stored in a container's row: the request and what create resolved from it.</summary>
+public sealed record StoredContainerConfig
+{
+    [JsonPropertyName("request")] public required ContainerRequest Request { get; init; }
+    [JsonPropertyName("args")] public required IReadOnlyList<string> Args { get; init; }
+    [JsonPropertyName("env")] public required IReadOnlyList<string> Env { get; init; }
+    [JsonPropertyName("cwd")] public required string Cwd { get; init; }
+    [JsonPropertyName("hostname")] public required string Hostname { get; init; }
+    [JsonPropertyName("user")] public string User { get; init; } = "";
+    [JsonPropertyName("entrypoint")] public IReadOnlyList<string>? Entrypoint { get; init; }
+    [JsonPropertyName("cmd")] public IReadOnlyList<string>? Cmd { get; init; }
+    [JsonPropertyName("stopSignal")] public string? StopSignal { get; init; }
+    [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
+    [JsonPropertyName("mounts")] public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
+    [JsonPropertyName("lowerDirs")] public IReadOnlyList<string> LowerDirs { get; init; } = [];
+}
+
+/// <summary>One line of docker's json-file log driver.</summary>
+public sealed record LogEntry
+{
+    [JsonPropertyName("log")] public required string Log { get; init; }
+    [JsonPropertyName("stream")] public required string Stream { get; init; }
+    [JsonPropertyName("time")] public required string Time { get; init; }
+}

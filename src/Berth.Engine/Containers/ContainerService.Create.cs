@@ -1,0 +1,367 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Berth.Oci;
+using Berth.Oci.Errors;
+using Berth.Runtime;
+using Berth.Runtime.Spec;
+using Berth.Engine.Volumes;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary><c>create</c>: resolves the image, the mounts and the user, writes the bundle (config.json, hostname,
+    /// hosts, resolv.conf, overlay dirs) and the row. Nothing runs yet. On any failure nothing is left behind.</summary>
+    public ContainerRow Create(ContainerRequest request, CancellationToken ct)
+    {
+        if (!Images.TryResolve(request.Image, out var image))
+        {
+            var shown = ImageReference.TryParse(request.Image, out var r) && r!.Digest is null ? r.FamiliarName + (r.Tag is null ? ":latest" : "") : request.Image;
+            throw BerthException.NotFound($"Unable to find image '{shown}' locally");
+        }
+        if (request.Name is { } wanted && !ValidName(wanted.TrimStart('/')))
+            throw BerthException.Invalid($"Invalid container name ({wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        if (request.Network is not ("none" or "host"))
+            throw BerthException.Invalid($"network {request.Network} not found (berth supports --network none and host until bridge networks exist)");
+
+        var imageConfig = Images.ReadConfig(image!);
+        var config = imageConfig.Config ?? new ContainerConfig();
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var name = request.Name?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
+        var dir = DirOf(id);
+        var createdVolumes = new List<string>();
+        try
+        {
+            Directory.CreateDirectory(ContainersDir);
+            Directory.CreateDirectory(dir);
+            if (!OperatingSystem.IsWindows()) File.SetUnixFileMode(dir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            foreach (var sub in new[] { "rootfs", "upper", "work" }) Directory.CreateDirectory(Path.Combine(dir, sub));
+
+            var lowers = image!.Layers.Select(l => Store.Snapshots.PathOf(l.ChainId)).Reverse().ToList();
+            if (lowers.Count == 0)
+            {
+                // overlayfs needs at least one lower layer; an image without layers gets an empty one.
+                lowers.Add(Path.Combine(dir, "empty"));
+                Directory.CreateDirectory(lowers[0]);
+            }
+            var mounts = ResolveMounts(request, createdVolumes);
+            var hostname = request.Hostname is { Length: > 0 } h ? h : id[..12];
+            WriteNetworkFiles(dir, hostname, request.Network);
+
+            var binds = new List<BindMount>
+            {
+                new() { Source = Path.Combine(dir, "hostname"), Destination = "/etc/hostname" },
+                new() { Source = Path.Combine(dir, "hosts"), Destination = "/etc/hosts" },
+                new() { Source = Path.Combine(dir, "resolv.conf"), Destination = "/etc/resolv.conf" },
+            };
+            var tmpfs = new Dictionary<string, string>();
+            foreach (var m in mounts)
+            {
+                if (m.Type == "tmpfs") tmpfs[m.Destination] = m.Options ?? "";
+                else binds.Add(new BindMount { Source = m.Source, Destination = m.Destination, ReadOnly = !m.ReadWrite, Propagation = m.Propagation });
+            }
+
+            var options = new RunOptions
+            {
+                Command = request.Cmd,
+                Entrypoint = request.Entrypoint,
+                Env = request.Env,
+                WorkingDir = request.WorkingDir,
+                User = request.User,
+                Hostname = hostname,
+                RootfsPath = "rootfs",
+                RootMount = new Mount
+                {
+                    Destination = "/",
+                    Type = "overlay",
+                    Source = "overlay",
+                    Options = [$"lowerdir={string.Join(':', lowers)}", $"upperdir={Path.Combine(dir, "upper")}", $"workdir={Path.Combine(dir, "work")}"],
+                },
+                Binds = binds,
+                Tmpfs = tmpfs,
+                ReadOnlyRootfs = request.ReadOnly,
+                Memory = request.Memory,
+                MemorySwap = request.MemorySwap,
+                Cpus = request.NanoCpus is { } n ? n / 1_000_000_000m : null,
+                CpuShares = request.CpuShares,
+                PidsLimit = request.PidsLimit,
+                CapAdd = request.CapAdd,
+                CapDrop = request.CapDrop,
+                Privileged = request.Privileged,
+                NoNewPrivileges = request.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"),
+                SeccompProfile = SeccompOption(request.SecurityOpt),
+                Network = request.Network == "host" ? NetworkMode.Host : NetworkMode.None,
+                Terminal = request.Tty,
+                CgroupParent = "/berth",
+            };
+            var users = LoadUsers(lowers);
+            var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);
+            File.WriteAllBytes(Path.Combine(dir, "config.json"), RuntimeJson.Serialize(spec));
+
+            var stored = new StoredContainerConfig
+            {
+                Request = request,
+                Args = spec.Process!.Args ?? [],
+                Env = spec.Process.Env ?? [],
+                Cwd = spec.Process.Cwd,
+                Hostname = hostname,
+                User = request.User ?? config.User ?? "",
+                Entrypoint = request.Entrypoint ?? config.Entrypoint,
+                Cmd = request.Cmd is { Count: > 0 } ? request.Cmd : request.Entrypoint is not null ? null : config.Cmd,
+                StopSignal = request.StopSignal ?? config.StopSignal,
+                Labels = Merge(config.Labels, request.Labels),
+                Mounts = mounts,
+                LowerDirs = lowers,
+            };
+            var row = new ContainerRow
+            {
+                Id = id,
+                Name = name,
+                ImageId = image.Id.ToString(),
+                ImageName = request.Image,
+                Created = Time.GetUtcNow(),
+                Config = JsonSerializer.Serialize(stored, ContainerJsonContext.Default.StoredContainerConfig),
+            };
+            if (!Store.Metadata.TryAddContainer(row))
+            {
+                var holder = Store.Metadata.GetContainerByName(name);
+                throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder?.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
+            }
+            return row;
+        }
+        catch
+        {
+            DeleteDirectory(dir);
+            foreach (var v in createdVolumes) Volumes.RemoveQuiet(v);
+            throw;
+        }
+    }
+
+    private static IReadOnlyDictionary<string, string> Merge(IReadOnlyDictionary<string, string>? image, IReadOnlyDictionary<string, string> request)
+    {
+        var all = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (k, v) in image ?? new Dictionary<string, string>()) all[k] = v;
+        foreach (var (k, v) in request) all[k] = v;
+        return new Dictionary<string, string>(all);
+    }
+
+    private static string? SeccompOption(IReadOnlyList<string> securityOpt)
+    {
+        foreach (var o in securityOpt)
+        {
+            var i = o.IndexOfAny([':', '=']);
+            var key = i < 0 ? o : o[..i];
+            var value = i < 0 ? "" : o[(i + 1)..];
+            switch (key)
+            {
+                case "no-new-privileges":
+                    if (value is not ("" or "true" or "false")) throw BerthException.Invalid($"invalid --security-opt 2: \"{o}\"");
+                    break;
+                case "seccomp":
+                    return value == "unconfined" ? "unconfined" : File.ReadAllText(value);
+                case "label" or "apparmor":
+                    break;
+                default:
+                    throw BerthException.Invalid($"invalid --security-opt 1: \"{o}\"");
+            }
+        }
+        return null;
+    }
+
+    internal static bool ValidName(string name) =>
+        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary>The image's /etc/passwd and /etc/group: each from the topmost layer that has it (layers are stored
+    /// one per directory, so this is overlay's lookup for two files).</summary>
+    private static UserDatabase LoadUsers(IReadOnlyList<string> lowersTopFirst)
+    {
+        string? passwd = null, group = null;
+        bool passwdDone = false, groupDone = false;
+        foreach (var layer in lowersTopFirst)
+        {
+            if (passwdDone && groupDone) break;
+            var etc = Path.Combine(layer, "etc");
+            if (!passwdDone && Path.Exists(Path.Combine(etc, "passwd")))
+            {
+                passwdDone = true;
+                passwd = UserDatabase.Load(layer).Passwd;
+            }
+            if (!groupDone && Path.Exists(Path.Combine(etc, "group")))
+            {
+                groupDone = true;
+                group = UserDatabase.Load(layer).Group;
+            }
+        }
+        return new UserDatabase { Passwd = passwd, Group = group };
+    }
+
+    private static void WriteNetworkFiles(string dir, string hostname, string network)
+    {
+        File.WriteAllText(Path.Combine(dir, "hostname"), hostname + "\n");
+        if (network == "host")
+        {
+            File.Copy("/etc/hosts", Path.Combine(dir, "hosts"));
+            File.WriteAllText(Path.Combine(dir, "hostname"), System.Net.Dns.GetHostName() + "\n");
+        }
+        else
+        {
+            File.WriteAllText(Path.Combine(dir, "hosts"),
+                "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
+        }
+        var resolv = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), resolv);
+    }
+
+    /// <summary><c>-v</c>, <c>--mount</c> and <c>--tmpfs</c> as mounts, creating named and anonymous volumes as
+    /// docker does. A bind source of <c>--mount</c> must exist; a <c>-v</c> host directory is created.</summary>
+    private List<ContainerMount> ResolveMounts(ContainerRequest request, List<string> createdVolumes)
+    {
+        var mounts = new List<ContainerMount>();
+        ContainerMount Volume(string? name, string destination, bool rw)
+        {
+            var anonymous = name is null;
+            name ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            if (Volumes.Ensure(name, anonymous)) createdVolumes.Add(name);
+            return new ContainerMount { Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = destination, ReadWrite = rw, Anonymous = anonymous, Propagation = "" };
+        }
+
+        foreach (var spec in request.Binds)
+        {
+            var parts = spec.Split(':');
+            if (parts.Length is < 1 or > 3 || parts.Any(p => p.Length == 0)) throw BerthException.Invalid($"invalid volume specification: '{spec}'");
+            if (parts.Length == 1)
+            {
+                CheckDestination(parts[0], spec);
+                mounts.Add(Volume(null, parts[0], true));
+                continue;
+            }
+            var (source, destination) = (parts[0], parts[1]);
+            var mode = parts.Length == 3 ? parts[2].Split(',') : [];
+            var rw = true;
+            var propagation = "rprivate";
+            foreach (var m in mode)
+            {
+                switch (m)
+                {
+                    case "ro": rw = false; break;
+                    case "rw": rw = true; break;
+                    case "z" or "Z" or "nocopy" or "copy": break;
+                    case "private" or "rprivate" or "shared" or "rshared" or "slave" or "rslave": propagation = m; break;
+                    default: throw BerthException.Invalid($"invalid mode: {m}");
+                }
+            }
+            CheckDestination(destination, spec);
+            if (source.StartsWith('/'))
+            {
+                // Compat: docker -v creates a missing host directory (--mount refuses, below).
+                if (!Path.Exists(source)) Directory.CreateDirectory(source);
+                mounts.Add(new ContainerMount { Type = "bind", Source = source, Destination = destination, ReadWrite = rw, Propagation = propagation });
+            }
+            else if (source.StartsWith('.') || source.StartsWith('~'))
+            {
+                throw BerthException.Invalid($"invalid volume specification: '{spec}': bind source path must be absolute");
+            }
+            else
+            {
+                if (!VolumeService.ValidName(source))
+                    throw BerthException.Invalid($"create {source}: \"{source}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
+                mounts.Add(Volume(source, destination, rw));
+            }
+        }
+
+        foreach (var spec in request.Mounts)
+        {
+            string type = "volume", source = "", target = "", propagation = "rprivate";
+            var ro = false;
+            var tmpfsOptions = new List<string>();
+            foreach (var field in spec.Split(','))
+            {
+                var eq = field.IndexOf('=');
+                var key = (eq < 0 ? field : field[..eq]).Trim().ToLowerInvariant();
+                var value = eq < 0 ? "" : field[(eq + 1)..];
+                switch (key)
+                {
+                    case "type": type = value; break;
+                    case "source" or "src": source = value; break;
+                    case "target" or "destination" or "dst": target = value; break;
+                    case "readonly" or "ro": ro = value is "" or "true" or "1"; break;
+                    case "bind-propagation": propagation = value; break;
+                    case "tmpfs-size": tmpfsOptions.Add("size=" + value); break;
+                    case "tmpfs-mode": tmpfsOptions.Add("mode=" + value); break;
+                    case "consistency" or "volume-nocopy" or "bind-recursive": break;
+                    default: throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: unexpected key '{key}' in '{field}'");
+                }
+            }
+            if (target.Length == 0) throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: target is required");
+            CheckDestination(target, spec);
+            switch (type)
+            {
+                case "bind":
+                    if (!source.StartsWith('/')) throw BerthException.Invalid($"invalid mount config for type \"bind\": invalid mount path: '{source}' mount path must be absolute");
+                    if (!Path.Exists(source)) throw BerthException.Invalid($"invalid mount config for type \"bind\": bind source path does not exist: {source}");
+                    mounts.Add(new ContainerMount { Type = "bind", Source = source, Destination = target, ReadWrite = !ro, Propagation = propagation });
+                    break;
+                case "volume":
+                    if (source.Length > 0 && !VolumeService.ValidName(source)) throw BerthException.Invalid($"invalid volume name: {source}");
+                    mounts.Add(Volume(source.Length == 0 ? null : source, target, !ro));
+                    break;
+                case "tmpfs":
+                    if (source.Length > 0) throw BerthException.Invalid("invalid mount config for type \"tmpfs\": source must not be specified");
+                    if (ro) tmpfsOptions.Add("ro");
+                    mounts.Add(new ContainerMount { Type = "tmpfs", Destination = target, Options = string.Join(',', tmpfsOptions), ReadWrite = !ro, Propagation = "" });
+                    break;
+                default:
+                    throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: mount type '{type}' is not supported");
+            }
+        }
+
+        foreach (var (destination, opts) in request.Tmpfs)
+        {
+            CheckDestination(destination, destination);
+            mounts.Add(new ContainerMount { Type = "tmpfs", Destination = destination, Options = opts, ReadWrite = !opts.Split(',').Contains("ro"), Propagation = "" });
+        }
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var m in mounts)
+            if (!seen.Add(CleanPath(m.Destination))) throw BerthException.Invalid($"Duplicate mount point: {m.Destination}");
+        return mounts;
+    }
+
+    private static void CheckDestination(string destination, string spec)
+    {
+        if (!destination.StartsWith('/')) throw BerthException.Invalid($"invalid volume specification: '{spec}': mount path must be absolute");
+        if (CleanPath(destination) == "/") throw BerthException.Invalid($"invalid volume specification: '{spec}': destination can't be '/'");
+    }
+
+    /// <summary>A path's lexical clean form ("/a/./b/../c" → "/a/c"), to compare mount destinations.</summary>
+    internal static string CleanPath(string path)
+    {
+        var parts = new List<string>();
+        foreach (var p in path.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            if (p == ".") continue;
+            if (p == "..") { if (parts.Count > 0) parts.RemoveAt(parts.Count - 1); continue; }
+            parts.Add(p);
+        }
+        return "/" + string.Join('/', parts);
+    }
+
+    internal static void DeleteDirectory(string dir)
+    {
+        try
+        {
+            if (Directory.Exists(dir)) Directory.Delete(dir, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    internal static string Iso(DateTimeOffset? t) =>
+        t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) : "0001-01-01T00:00:00Z";
+}

@@ -1,0 +1,138 @@
+using Berth.Oci.Errors;
+using Berth.Runtime.Cgroups;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary>The docker <c>ps</c>/<c>inspect</c> status word: created, running, exited.</summary>
+    public static string StatusText(ContainerRow row, DateTimeOffset now, Func<DateTimeOffset?, DateTimeOffset, string> ago) => row.Status switch
+    {
+        "running" => "Up " + Since(row.StartedAt, now),
+        "exited" => $"Exited ({row.ExitCode}) {ago(row.FinishedAt, now)}",
+        _ => "Created",
+    };
+
+    /// <summary>Docker's "Up 5 seconds" wording (go-units HumanDuration).</summary>
+    public static string Since(DateTimeOffset? start, DateTimeOffset now)
+    {
+        var d = now - (start ?? now);
+        var s = (int)d.TotalSeconds;
+        if (s < 1) return "Less than a second";
+        if (s == 1) return "1 second";
+        if (s < 60) return $"{s} seconds";
+        var m = (int)d.TotalMinutes;
+        if (m == 1) return "About a minute";
+        if (m < 60) return $"{m} minutes";
+        var h = (int)Math.Round(d.TotalHours);
+        if (h == 1) return "About an hour";
+        if (h < 48) return $"{h} hours";
+        return $"{(int)(d.TotalHours / 24)} days";
+    }
+
+    public ContainerInspect Inspect(ContainerRow row)
+    {
+        var config = ConfigOf(row);
+        var request = config.Request;
+        var dir = DirOf(row.Id);
+        var running = row.Status == "running";
+        return new ContainerInspect
+        {
+            Id = row.Id,
+            Created = Iso(row.Created),
+            Path = config.Args.FirstOrDefault() ?? "",
+            Args = config.Args.Skip(1).ToList(),
+            State = new ContainerStateJson
+            {
+                Status = row.Status,
+                Running = running,
+                OOMKilled = row.OomKilled,
+                Pid = running ? row.Pid : 0,
+                ExitCode = row.ExitCode,
+                Error = row.Error ?? "",
+                StartedAt = Iso(row.StartedAt),
+                FinishedAt = Iso(row.FinishedAt),
+            },
+            Image = row.ImageId,
+            ResolvConfPath = Path.Combine(dir, "resolv.conf"),
+            HostnamePath = Path.Combine(dir, "hostname"),
+            HostsPath = Path.Combine(dir, "hosts"),
+            LogPath = LogPathOf(row.Id),
+            Name = "/" + row.Name,
+            RestartCount = row.RestartCount,
+            HostConfig = new HostConfigJson
+            {
+                Binds = request.Binds.Count > 0 ? request.Binds : null,
+                NetworkMode = request.Network,
+                AutoRemove = request.AutoRemove,
+                CapAdd = request.CapAdd.Count > 0 ? request.CapAdd : null,
+                CapDrop = request.CapDrop.Count > 0 ? request.CapDrop : null,
+                Privileged = request.Privileged,
+                ReadonlyRootfs = request.ReadOnly,
+                SecurityOpt = request.SecurityOpt.Count > 0 ? request.SecurityOpt : null,
+                Tmpfs = request.Tmpfs.Count > 0 ? request.Tmpfs : null,
+                Memory = request.Memory ?? 0,
+                MemorySwap = request.MemorySwap ?? (request.Memory is { } m ? 2 * m : 0),
+                NanoCpus = request.NanoCpus ?? 0,
+                CpuShares = (long)(request.CpuShares ?? 0),
+                PidsLimit = request.PidsLimit,
+                Init = request.Init ? true : null,
+            },
+            GraphDriver = new GraphDriverJson
+            {
+                Data = new Dictionary<string, string>
+                {
+                    ["LowerDir"] = string.Join(':', config.LowerDirs),
+                    ["UpperDir"] = Path.Combine(dir, "upper"),
+                    ["WorkDir"] = Path.Combine(dir, "work"),
+                    ["MergedDir"] = Path.Combine(dir, "rootfs"),
+                },
+            },
+            Mounts = config.Mounts.Where(m => m.Type != "tmpfs").Select(m => new MountPointJson
+            {
+                Type = m.Type,
+                Name = m.Name,
+                Source = m.Source,
+                Destination = m.Destination,
+                Driver = m.Type == "volume" ? "local" : null,
+                Mode = m.Type == "volume" ? "z" : m.ReadWrite ? "" : "ro",
+                RW = m.ReadWrite,
+                Propagation = m.Propagation,
+            }).ToList(),
+            Config = new ContainerConfigJson
+            {
+                Hostname = config.Hostname,
+                User = config.User,
+                AttachStdin = request.OpenStdin,
+                AttachStdout = true,
+                AttachStderr = true,
+                Tty = request.Tty,
+                OpenStdin = request.OpenStdin,
+                StdinOnce = request.OpenStdin,
+                Env = config.Env,
+                Cmd = config.Cmd,
+                Image = row.ImageName,
+                Volumes = config.Mounts.Any(m => m.Type == "volume") ? config.Mounts.Where(m => m.Type == "volume").ToDictionary(m => m.Destination, _ => new EmptyJson()) : null,
+                WorkingDir = config.Cwd == "/" && string.IsNullOrEmpty(request.WorkingDir) ? "" : config.Cwd,
+                Entrypoint = config.Entrypoint is { Count: > 0 } e ? e : null,
+                Labels = config.Labels,
+                StopSignal = config.StopSignal,
+                StopTimeout = request.StopTimeout,
+            },
+            NetworkSettings = new NetworkSettingsJson
+            {
+                Networks = new Dictionary<string, EmptyJson> { [request.Network] = new() },
+            },
+        };
+    }
+
+    /// <summary><c>top</c>: the PIDs (host view) of every process in the container's cgroup.</summary>
+    public IReadOnlyList<int> Processes(ContainerRow row)
+    {
+        row = Reconcile(row);
+        if (row.Status != "running") throw BerthException.Conflict($"container {row.Id} is not running");
+        var cgroup = CgroupManagers.For(CgroupLayout.Detect(), $"/berth/{row.Id}");
+        return cgroup.Processes();
+    }
+}

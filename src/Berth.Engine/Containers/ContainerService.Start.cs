@@ -1,0 +1,243 @@
+using System.Diagnostics;
+using System.IO.Pipes;
+using System.Runtime.InteropServices;
+using Berth.Oci.Errors;
+using Berth.Runtime;
+using Berth.Runtime.Process;
+using Berth.Storage.Metadata;
+using Microsoft.Win32.SafeHandles;
+
+namespace Berth.Engine.Containers;
+
+/// <summary>How an attached container is connected to the caller's stdio.</summary>
+public sealed record AttachOptions
+{
+    /// <summary>Connect our stdin (<c>-i</c>).</summary>
+    public bool Stdin { get; init; }
+}
+
+public sealed partial class ContainerService
+{
+    private static readonly Lazy<ulong> s_selfStart = new(() => ProcessStart.Of(Environment.ProcessId) ?? 0);
+
+    /// <summary>Creates the container's init (as this process's child) and starts its command; the row becomes
+    /// "running" with this process as the one that records the exit. A command that cannot be run is recorded on
+    /// the row (docker keeps such a container as "created" with the error) and rethrown.</summary>
+    internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio)
+    {
+        if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
+        // Leftovers of a previous run whose parent died before cleaning up.
+        if (row.Status == "exited" || row.StartedAt is not null) CleanupRuntime(row.Id);
+        Container container;
+        try
+        {
+            container = Runtime.Create(row.Id, DirOf(row.Id), new CreateOptions { Stdio = stdio });
+        }
+        catch (BerthException e)
+        {
+            RecordFailure(row, e);
+            throw;
+        }
+        var pidStart = ProcessStart.Of(container.Pid) ?? 0;
+        try
+        {
+            container.Start();
+        }
+        catch (BerthException e)
+        {
+            container.Dispose();
+            CleanupRuntime(row.Id);
+            RecordFailure(row, e);
+            throw;
+        }
+        var running = row with
+        {
+            Status = "running", Pid = container.Pid, PidStart = pidStart, MonitorPid = Environment.ProcessId, MonitorStart = s_selfStart.Value,
+            StartedAt = Time.GetUtcNow(), FinishedAt = null, ExitCode = 0, OomKilled = false, Error = null,
+            RestartCount = row.StartedAt is null ? 0 : row.RestartCount,
+        };
+        Store.Metadata.UpdateContainer(running);
+        return (container, running);
+    }
+
+    private void RecordFailure(ContainerRow row, BerthException e)
+    {
+        var code = e is ContainerExecException x ? x.ExitCode : 128;
+        try
+        {
+            Store.Metadata.UpdateContainer(row with { ExitCode = code, Error = e.Message });
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+        }
+    }
+
+    /// <summary>After the init exited: records the status, removes the runtime state (cgroup) and, for
+    /// <c>--rm</c>, the container.</summary>
+    internal void Finish(ContainerRow running, ExitStatus status, bool autoRemove)
+    {
+        Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow());
+        CleanupRuntime(running.Id);
+        if (autoRemove) RemoveStopped(running.Id, removeVolumes: true);
+    }
+
+    /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent; its stdio is
+    /// the container's (through a pty with <c>-t</c>), signals are forwarded, and the exit code is returned.
+    /// With <c>--rm</c> the output goes straight to our descriptors; otherwise it is copied to the json-file log too.</summary>
+    public async Task<int> RunAttachedAsync(ContainerRow row, AttachOptions attach, CancellationToken ct)
+    {
+        var config = ConfigOf(row);
+        var autoRemove = config.Request.AutoRemove;
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        var stdinHandle = attach.Stdin && !config.Request.Tty ? new SafeFileHandle(0, ownsHandle: false) : devNull;
+
+        AnonymousPipeServerStream? stdout = null, stderr = null;
+        ContainerStdio stdio;
+        if (config.Request.Tty)
+        {
+            stdio = new ContainerStdio { Stdin = devNull, Stdout = devNull, Stderr = devNull };
+        }
+        else if (autoRemove)
+        {
+            stdio = new ContainerStdio { Stdin = stdinHandle };
+        }
+        else
+        {
+            stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+            stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+            stdio = new ContainerStdio { Stdin = stdinHandle, Stdout = stdout.ClientSafePipeHandle, Stderr = stderr.ClientSafePipeHandle };
+        }
+
+        Container container;
+        ContainerRow running;
+        try
+        {
+            (container, running) = Launch(row, stdio);
+        }
+        catch
+        {
+            stdout?.Dispose();
+            stderr?.Dispose();
+            if (autoRemove) RemoveStopped(row.Id, removeVolumes: true);
+            throw;
+        }
+        stdout?.DisposeLocalCopyOfClientHandle();
+        stderr?.DisposeLocalCopyOfClientHandle();
+
+        using (container)
+        {
+            var pumps = new List<Thread>();
+            JsonLogWriter? log = null;
+            if (stdout is not null && stderr is not null)
+            {
+                log = new JsonLogWriter(LogPathOf(row.Id), Time);
+                var ourOut = Console.OpenStandardOutput();
+                var ourErr = Console.OpenStandardError();
+                pumps.Add(StartPump(() => log.Pump(stdout, "stdout", ourOut)));
+                pumps.Add(StartPump(() => log.Pump(stderr, "stderr", ourErr)));
+            }
+            using var terminal = container.Console is { } master ? new TerminalSession(master) : null;
+            using var proxy = new SignalProxy(this, running, terminal is null);
+            var status = await container.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            _ = ct; // Ctrl-C is the container's to handle (forwarded above), not a reason to stop waiting.
+            terminal?.Drain(TimeSpan.FromSeconds(2));
+            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(5));
+            log?.Dispose();
+            stdout?.Dispose();
+            stderr?.Dispose();
+            Finish(running, status, autoRemove);
+            return status.ExitCode;
+        }
+    }
+
+    private static Thread StartPump(Action body)
+    {
+        var t = new Thread(() => body()) { IsBackground = true, Name = "berth-log" };
+        t.Start();
+        return t;
+    }
+
+    /// <summary>Forwards the signals an attached CLI receives to the container's init. Ctrl-C (SIGINT) stops the
+    /// container: SIGINT first, SIGKILL if it is still running a second later or on a second Ctrl-C (an init that
+    /// installed no handler ignores SIGINT, so forwarding alone would leave it running).</summary>
+    private sealed class SignalProxy : IDisposable
+    {
+        private readonly List<PosixSignalRegistration> _registrations = [];
+        private int _interrupts;
+
+        public SignalProxy(ContainerService service, ContainerRow running, bool handleInterrupt)
+        {
+            var pid = running.Pid;
+            void Forward(PosixSignal s, int number) => _registrations.Add(PosixSignalRegistration.Create(s, ctx =>
+            {
+                ctx.Cancel = true;
+                ProcessSignals.Send(pid, number);
+            }));
+            Forward(PosixSignal.SIGTERM, 15);
+            Forward(PosixSignal.SIGHUP, 1);
+            Forward(PosixSignal.SIGQUIT, 3);
+            Forward((PosixSignal)10, 10);
+            Forward((PosixSignal)12, 12);
+            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
+            {
+                ctx.Cancel = true;
+                if (!handleInterrupt) return;
+                if (Interlocked.Increment(ref _interrupts) > 1)
+                {
+                    service.KillAll(running.Id);
+                    return;
+                }
+                ProcessSignals.Send(pid, 2);
+                _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ =>
+                {
+                    if (ProcessStart.IsAlive(pid, running.PidStart)) service.KillAll(running.Id);
+                }, TaskScheduler.Default);
+            }));
+        }
+
+        public void Dispose()
+        {
+            foreach (var r in _registrations) r.Dispose();
+        }
+    }
+
+    /// <summary>SIGKILL to every process of the container (its cgroup), ignoring a container already gone.</summary>
+    internal void KillAll(string id)
+    {
+        try
+        {
+            Runtime.Kill(id, 9, all: true);
+        }
+        catch (BerthException)
+        {
+        }
+    }
+
+    /// <summary><c>start</c>, <c>run -d</c>, <c>restart</c>: starts the container under a monitor process (berth
+    /// re-executed as <c>berth monitor</c>) that holds its stdio, writes its log and records its exit, so this
+    /// process can return. Throws what the start failed with (<see cref="ContainerExecException"/> for 126/127).</summary>
+    public void StartDetached(ContainerRow row, CancellationToken ct)
+    {
+        if (row.Status == "running") return;
+        var berth = Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
+        var psi = new ProcessStartInfo(berth) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
+        psi.ArgumentList.Add(ContainerMonitor.Role);
+        psi.ArgumentList.Add(Store.Root);
+        psi.ArgumentList.Add(row.Id);
+        using var monitor = Process.Start(psi) ?? throw new BerthException(ErrorKind.Internal, "cannot start the container monitor");
+        monitor.StandardInput.Close();
+        var report = monitor.StandardOutput.ReadLine();
+        ct.ThrowIfCancellationRequested();
+        if (report == ContainerMonitor.Ok) return;
+        if (report is null)
+        {
+            monitor.WaitForExit(5000);
+            throw new BerthException(ErrorKind.Internal, $"container {row.Id}: the monitor exited ({(monitor.HasExited ? monitor.ExitCode : -1)}) before starting it");
+        }
+        var parts = report.Split('\t', 3);
+        var code = parts.Length == 3 && int.TryParse(parts[1], out var c) ? c : 125;
+        var message = parts.Length == 3 ? parts[2] : report;
+        if (code is 126 or 127) throw new ContainerExecException(code, message);
+        throw new BerthException(ErrorKind.Internal, message);
+    }
+}

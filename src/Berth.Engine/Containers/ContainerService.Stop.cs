@@ -1,0 +1,163 @@
+using Berth.Oci.Errors;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Containers;
+
+public sealed partial class ContainerService
+{
+    /// <summary>Docker's default grace period for <c>stop</c>.</summary>
+    public const int DefaultStopTimeout = 10;
+
+    /// <summary><c>stop</c>: the stop signal (STOPSIGNAL, <c>--stop-signal</c>, else SIGTERM), then SIGKILL to the
+    /// whole container after <paramref name="timeout"/> seconds (the container's <c>--stop-timeout</c>, else 10;
+    /// -1 waits forever). Stopping a container that is not running does nothing, as docker.</summary>
+    public ContainerRow Stop(ContainerRow row, int? timeout, CancellationToken ct)
+    {
+        row = Reconcile(row);
+        if (row.Status != "running") return row;
+        var config = ConfigOf(row);
+        var signal = StopSignalOf(config);
+        var seconds = timeout ?? config.Request.StopTimeout ?? DefaultStopTimeout;
+        try
+        {
+            Runtime.Kill(row.Id, signal);
+        }
+        catch (BerthException e) when (e.Kind == ErrorKind.Conflict)
+        {
+        }
+        if (!WaitDead(row, seconds < 0 ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds), ct))
+        {
+            KillAll(row.Id);
+            WaitDead(row, TimeSpan.FromSeconds(30), ct);
+        }
+        return AwaitRecorded(row, ct);
+    }
+
+    internal static int StopSignalOf(StoredContainerConfig config) =>
+        config.StopSignal is { Length: > 0 } s ? Signals.Parse(s) : 15;
+
+    /// <summary>Waits until the container's init is gone; false on timeout.</summary>
+    private static bool WaitDead(ContainerRow row, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = timeout == TimeSpan.MaxValue ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
+        while (ProcessStart.IsAlive(row.Pid, row.PidStart))
+        {
+            ct.ThrowIfCancellationRequested();
+            if (Environment.TickCount64 > deadline) return false;
+            Thread.Sleep(5);
+        }
+        return true;
+    }
+
+    /// <summary>After the init died: the row as its parent recorded it (or as reconciled if the parent is gone).</summary>
+    private ContainerRow AwaitRecorded(ContainerRow row, CancellationToken ct)
+    {
+        var deadline = Environment.TickCount64 + 10_000;
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            var now = Store.Metadata.GetContainer(row.Id);
+            if (now is null || now.Status != "running" || now.PidStart != row.PidStart) return now ?? row with { Status = "exited" };
+            now = Reconcile(now);
+            if (now.Status != "running") return now;
+            if (Environment.TickCount64 > deadline) return now;
+            Thread.Sleep(5);
+        }
+    }
+
+    /// <summary><c>kill</c>: sends a signal (default SIGKILL) to the container's init.</summary>
+    public void Kill(ContainerRow row, int signal)
+    {
+        row = Reconcile(row);
+        if (row.Status != "running") throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
+        try
+        {
+            Runtime.Kill(row.Id, signal);
+        }
+        catch (BerthException e) when (e.Kind is ErrorKind.Conflict or ErrorKind.NotFound)
+        {
+            throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
+        }
+    }
+
+    /// <summary><c>restart</c>: stop (if running), then start detached.</summary>
+    public ContainerRow Restart(ContainerRow row, int? timeout, CancellationToken ct)
+    {
+        row = Stop(row, timeout, ct);
+        var fresh = Store.Metadata.GetContainer(row.Id) ?? throw BerthException.NotFound($"No such container: {row.Id}");
+        fresh = fresh with { RestartCount = fresh.RestartCount + 1 };
+        Store.Metadata.UpdateContainer(fresh);
+        StartDetached(fresh, ct);
+        return fresh;
+    }
+
+    /// <summary><c>wait</c>: blocks until the container is not running and returns its exit code.</summary>
+    public int Wait(ContainerRow row, CancellationToken ct)
+    {
+        while (true)
+        {
+            ct.ThrowIfCancellationRequested();
+            row = Reconcile(row);
+            if (row.Status != "running") return row.ExitCode;
+            WaitDead(row, TimeSpan.FromSeconds(1), ct);
+            row = AwaitRecorded(row, ct);
+            if (row.Status != "running") return row.ExitCode;
+        }
+    }
+
+    /// <summary><c>rm</c>: a running container needs <paramref name="force"/> (then it is killed first).</summary>
+    public void Remove(ContainerRow row, bool force, bool removeVolumes, CancellationToken ct)
+    {
+        row = Reconcile(row);
+        if (row.Status == "running")
+        {
+            if (!force)
+                throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
+            KillAll(row.Id);
+            WaitDead(row, TimeSpan.FromSeconds(30), ct);
+            AwaitRecorded(row, ct);
+        }
+        RemoveStopped(row.Id, removeVolumes);
+    }
+
+    /// <summary>Deletes a stopped container: runtime state, row, bundle and log, and with
+    /// <paramref name="removeVolumes"/> its anonymous volumes.</summary>
+    internal void RemoveStopped(string id, bool removeVolumes)
+    {
+        var row = Store.Metadata.GetContainer(id);
+        CleanupRuntime(id);
+        var dir = DirOf(id);
+        if (Directory.Exists(dir))
+        {
+            // Renamed first, so a crash halfway never leaves a half-deleted bundle under a live ID.
+            var doomed = Path.Combine(ContainersDir, ".del-" + id);
+            try
+            {
+                Directory.Move(dir, doomed);
+                dir = doomed;
+            }
+            catch (IOException)
+            {
+            }
+        }
+        Store.Metadata.DeleteContainer(id);
+        DeleteDirectory(dir);
+        if (removeVolumes && row is not null)
+            foreach (var m in ConfigOf(row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
+                Volumes.RemoveQuiet(m.Name!);
+    }
+
+    /// <summary><c>container prune</c>: removes every container that is not running.</summary>
+    public IReadOnlyList<string> Prune(CancellationToken ct)
+    {
+        var removed = new List<string>();
+        foreach (var row in List())
+        {
+            ct.ThrowIfCancellationRequested();
+            if (row.Status == "running") continue;
+            RemoveStopped(row.Id, removeVolumes: false);
+            removed.Add(row.Id);
+        }
+        return removed;
+    }
+}
