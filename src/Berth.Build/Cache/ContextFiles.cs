@@ -77,11 +77,11 @@ public sealed class ContextFiles : ISourceFiles
             else if (tst.IsRegular) { list.Add(Entry(target.FullName, relative, tst)); return list; }
         }
         list.Add(Entry(host, relative, st));
-        if (st.IsDirectory) WalkDir(host, relative, excludes, list, ct);
+        if (st.IsDirectory) WalkDir(host, relative, excludes, list, ct, relative.Length);
         return list;
     }
 
-    private void WalkDir(string host, string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct)
+    private void WalkDir(string host, string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct, int sourceLength)
     {
         ct.ThrowIfCancellationRequested();
         foreach (var e in Directory.EnumerateFileSystemEntries(host).Order(StringComparer.Ordinal))
@@ -92,12 +92,12 @@ public sealed class ContextFiles : ISourceFiles
             if (IsIgnored(rel))
             {
                 if (!st.IsDirectory || _ignore.CanSkipDirectory(rel)) continue;
-                WalkDir(e, rel, excludes, list, ct); // an ignored directory may hold re-included (!) files
+                WalkDir(e, rel, excludes, list, ct, sourceLength); // an ignored directory may hold re-included (!) files
                 continue;
             }
-            if (excludes is not null && excludes.Excludes(rel)) continue;
+            if (excludes is not null && excludes.Excludes(rel, sourceLength)) continue;
             list.Add(Entry(e, rel, st));
-            if (st.IsDirectory) WalkDir(e, rel, excludes, list, ct);
+            if (st.IsDirectory) WalkDir(e, rel, excludes, list, ct, sourceLength);
         }
     }
 

@@ -10,5 +10,10 @@ public sealed class IgnoreRules(IReadOnlyList<string> patterns)
 
     public IReadOnlyList<string> Patterns { get; } = patterns;
 
-    public bool Excludes(string relative) => _rules.Matches(relative);
+    /// <summary>True when the path, relative to the copied source (BuildKit) or to the context, is excluded.</summary>
+    public bool Excludes(string relative, int sourceLength)
+    {
+        var inner = sourceLength == 0 ? relative : relative.Length > sourceLength ? relative[(sourceLength + 1)..] : "";
+        return inner.Length > 0 && _rules.Matches(inner) || _rules.Matches(relative);
+    }
 }

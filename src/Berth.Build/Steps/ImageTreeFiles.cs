@@ -55,20 +55,20 @@ public sealed class ImageTreeFiles(ImageTree tree) : ISourceFiles
         var list = new List<ContextEntry>();
         if (tree.Find("/" + relative) is not { } top) return list;
         list.Add(new ContextEntry(top.Host, relative, top.Stat, top.Stat.IsSymlink ? new FileInfo(top.Host).LinkTarget : null, null));
-        if (top.Stat.IsDirectory) WalkDir(relative, excludes, list, ct);
+        if (top.Stat.IsDirectory) WalkDir(relative, excludes, list, ct, relative.Length);
         return list;
     }
 
-    private void WalkDir(string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct)
+    private void WalkDir(string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct, int sourceLength)
     {
         ct.ThrowIfCancellationRequested();
         foreach (var name in List(relative))
         {
             var rel = relative.Length == 0 ? name : relative + "/" + name;
-            if (excludes is not null && excludes.Excludes(rel)) continue;
+            if (excludes is not null && excludes.Excludes(rel, sourceLength)) continue;
             if (tree.Find("/" + rel) is not { } hit) continue;
             list.Add(new ContextEntry(hit.Host, rel, hit.Stat, hit.Stat.IsSymlink ? new FileInfo(hit.Host).LinkTarget : null, null));
-            if (hit.Stat.IsDirectory) WalkDir(rel, excludes, list, ct);
+            if (hit.Stat.IsDirectory) WalkDir(rel, excludes, list, ct, sourceLength);
         }
     }
 }

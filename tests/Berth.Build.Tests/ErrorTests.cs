@@ -1,0 +1,65 @@
+using Berth.Testing;
+
+namespace Berth.Build.Tests;
+
+[Collection("build")]
+public sealed class ErrorTests(BuildFixture f)
+{
+    private (RunResult Result, string Tag) Fails(string dockerfile, params string[] extra)
+    {
+        var berth = f.Require();
+        var ctx = f.Context(("Dockerfile", dockerfile), ("present.txt", "p"));
+        var tag = $"err-{Guid.NewGuid().ToString("N")[..8]}:t";
+        var r = berth.Run(["build", "--progress=plain", "-t", tag, .. extra, ctx]);
+        Assert.True(r.ExitCode == 1, r.ToString());
+        Assert.NotEqual(0, berth.Run("inspect", tag).ExitCode);
+        return (r, tag);
+    }
+
+    [Fact]
+    public void SyntaxErrorNamesFileAndLine()
+    {
+        // A user must find the broken line from the message alone.
+        var (r, _) = Fails("FROM busybox\nCOPY present.txt /p\nFORM busybox\n");
+        Assert.Contains("Dockerfile:3", r.Stderr);
+    }
+
+    [Fact]
+    public void FailingRunReportsCommandExitCodeAndOutputAndTagsNothing()
+    {
+        // The failure must say which command failed, how, and what it printed last.
+        var (r, _) = Fails("FROM busybox\nRUN echo about to fail; exit 7\n");
+        Assert.Contains("/bin/sh -c echo about to fail; exit 7", r.Stderr);
+        Assert.Contains("exit code: 7", r.Stderr);
+        Assert.Contains("about to fail", r.Stderr);
+    }
+
+    [Fact]
+    public void MissingCopySourceFails()
+    {
+        // A typo in a source path must fail the build, not copy nothing.
+        var (r, _) = Fails("FROM busybox\nCOPY missing.txt /m\n");
+        Assert.Contains("\"/missing.txt\": not found", r.Stderr);
+    }
+
+    [Fact]
+    public void UnknownStageOrImageFails()
+    {
+        // --target and --from naming nothing are errors, not silent no-ops.
+        var (r, _) = Fails("FROM busybox AS a\nCOPY present.txt /p\n", "--target", "nosuch");
+        Assert.Contains("nosuch", r.Stderr);
+        (r, _) = Fails("FROM busybox\nCOPY --from=nosuchstage /x /y\n");
+        Assert.Contains("nosuchstage", r.Stderr);
+    }
+
+    [Fact]
+    public void BadInstructionFlagFails()
+    {
+        // An unknown instruction flag is a Dockerfile error (exit 1); an unknown CLI flag is a usage error (125).
+        var (r, _) = Fails("FROM busybox\nCOPY --bogus=1 present.txt /p\n");
+        Assert.Contains("Dockerfile:2", r.Stderr);
+        var berth = f.Require();
+        Assert.Equal(125, berth.Run("build", "--bogus", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
+        Assert.Equal(1, berth.Run("build", "--progress=fancy", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
+    }
+}
