@@ -24,9 +24,11 @@ services: deps
 examples/busybox.tar:
 	scripts/make-busybox-rootfs $@
 
-# The main job: a base image from the machine's busybox-static, imported and listed.
+# The main job: a base image from the machine's busybox-static, then examples/hello built on it and run.
 demo: deps install examples/busybox.tar
 	berth import --change 'CMD ["/bin/sh"]' examples/busybox.tar busybox:latest
+	berth build -t hello examples/hello
+	berth run --rm hello
 	berth images
 
 # Test projects run one after another (-m:1): runtime tests assert that the host's mount table and cgroup tree
