@@ -97,12 +97,7 @@ public sealed partial class Store : IDisposable
             {
                 throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
             }
-            string mt = mediaType ?? compression switch
-            {
-                Compression.Gzip => MediaTypes.OciLayerGzip,
-                Compression.Zstd => MediaTypes.OciLayerZstd,
-                _ => MediaTypes.OciLayer,
-            };
+            string mt = mediaType ?? MediaTypeOf(compression);
             var layer = new PendingLayer(pending, writer, digest, blob.BytesRead, mt, diffId, DiskUsage.Measure(pending.Path), result.BytesWritten);
             pending = null;
             writer = null;
@@ -114,6 +109,81 @@ public sealed partial class Store : IDisposable
             pending?.Dispose();
         }
     }
+
+    /// <summary>Stores a blob as received, verified but not yet visible (first half of a two-phase ingest: an
+    /// archive is read once, sequentially, then its layers unpack in parallel with <see cref="UnpackSpooled"/>).</summary>
+    public ContentWriter SpoolBlob(Stream raw, Digest? expectedDigest, long? expectedSize, string subject, CancellationToken ct)
+    {
+        var writer = Content.CreateWriter();
+        try
+        {
+            var buffer = new byte[1 << 20];
+            int n;
+            while ((n = raw.Read(buffer)) > 0)
+            {
+                ct.ThrowIfCancellationRequested();
+                writer.Write(buffer.AsSpan(0, n));
+            }
+            writer.Seal(expectedDigest, expectedSize);
+            return writer;
+        }
+        catch (BerthException e)
+        {
+            writer.Dispose();
+            throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+        }
+        catch
+        {
+            writer.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Unpacks a spooled blob into a new snapshot directory. The returned layer owns
+    /// <paramref name="blob"/> from then on.</summary>
+    public PendingLayer UnpackSpooled(ContentWriter blob, Digest blobDigest, string? mediaType, string subject, CancellationToken ct)
+    {
+        PendingSnapshot? pending = Snapshots.BeginNew();
+        try
+        {
+            using var file = new FileStream(blob.SealedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+            var peek = new PeekStream(file);
+            var compression = Compressions.Detect(peek.Peek(8));
+            if (compression is Compression.None && !LooksLikeTar(peek.Peek(512)))
+                throw BerthException.Invalid($"{subject}: not a tar archive (and not gzip or zstd compressed)");
+            ApplyResult result;
+            Digest diffId;
+            using (var plain = Compressions.Decompress(peek, compression, leaveOpen: true))
+            using (var diff = new HashingReadStream(plain, hash: compression is not Compression.None))
+            {
+                try
+                {
+                    result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
+                    diff.Drain();
+                }
+                catch (BerthException e)
+                {
+                    throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+                }
+                diffId = compression is Compression.None ? blobDigest : diff.Digest;
+            }
+            string mt = mediaType ?? MediaTypeOf(compression);
+            var layer = new PendingLayer(pending, blob, blobDigest, blob.BytesWritten, mt, diffId, DiskUsage.Measure(pending.Path), result.BytesWritten);
+            pending = null;
+            return layer;
+        }
+        finally
+        {
+            pending?.Dispose();
+        }
+    }
+
+    private static string MediaTypeOf(Compression compression) => compression switch
+    {
+        Compression.Gzip => MediaTypes.OciLayerGzip,
+        Compression.Zstd => MediaTypes.OciLayerZstd,
+        _ => MediaTypes.OciLayer,
+    };
 
     private PendingSnapshot UnpackStoredBlob(PendingLayer layer, CancellationToken ct)
     {
