@@ -38,6 +38,16 @@ public sealed class RuntimeFixture : IDisposable
 
     public RunResult Cli(params string[] args) => Run.Tool(Berth, ["runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
 
+    /// <summary>Runs a verb whose container outlives it (create, run -d): the container inherits the CLI's stdio,
+    /// so it goes to files, not to pipes a reader would wait on until the container exits.</summary>
+    public RunResult CliDetached(params string[] args)
+    {
+        using var dir = new TempDirectory("berth-cli");
+        var script = "exec \"$0\" \"$@\" </dev/null >" + dir.Combine("out") + " 2>" + dir.Combine("err");
+        var r = Run.Tool("/bin/sh", ["-c", script, Berth, "runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
+        return r with { Stdout = File.ReadAllText(dir.Combine("out")), Stderr = File.ReadAllText(dir.Combine("err")) };
+    }
+
     /// <summary>The container's cgroup directories (by hierarchy name; "" on a unified host).</summary>
     public IReadOnlyDictionary<string, string> CgroupPaths(string id) =>
         CgroupManagers.For(CgroupLayout.Detect(), $"{CgroupParent}/{id}").Paths;
