@@ -235,6 +235,8 @@ internal static class RuntimeCommand
             if (File.Exists(path)) throw BerthException.Conflict($"{path} already exists");
             var cmd = r.GetValue(args) is { Length: > 0 } a ? a : ["sh"];
             var spec = SpecGenerator.Generate("berth", new ContainerConfig(), new RunOptions { Command = cmd, Terminal = r.GetValue(terminal) }, SpecHost.Detect());
+            // A bundle is run under many IDs: leave the cgroup to the runtime's default (/berth/<id>), as runc spec does.
+            spec = spec with { Linux = spec.Linux! with { CgroupsPath = null } };
             File.WriteAllBytes(path, RuntimeJson.Serialize(spec));
             return 0;
         }));

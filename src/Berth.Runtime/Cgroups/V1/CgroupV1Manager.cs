@@ -30,18 +30,25 @@ public sealed class CgroupV1Manager : ICgroupManager
     {
         foreach (var (h, dir) in _dirs)
         {
-            var before = _created.Count;
             CgroupFs.MakeAll(h.MountPoint, dir, _created);
-            if (!h.Controllers.Contains("cpuset")) continue;
-            // A new cpuset cgroup starts with no CPUs and no memory nodes and accepts no tasks until given some.
-            foreach (var level in _created.Skip(before))
+            if (h.Controllers.Contains("cpuset")) InitCpuset(h.MountPoint, dir);
+        }
+    }
+
+    /// <summary>A new cpuset cgroup starts with no CPUs and no memory nodes and accepts no tasks until given some.
+    /// Every empty level is filled from its parent, top down, and not only the levels this manager made: another
+    /// container may have just created a shared parent and not filled it yet.</summary>
+    private static void InitCpuset(string mountPoint, string dir)
+    {
+        var current = mountPoint.TrimEnd('/');
+        foreach (var part in dir[current.Length..].Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parent = current;
+            current += "/" + part;
+            foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
             {
-                var parent = Path.GetDirectoryName(level)!;
-                foreach (var file in new[] { "cpuset.cpus", "cpuset.mems" })
-                {
-                    if (string.IsNullOrWhiteSpace(CgroupFs.TryRead(level, file)))
-                        CgroupFs.Write(level, file, (CgroupFs.TryRead(parent, file) ?? "").Trim());
-                }
+                if (string.IsNullOrWhiteSpace(CgroupFs.TryRead(current, file)))
+                    CgroupFs.Write(current, file, (CgroupFs.TryRead(parent, file) ?? "").Trim());
             }
         }
     }
