@@ -18,6 +18,11 @@ public sealed record ApplyOptions
     /// image cannot forge overlay metadata.</summary>
     public bool ApplyXattrs { get; init; } = true;
 
+    /// <summary>How many small regular files may be created at once. File creation waits mostly on the filesystem
+    /// journal, not the CPU, so a few threads overlap that wait; the archive is still parsed in order by one
+    /// thread, and the resulting tree is the same for every value. 1 applies every entry on the calling thread.</summary>
+    public int Parallelism { get; init; } = 8;
+
     /// <summary>Read buffer size; file data is written straight out of it.</summary>
     public int BufferSize { get; init; } = 1 << 20;
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Berth.Archive.Interop;
 using Berth.Archive.Tar;
 using Berth.Oci.Errors;
@@ -6,10 +7,37 @@ using static Berth.Archive.Interop.Interop;
 namespace Berth.Archive;
 
 /// <summary>One run of <see cref="LayerApplier.Apply"/>: the state that lives for one archive.</summary>
+/// <remarks>
+/// With <see cref="ApplyOptions.Parallelism"/> above 1, small regular files are handed to a
+/// <see cref="FileWriterPool"/> and everything else runs here, in archive order, after a barrier (the pool is
+/// drained). The tree is the same as a sequential apply because a worker only ever creates a regular file at a
+/// location that, when it was handed off, held nothing or a non-directory, non-symlink; so workers never make,
+/// remove or change a directory or symlink, and a path that resolves while they run resolves as it would have
+/// after them. What could tell the difference waits for a barrier first:
+/// <list type="bullet">
+/// <item>every entry that is not a regular file (links, whiteouts, FIFOs, the root), except a directory made
+/// where nothing is: no worker is in or at a directory that did not exist, so files of the previous directory
+/// keep being written while the next one fills;</item>
+/// <item>a file whose location (parent directory inode and name, so symlinked aliases collide) was handed off
+/// since the last barrier, or holds a directory or symlink now;</item>
+/// <item>a parent path that fails to resolve (a file in flight may be what it stumbles on, and a missing
+/// directory must not be made where a file is about to land);</item>
+/// <item>files over <see cref="SmallFileLimit"/>, written by this thread so memory stays bounded.</item>
+/// </list>
+/// </remarks>
 internal sealed class LayerApplication : IDisposable
 {
     private const string OpaqueXattr = "trusted.overlay.opaque";
     private const long MaxTimeSeconds = 1L << 40;
+
+    /// <summary>Files up to this size are copied and handed to a worker.</summary>
+    internal const int SmallFileLimit = 1 << 20;
+
+    /// <summary>The cap on file data copied and not yet written.</summary>
+    internal const long MaxBytesInFlight = 64L << 20;
+
+    /// <summary>Files in flight per worker: enough to keep them busy while the reader parses.</summary>
+    private const int FilesPerWorker = 8;
 
     private readonly RootFs _root;
     private readonly ApplyOptions _options;
@@ -19,6 +47,13 @@ internal sealed class LayerApplication : IDisposable
     private SafeFdHandle? _cachedParentFd;
     private TarEntryReader? _reader;
     private long _entries, _bytes, _devices, _skipped, _whiteouts;
+    private FileWriterPool? _pool;
+    private long _handedOff;
+
+    /// <summary>Where files were handed to the pool since the last barrier (written or not).</summary>
+    private readonly HashSet<Location> _inFlight = [];
+    private SafeFdHandle? _identified;
+    private FileStatus _identity;
 
     public LayerApplication(RootFs root, ApplyOptions options)
     {
@@ -28,17 +63,40 @@ internal sealed class LayerApplication : IDisposable
         _created = options.Whiteouts == WhiteoutMode.Delete ? new HashSet<string>(StringComparer.Ordinal) : null;
     }
 
-    public void Dispose() => _cachedParentFd?.Dispose();
+    public void Dispose()
+    {
+        // Joins the workers before their parent descriptors' cache goes.
+        _pool?.Dispose();
+        _cachedParentFd?.Dispose();
+    }
 
     public ApplyResult Run(Stream stream, CancellationToken ct)
     {
         _reader = new TarEntryReader(stream, _options.MaxHeaderBytes, _options.BufferSize);
-        while (_reader.MoveNext(ct))
+        if (_options.Parallelism > 1)
         {
-            _entries++;
-            TarHeader h = _reader.Current;
-            byte[] path = EntryPath.Clean(h.Name, "layer entry");
-            ApplyEntry(h, path, ct);
+            _pool = new FileWriterPool(_options.Parallelism, _options.Parallelism * FilesPerWorker, MaxBytesInFlight,
+                WritePendingFile, ct);
+        }
+
+        try
+        {
+            while (_reader.MoveNext(ct))
+            {
+                _entries++;
+                TarHeader h = _reader.Current;
+                byte[] path = EntryPath.Clean(h.Name, "layer entry");
+                ApplyEntry(h, path, ct);
+            }
+
+            Barrier();
+        }
+        catch (Exception e) when (_pool is not null && e is not OperationCanceledException)
+        {
+            // Files in flight came earlier in the archive than whatever failed here: a sequential apply would
+            // have stopped at their failure first.
+            _pool.ThrowEarlierFailure();
+            throw;
         }
 
         SetDirectoryTimes();
@@ -58,8 +116,9 @@ internal sealed class LayerApplication : IDisposable
         if (path.Length == 0)
         {
             if (h.TypeFlag != TarEntryType.Directory) throw Invalid(h, "names the layer root but is not a directory");
+            Barrier();
             using SafeFdHandle self = Fs.OpenAt(_root.Root, "."u8, O_RDONLY | O_DIRECTORY, 0, Subject(h));
-            SetMetadata(self, h, path);
+            SetMetadata(self, h);
             _directoryTimes.Add((path, h.MtimeSeconds, h.MtimeNanoseconds));
             return;
         }
@@ -67,6 +126,7 @@ internal sealed class LayerApplication : IDisposable
         EntryPath.Split(path, out ReadOnlySpan<byte> parent, out ReadOnlySpan<byte> name);
         if (name.StartsWith(".wh."u8))
         {
+            Barrier();
             Whiteout(h, path, parent, name);
             return;
         }
@@ -74,18 +134,28 @@ internal sealed class LayerApplication : IDisposable
         switch (h.TypeFlag)
         {
             case TarEntryType.Regular or TarEntryType.RegularV7 or TarEntryType.Contiguous:
-                WriteFile(h, path, Parent(parent, h, create: true)!, name, ct);
+                if (!TryHandOff(h, path, parent, name, ct))
+                {
+                    Barrier();
+                    WriteFile(h, path, Parent(parent, h, create: true)!, name, ct);
+                }
+
                 break;
             case TarEntryType.Directory:
+                if (!IsFreeLocation(parent, name, h)) Barrier();
                 MakeDirectory(h, path, Parent(parent, h, create: true)!, name);
                 break;
             case TarEntryType.SymbolicLink:
+                Barrier();
                 MakeSymlink(h, path, Parent(parent, h, create: true)!, name);
                 break;
             case TarEntryType.HardLink:
+                // The target may be a file in flight: it must be whole before it gets a second name.
+                Barrier();
                 MakeHardLink(h, path, Parent(parent, h, create: true)!, name);
                 break;
             case TarEntryType.Fifo:
+                Barrier();
                 MakeFifo(h, path, Parent(parent, h, create: true)!, name);
                 break;
             case TarEntryType.CharDevice or TarEntryType.BlockDevice:
@@ -96,6 +166,117 @@ internal sealed class LayerApplication : IDisposable
                 _skipped++;
                 break;
         }
+    }
+
+    /// <summary>Hands a small regular file to the pool when nothing in flight or on disk can make the result
+    /// depend on timing (see the class remarks). Returns false when the caller must write it after a barrier.</summary>
+    private bool TryHandOff(TarHeader h, byte[] path, ReadOnlySpan<byte> parent, ReadOnlySpan<byte> name, CancellationToken ct)
+    {
+        if (_pool is null || h.Size > SmallFileLimit) return false;
+        SafeFdHandle dir = Parent(parent, h, create: true)!;
+        Location where = LocationOf(dir, name, h);
+        if (_inFlight.Contains(where)) return false;
+        int errno = Fs.StatAt(dir, name, out FileStatus existing);
+        // A directory or symlink in the way is removed first: that changes how other paths resolve.
+        if (errno == 0 ? existing.IsDirectory || existing.IsSymlink : errno != ENOENT) return false;
+        if (_options.PreserveOwnership)
+        {
+            _ = Id(h.Uid, h);
+            _ = Id(h.Gid, h);
+        }
+
+        int length = (int)h.Size;
+        byte[] data = ArrayPool<byte>.Shared.Rent(length);
+        int copied = 0;
+        try
+        {
+            TarEntryReader reader = _reader!;
+            while (true)
+            {
+                ReadOnlySpan<byte> chunk = reader.ReadChunk(ct);
+                if (chunk.IsEmpty) break;
+                chunk.CopyTo(data.AsSpan(copied));
+                copied += chunk.Length;
+            }
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(data);
+            throw;
+        }
+
+        PendingFile file;
+        try
+        {
+            file = new PendingFile(_handedOff++, h.Clone(), Fs.Dup(dir, Subject(h)), name.ToArray(), data, copied);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(data);
+            throw;
+        }
+
+        _inFlight.Add(where);
+        _pool.Add(file);
+        _bytes += copied;
+        NoteCreated(path);
+        return true;
+    }
+
+    /// <summary>On a worker: what <see cref="WriteFile"/> does, with the data already in memory. Whatever is at the
+    /// name was, when the reader looked, neither a directory nor a symlink, and no other worker targets it.</summary>
+    private void WritePendingFile(PendingFile file)
+    {
+        TarHeader h = file.Header;
+        const int flags = O_WRONLY | O_CREAT | O_EXCL;
+        int errno = Fs.TryOpenAt(file.Directory, file.Name, flags | O_NOFOLLOW, 0x180, out SafeFdHandle fd);
+        if (errno == EEXIST)
+        {
+            fd.Dispose();
+            // The later entry wins. Never recursive here: a directory now would be someone else's doing.
+            errno = Fs.UnlinkAt(file.Directory, file.Name, 0);
+            if (errno is not (0 or ENOENT)) throw Error(errno, "unlinkat", Fs.Show(file.Name), Subject(h));
+            errno = Fs.TryOpenAt(file.Directory, file.Name, flags | O_NOFOLLOW, 0x180, out fd);
+        }
+
+        using (fd)
+        {
+            if (errno != 0) throw Error(errno, "openat", null, Subject(h));
+            errno = Fs.WriteAll(fd, file.Data);
+            if (errno != 0) throw Error(errno, "write", null, Subject(h));
+            SetMetadata(fd, h);
+            Check(Fs.Futimes(fd, Seconds(h), h.MtimeNanoseconds), "futimens", h);
+        }
+    }
+
+    /// <summary>True when files are in flight and the entry's location holds nothing and was not handed off.</summary>
+    private bool IsFreeLocation(ReadOnlySpan<byte> parent, ReadOnlySpan<byte> name, TarHeader h)
+    {
+        if (_inFlight.Count == 0) return false;
+        SafeFdHandle dir = Parent(parent, h, create: true)!;
+        return !_inFlight.Contains(LocationOf(dir, name, h)) && Fs.StatAt(dir, name, out _) == ENOENT;
+    }
+
+    /// <summary>Waits for every file handed off: what follows sees all earlier entries' effects.</summary>
+    private void Barrier()
+    {
+        if (_inFlight.Count == 0) return;
+        _pool!.Drain();
+        _inFlight.Clear();
+    }
+
+    /// <summary>A name in a directory identified by inode, so two paths through symlinks to one directory match.</summary>
+    private readonly record struct Location(uint DevMajor, uint DevMinor, ulong Inode, string Name);
+
+    private Location LocationOf(SafeFdHandle dir, ReadOnlySpan<byte> name, TarHeader h)
+    {
+        if (!ReferenceEquals(dir, _identified))
+        {
+            Check(Fs.StatAt(dir, [], out _identity), "statx", h);
+            _identified = dir;
+        }
+
+        return new Location(_identity.DevMajor, _identity.DevMinor, _identity.Inode, EntryPath.Key(name));
     }
 
     private void WriteFile(TarHeader h, byte[] path, SafeFdHandle dir, ReadOnlySpan<byte> name, CancellationToken ct)
@@ -117,7 +298,7 @@ internal sealed class LayerApplication : IDisposable
                 _bytes += chunk.Length;
             }
 
-            SetMetadata(fd, h, path);
+            SetMetadata(fd, h);
             Check(Fs.Futimes(fd, Seconds(h), h.MtimeNanoseconds), "futimens", h);
         }
 
@@ -144,7 +325,7 @@ internal sealed class LayerApplication : IDisposable
 
         Check(errno, "mkdirat", h);
         using SafeFdHandle fd = Fs.OpenAt(dir, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW, 0, Subject(h));
-        SetMetadata(fd, h, path);
+        SetMetadata(fd, h);
         _directoryTimes.Add((path, h.MtimeSeconds, h.MtimeNanoseconds));
         NoteCreated(path);
     }
@@ -224,7 +405,7 @@ internal sealed class LayerApplication : IDisposable
         Create(h, dir, name, static (d, n) => (Fs.MknodAt(d, n, S_IFIFO | 0x180, 0, 0), null), "mknodat");
         // O_NONBLOCK: opening a FIFO for reading must not wait for a writer.
         using SafeFdHandle fd = Fs.OpenAt(dir, name, O_RDONLY | O_NONBLOCK | O_NOFOLLOW, 0, Subject(h));
-        SetMetadata(fd, h, path);
+        SetMetadata(fd, h);
         Check(Fs.Futimes(fd, Seconds(h), h.MtimeNanoseconds), "futimens", h);
         NoteCreated(path);
     }
@@ -344,6 +525,14 @@ internal sealed class LayerApplication : IDisposable
         if (_cachedParent is not null && parent.SequenceEqual(_cachedParent)) return _cachedParentFd;
 
         int errno = _root.TryOpen(parent, O_PATH | O_DIRECTORY, out SafeFdHandle fd);
+        if (errno != 0 && _inFlight.Count > 0)
+        {
+            // A file in flight may be what the path stumbles on, or lands where a directory is about to be made.
+            fd.Dispose();
+            Barrier();
+            errno = _root.TryOpen(parent, O_PATH | O_DIRECTORY, out fd);
+        }
+
         if (errno == ENOENT)
         {
             fd.Dispose();
@@ -416,9 +605,8 @@ internal sealed class LayerApplication : IDisposable
     private void InvalidateParentCache() => _cachedParent = null;
 
     /// <summary>Owner, then mode (chown clears setuid), then xattrs, all through the descriptor.</summary>
-    private void SetMetadata(SafeFdHandle fd, TarHeader h, byte[] path)
+    private void SetMetadata(SafeFdHandle fd, TarHeader h)
     {
-        _ = path;
         if (_options.PreserveOwnership) Check(Fs.Fchown(fd, Id(h.Uid, h), Id(h.Gid, h)), "fchown", h);
         Check(Fs.Fchmod(fd, h.Mode & 0xFFF), "fchmod", h);
         if (!_options.ApplyXattrs) return;

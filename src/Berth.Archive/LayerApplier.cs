@@ -8,6 +8,10 @@ namespace Berth.Archive;
 /// it), the final component is never followed, and metadata is set through descriptors, so no entry (a
 /// "../x" name, a symlink to "/etc" followed by "evil/passwd", a hard link out) writes outside the root. Names
 /// that escape are refused, naming the entry. Device nodes are never created: they are counted and skipped.</para>
+/// <para>The archive is parsed in order on the calling thread. Small regular files are created, written and
+/// closed by up to <see cref="ApplyOptions.Parallelism"/> worker threads, since creating a file mostly waits on
+/// the filesystem journal; every other entry waits for the files before it, so the tree is the same for any
+/// parallelism. No worker outlives the call.</para>
 /// </summary>
 public static class LayerApplier
 {
@@ -17,6 +21,7 @@ public static class LayerApplier
     {
         ArgumentNullException.ThrowIfNull(uncompressedTar);
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Parallelism, 1, nameof(options));
         using RootFs root = RootFs.Open(rootDir);
         using LayerApplication application = new(root, options);
         return application.Run(uncompressedTar, ct);

@@ -8,7 +8,7 @@ namespace Berth.Archive.Tests;
 
 /// <summary>Broken input must fail as a <see cref="BerthException"/> that says what is wrong, never as a raw
 /// runtime exception and never as a silent partial success.</summary>
-public sealed class BadInputTests
+public abstract class BadInputTests : ApplierSuite
 {
     private static byte[] SampleTar()
     {
@@ -17,13 +17,13 @@ public sealed class BadInputTests
         return Tars.Build(Tars.Dir("dir/"), Tars.File("dir/small", "hello"), Tars.File("dir/data", Convert.ToBase64String(data)));
     }
 
-    private static BerthException ApplyFails(Stream stream)
+    private BerthException ApplyFails(Stream stream)
     {
         using TempDirectory temp = new();
         return Assert.ThrowsAny<BerthException>(() =>
         {
             using Stream decompressed = Compressions.OpenDecompressed(stream, out _);
-            LayerApplier.Apply(decompressed, temp.Path, ApplyOptions.Default, TestContext.Current.CancellationToken);
+            LayerApplier.Apply(decompressed, temp.Path, With(), TestContext.Current.CancellationToken);
         });
     }
 
@@ -131,11 +131,21 @@ public sealed class BadInputTests
             string root = temp.Sub($"r{i}");
             try
             {
-                Tars.Apply(mutated, root, ApplyOptions.Default with { Whiteouts = i % 2 == 0 ? WhiteoutMode.Delete : WhiteoutMode.Overlay });
+                Apply(mutated, root, ApplyOptions.Default with { Whiteouts = i % 2 == 0 ? WhiteoutMode.Delete : WhiteoutMode.Overlay });
             }
             catch (BerthException)
             {
             }
         }
     }
+}
+
+public sealed class SequentialBadInputTests : BadInputTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelBadInputTests : BadInputTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

@@ -3,7 +3,7 @@ using Berth.Testing;
 
 namespace Berth.Archive.Tests;
 
-public sealed class DeterminismTests
+public abstract class DeterminismTests : ApplierSuite
 {
     [Fact]
     public void SameTreeWithSourceDateEpochGivesIdenticalBytes()
@@ -23,7 +23,7 @@ public sealed class DeterminismTests
         Assert.Equal(first, second);
 
         string dst = temp.Sub("dst");
-        Tars.Apply(first, dst, ApplyOptions.Default with { PreserveOwnership = false });
+        Apply(first, dst, ApplyOptions.Default with { PreserveOwnership = false });
         Assert.Equal(epoch.UtcDateTime, File.GetLastWriteTimeUtc(Path.Combine(dst, "etc", "passwd")));
         Assert.Equal(epoch.UtcDateTime, Directory.GetLastWriteTimeUtc(Path.Combine(dst, "etc")));
     }
@@ -39,7 +39,7 @@ public sealed class DeterminismTests
         File.SetLastWriteTimeUtc(Path.Combine(src, "old"), old);
         byte[] tar = Tars.Write(src, WriteOptions.Default with { SourceDateEpoch = new DateTimeOffset(2020, 1, 1, 0, 0, 0, TimeSpan.Zero) });
         string dst = temp.Sub("dst");
-        Tars.Apply(tar, dst, ApplyOptions.Default with { PreserveOwnership = false });
+        Apply(tar, dst, ApplyOptions.Default with { PreserveOwnership = false });
         Assert.Equal(old, File.GetLastWriteTimeUtc(Path.Combine(dst, "old")));
     }
 
@@ -53,4 +53,14 @@ public sealed class DeterminismTests
             else File.SetLastWriteTimeUtc(path, when);
         }
     }
+}
+
+public sealed class SequentialDeterminismTests : DeterminismTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelDeterminismTests : DeterminismTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

@@ -4,7 +4,7 @@ using Berth.Testing;
 namespace Berth.Archive.Tests;
 
 /// <summary>Our tars against an independent implementation, GNU tar, in both directions.</summary>
-public sealed class GnuTarCompatibilityTests
+public abstract class GnuTarCompatibilityTests : ApplierSuite
 {
     [Fact]
     public void GnuTarExtractsOurLayersFaithfully()
@@ -51,10 +51,20 @@ public sealed class GnuTarCompatibilityTests
 
         using (FileStream stream = File.OpenRead(file))
         {
-            LayerApplier.Apply(stream, dst, ApplyOptions.Default, TestContext.Current.CancellationToken);
+            LayerApplier.Apply(stream, dst, With(), TestContext.Current.CancellationToken);
         }
 
         Func<string, bool> skip = format == "posix" ? static k => k == "security.selinux" : static _ => true;
         TreeSnapshot.AssertEqual(TreeSnapshot.Capture(src, skipXattr: skip), TreeSnapshot.Capture(dst, skipXattr: skip));
     }
+}
+
+public sealed class SequentialGnuTarCompatibilityTests : GnuTarCompatibilityTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelGnuTarCompatibilityTests : GnuTarCompatibilityTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

@@ -9,14 +9,14 @@ namespace Berth.Archive.Tests;
 /// the component-walk fallback used where openat2 is missing. Each proves the sibling directory the attack aims
 /// at is untouched, and that refusals name the entry.
 /// </summary>
-public sealed class HostileArchiveTests
+public abstract class HostileArchiveTests : ApplierSuite
 {
-    private static ApplyResult Apply(Sentinel s, byte[] tar, bool fallback, ApplyOptions? options = null)
+    private ApplyResult Apply(Sentinel s, byte[] tar, bool fallback, ApplyOptions? options = null)
     {
         RootFs.ForceFallback = fallback;
         try
         {
-            return Tars.Apply(tar, s.Root, options);
+            return Apply(tar, s.Root, options);
         }
         finally
         {
@@ -24,7 +24,7 @@ public sealed class HostileArchiveTests
         }
     }
 
-    private static BerthException Refused(Sentinel s, byte[] tar, bool fallback, string entry)
+    private BerthException Refused(Sentinel s, byte[] tar, bool fallback, string entry)
     {
         BerthException e = Assert.ThrowsAny<BerthException>(() => Apply(s, tar, fallback));
         Assert.Contains($"\"{entry}\"", e.Message, StringComparison.Ordinal);
@@ -190,7 +190,7 @@ public sealed class HostileArchiveTests
         Directory.CreateDirectory(Path.Combine(s.Root, "a", "b"));
         byte[] tar = Tars.Build(Tars.File("a/b/" + name));
         BerthException e = Assert.ThrowsAny<BerthException>(() =>
-            Tars.Apply(tar, s.Root, ApplyOptions.Default with { Whiteouts = WhiteoutMode.Delete }));
+            Apply(tar, s.Root, ApplyOptions.Default with { Whiteouts = WhiteoutMode.Delete }));
         Assert.Contains("a/b/" + name, e.Message, StringComparison.Ordinal);
         Assert.True(Directory.Exists(Path.Combine(s.Root, "a", "b")));
     }
@@ -256,7 +256,7 @@ public sealed class HostileArchiveTests
         using Sentinel s = new();
         EndlessStream stream = new(RawTar.Header("PaxHeaders.0/big", type, 64L << 20));
         BerthException e = Assert.ThrowsAny<BerthException>(() =>
-            LayerApplier.Apply(stream, s.Root, ApplyOptions.Default, TestContext.Current.CancellationToken));
+            LayerApplier.Apply(stream, s.Root, With(), TestContext.Current.CancellationToken));
         Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
         Assert.Contains("\"PaxHeaders.0/big\"", e.Message, StringComparison.Ordinal);
         Assert.Contains(kind, e.Message, StringComparison.Ordinal);
@@ -271,9 +271,19 @@ public sealed class HostileArchiveTests
         using Sentinel s = new();
         string longName = string.Join('/', Enumerable.Repeat(new string('n', 60), 8));
         byte[] tar = Tars.Build(Tars.File(longName, "deep"));
-        Tars.Apply(tar, s.Root);
+        Apply(tar, s.Root);
         Assert.Equal("deep", File.ReadAllText(Path.Combine(s.Root, longName)));
         using Sentinel t = new();
-        Assert.ThrowsAny<BerthException>(() => Tars.Apply(tar, t.Root, ApplyOptions.Default with { MaxHeaderBytes = 100 }));
+        Assert.ThrowsAny<BerthException>(() => Apply(tar, t.Root, ApplyOptions.Default with { MaxHeaderBytes = 100 }));
     }
+}
+
+public sealed class SequentialHostileArchiveTests : HostileArchiveTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelHostileArchiveTests : HostileArchiveTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

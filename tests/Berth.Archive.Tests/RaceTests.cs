@@ -4,7 +4,7 @@ using Berth.Oci.Errors;
 
 namespace Berth.Archive.Tests;
 
-public sealed partial class RaceTests
+public abstract partial class RaceTests : ApplierSuite
 {
     private const uint RENAME_EXCHANGE = 2;
 
@@ -41,7 +41,7 @@ public sealed partial class RaceTests
             {
                 try
                 {
-                    Tars.Apply(tar, s.Root);
+                    Apply(tar, s.Root);
                 }
                 catch (BerthException)
                 {
@@ -60,4 +60,14 @@ public sealed partial class RaceTests
         s.AssertUntouched();
         TestContext.Current.SendDiagnosticMessage($"{swaps} swaps, {refused} of 150 applies refused");
     }
+}
+
+public sealed class SequentialRaceTests : RaceTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelRaceTests : RaceTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

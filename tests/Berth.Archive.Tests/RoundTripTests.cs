@@ -5,7 +5,7 @@ using Berth.Testing;
 
 namespace Berth.Archive.Tests;
 
-public sealed class RoundTripTests
+public abstract class RoundTripTests : ApplierSuite
 {
     private static readonly DateTime Then = new(2001, 2, 3, 4, 5, 6, DateTimeKind.Utc);
 
@@ -86,7 +86,7 @@ public sealed class RoundTripTests
         BuildTree(src, withOwners: true);
 
         byte[] tar = Tars.Write(src);
-        ApplyResult result = Tars.Apply(tar, dst);
+        ApplyResult result = Apply(tar, dst);
 
         TreeSnapshot.AssertEqual(TreeSnapshot.Capture(src), TreeSnapshot.Capture(dst));
         Assert.True(result.BytesWritten > (3 << 20), $"{result.BytesWritten} bytes written");
@@ -101,7 +101,7 @@ public sealed class RoundTripTests
         string src = temp.Sub("src"), dst = temp.Sub("dst");
         BuildTree(src, withOwners: false);
         byte[] tar = Tars.Write(src);
-        Tars.Apply(tar, dst, ApplyOptions.Default with { PreserveOwnership = false });
+        Apply(tar, dst, ApplyOptions.Default with { PreserveOwnership = false });
         TreeSnapshot.AssertEqual(TreeSnapshot.Capture(src), TreeSnapshot.Capture(dst));
     }
 
@@ -153,4 +153,14 @@ public sealed class RoundTripTests
 
         Assert.Equal(["big.bin", "bin/", "bin/bash", "bin/sh", "dangling"], names.Take(5));
     }
+}
+
+public sealed class SequentialRoundTripTests : RoundTripTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelRoundTripTests : RoundTripTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

@@ -6,7 +6,7 @@ namespace Berth.Archive.Tests;
 
 /// <summary>OCI whiteouts (layer.md): overlay form for per-layer snapshots, deletion for flattened trees, and
 /// back from an overlay upper dir to <c>.wh.</c> entries.</summary>
-public sealed class WhiteoutTests
+public abstract class WhiteoutTests : ApplierSuite
 {
     private static byte[] Layer() => Tars.Build(
         Tars.Dir("a/"),
@@ -24,7 +24,7 @@ public sealed class WhiteoutTests
         Requires.Root("mknod and trusted.* xattrs");
         using TempDirectory temp = new();
         string root = temp.Sub("layer");
-        ApplyResult result = Tars.Apply(Layer(), root);
+        ApplyResult result = Apply(Layer(), root);
 
         foreach (string hidden in new[] { "a/b", "top" })
         {
@@ -54,7 +54,7 @@ public sealed class WhiteoutTests
         File.WriteAllText(Path.Combine(root, "c", "old1"), "o");
         File.WriteAllText(Path.Combine(root, "top"), "t");
 
-        Tars.Apply(Layer(), root, ApplyOptions.Default with { Whiteouts = WhiteoutMode.Delete });
+        Apply(Layer(), root, ApplyOptions.Default with { Whiteouts = WhiteoutMode.Delete });
 
         Assert.False(Native.Exists(Path.Combine(root, "a", "b")));
         Assert.True(File.Exists(Path.Combine(root, "a", "keep")));
@@ -69,7 +69,7 @@ public sealed class WhiteoutTests
         // layer.md: whiteouts only hide lower layers.
         using TempDirectory temp = new();
         string root = temp.Sub("flat");
-        Tars.Apply(Tars.Build(Tars.File("x", "mine"), Tars.File(".wh.x")), root,
+        Apply(Tars.Build(Tars.File("x", "mine"), Tars.File(".wh.x")), root,
             ApplyOptions.Default with { Whiteouts = WhiteoutMode.Delete });
         Assert.Equal("mine", File.ReadAllText(Path.Combine(root, "x")));
     }
@@ -82,7 +82,7 @@ public sealed class WhiteoutTests
         Requires.Root("mknod and trusted.* xattrs");
         using TempDirectory temp = new();
         string upper = temp.Sub("upper");
-        Tars.Apply(Layer(), upper);
+        Apply(Layer(), upper);
 
         byte[] tar = Tars.Write(upper, WriteOptions.Default with { OverlayUpper = true });
         List<(string Name, System.Formats.Tar.TarEntryType Type, string? Link)> entries = Tars.List(tar);
@@ -98,7 +98,7 @@ public sealed class WhiteoutTests
 
         // And the layer applies again to the same upper dir shape.
         string again = temp.Sub("again");
-        Tars.Apply(tar, again);
+        Apply(tar, again);
         TreeSnapshot.AssertEqual(TreeSnapshot.Capture(upper, mtimes: false), TreeSnapshot.Capture(again, mtimes: false));
     }
 
@@ -111,9 +111,19 @@ public sealed class WhiteoutTests
         string root = temp.Sub("layer");
         System.Formats.Tar.PaxTarEntry dir = new(System.Formats.Tar.TarEntryType.Directory, "d/",
             new Dictionary<string, string> { ["SCHILY.xattr.trusted.overlay.opaque"] = "y", ["SCHILY.xattr.user.ok"] = "1" });
-        Tars.Apply(Tars.Build(dir), root);
+        Apply(Tars.Build(dir), root);
         List<KeyValuePair<string, byte[]>> xattrs = Native.Xattrs(Path.Combine(root, "d"));
         Assert.DoesNotContain(xattrs, static x => x.Key.StartsWith("trusted.overlay.", StringComparison.Ordinal));
         Assert.Contains(xattrs, static x => x.Key == "user.ok");
     }
+}
+
+public sealed class SequentialWhiteoutTests : WhiteoutTests
+{
+    protected override int Parallelism => 1;
+}
+
+public sealed class ParallelWhiteoutTests : WhiteoutTests
+{
+    protected override int Parallelism => ApplyOptions.Default.Parallelism;
 }

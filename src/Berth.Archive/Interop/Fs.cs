@@ -57,6 +57,14 @@ internal static unsafe class Fs
         return fd;
     }
 
+    /// <summary>A second descriptor for what <paramref name="fd"/> refers to, close-on-exec, owned by the caller.</summary>
+    public static SafeFdHandle Dup(SafeFdHandle fd, string? subject = null)
+    {
+        int result = Interop.fcntl(fd, Interop.F_DUPFD_CLOEXEC, 0);
+        Interop.CheckIo(result, "fcntl F_DUPFD_CLOEXEC", null, subject);
+        return new SafeFdHandle(result);
+    }
+
     /// <summary>Opens an absolute or cwd-relative host path (the roots handed to us by callers).</summary>
     public static SafeFdHandle Open(string path, int flags)
     {

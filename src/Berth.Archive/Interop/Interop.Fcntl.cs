@@ -46,6 +46,12 @@ internal static unsafe partial class Interop
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int close(int fd);
 
+    // fcntl(2) commands, asm-generic/fcntl.h (the same on every arch).
+    internal const int F_DUPFD_CLOEXEC = 1030;
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int fcntl(SafeFdHandle fd, int cmd, int arg);
+
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial nint read(SafeFdHandle fd, byte* buf, nuint count);
 

@@ -30,10 +30,18 @@ internal sealed class TarHeader
     public uint DevMinor { get; set; }
 
     /// <summary>From <c>SCHILY.xattr.*</c> PAX records, in archive order.</summary>
-    public List<KeyValuePair<string, byte[]>> Xattrs { get; } = [];
+    public List<KeyValuePair<string, byte[]>> Xattrs { get; private set; } = [];
 
     /// <summary>Offset of this entry's first header (extension headers included) in the archive.</summary>
     public long Offset { get; set; }
+
+    /// <summary>A copy that outlives the reader's next <c>MoveNext</c>, for work handed to another thread.</summary>
+    public TarHeader Clone()
+    {
+        TarHeader copy = (TarHeader)MemberwiseClone();
+        copy.Xattrs = [.. Xattrs];
+        return copy;
+    }
 
     public string DisplayName => Encoding.UTF8.GetString(Name);
 
