@@ -4,6 +4,7 @@ using System.Text.Json;
 using Berth.Oci;
 using Berth.Oci.Errors;
 using Berth.Runtime;
+using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
 using Berth.Engine.Volumes;
 using Berth.Storage.Metadata;
@@ -98,6 +99,7 @@ public sealed partial class ContainerService
             };
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);
+            if (request.Privileged) spec = KnownCapabilitiesOnly(spec);
             File.WriteAllBytes(Path.Combine(dir, "config.json"), RuntimeJson.Serialize(spec));
 
             var stored = new StoredContainerConfig
@@ -137,6 +139,27 @@ public sealed partial class ContainerService
             foreach (var v in createdVolumes) Volumes.RemoveQuiet(v);
             throw;
         }
+    }
+
+    /// <summary>--privileged asks for every capability berth knows; capset refuses those this kernel does not
+    /// (above /proc/sys/kernel/cap_last_cap), so they are left out, as docker does.</summary>
+    private static RuntimeSpec KnownCapabilitiesOnly(RuntimeSpec spec)
+    {
+        var last = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), CultureInfo.InvariantCulture);
+        IReadOnlyList<string>? Known(IReadOnlyList<string>? caps) => caps?.Where(c => Capabilities.TryGetNumber(c, out var n) && n <= last).ToList();
+        var caps = spec.Process!.Capabilities;
+        if (caps is null) return spec;
+        return spec with
+        {
+            Process = spec.Process with
+            {
+                Capabilities = caps with
+                {
+                    Bounding = Known(caps.Bounding), Effective = Known(caps.Effective), Permitted = Known(caps.Permitted),
+                    Inheritable = Known(caps.Inheritable), Ambient = Known(caps.Ambient),
+                },
+            },
+        };
     }
 
     private static IReadOnlyDictionary<string, string> Merge(IReadOnlyDictionary<string, string>? image, IReadOnlyDictionary<string, string> request)

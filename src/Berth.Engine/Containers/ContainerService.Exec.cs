@@ -63,7 +63,9 @@ public sealed partial class ContainerService
         }
         if (request.Tty && !env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal))) env.Add("TERM=xterm");
         var caps = process.Capabilities;
-        var all = Capabilities.Mask(Capabilities.All);
+        // Only the capabilities this kernel knows: capset refuses the others.
+        var lastCap = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), CultureInfo.InvariantCulture);
+        var all = Capabilities.Mask(Capabilities.All) & (lastCap >= 63 ? ulong.MaxValue : (1UL << (lastCap + 1)) - 1);
         var config = new ExecConfig
         {
             Args = request.Command,

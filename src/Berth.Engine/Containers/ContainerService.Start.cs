@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.IO.Pipes;
 using System.Runtime.InteropServices;
 using Berth.Oci.Errors;
@@ -220,19 +219,30 @@ public sealed partial class ContainerService
     {
         if (row.Status == "running") return;
         var berth = Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
-        var psi = new ProcessStartInfo(berth) { UseShellExecute = false, RedirectStandardOutput = true, RedirectStandardInput = true };
-        psi.ArgumentList.Add(ContainerMonitor.Role);
-        psi.ArgumentList.Add(Store.Root);
-        psi.ArgumentList.Add(row.Id);
-        using var monitor = Process.Start(psi) ?? throw new BerthException(ErrorKind.Internal, "cannot start the container monitor");
-        monitor.StandardInput.Close();
-        var report = monitor.StandardOutput.ReadLine();
+        // Spawned with nothing of ours but the report pipe: a descriptor the monitor inherited (e.g. the pipe a
+        // caller reads our stderr from) would stay open as long as the container runs; the .NET host of a JIT
+        // build even duplicates its stdio at startup. Errors come back through the report line.
+        using var reportPipe = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+        using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+        int pid;
+        try
+        {
+            pid = Interop.Interop.SpawnJoined(berth, ["berth", ContainerMonitor.Role, Store.Root, row.Id], [],
+                [((int)devNull.DangerousGetHandle(), 0), ((int)reportPipe.ClientSafePipeHandle.DangerousGetHandle(), 1), ((int)devNull.DangerousGetHandle(), 2)]);
+        }
+        catch (IOException e)
+        {
+            throw new BerthException(ErrorKind.Internal, $"cannot start the container monitor: {e.Message}", e);
+        }
+        reportPipe.DisposeLocalCopyOfClientHandle();
+        string? report;
+        using (var reader = new StreamReader(reportPipe)) report = reader.ReadLine();
         ct.ThrowIfCancellationRequested();
         if (report == ContainerMonitor.Ok) return;
         if (report is null)
         {
-            monitor.WaitForExit(5000);
-            throw new BerthException(ErrorKind.Internal, $"container {row.Id}: the monitor exited ({(monitor.HasExited ? monitor.ExitCode : -1)}) before starting it");
+            Interop.Interop.waitpid(pid, out var status, 0);
+            throw new BerthException(ErrorKind.Internal, $"container {row.Id}: the monitor exited (status {status}) before starting it");
         }
         var parts = report.Split('\t', 3);
         var code = parts.Length == 3 && int.TryParse(parts[1], out var c) ? c : 125;

@@ -1,0 +1,245 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Berth.Testing;
+
+namespace Berth.Containers.Tests;
+
+/// <summary>docker's container lifecycle against the berth binary: run (attached, detached, --rm), create/start,
+/// stop/kill/restart/rm/wait, logs, ps, inspect, top, prune, with docker's output and exit codes.</summary>
+[Collection("containers")]
+public sealed class LifecycleTests(BusyboxFixture image)
+{
+    private static JsonElement InspectOne(ContainerStore s, string name)
+    {
+        using var doc = JsonDocument.Parse(s.Ok("inspect", name));
+        return doc.RootElement[0].Clone();
+    }
+
+    private static string IdOf(ContainerStore s, string name) => InspectOne(s, name).GetProperty("Id").GetString()!;
+
+    [Fact]
+    public void AttachedRunPassesOutputAndExitsWithTheCommandsCode()
+    {
+        // Scripts rely on `run` behaving like the command itself: its output, its streams, its exit code.
+        using var s = new ContainerStore(image);
+        var r = s.Run("run", "--rm", "busybox", "sh", "-c", "echo out; echo err >&2; exit 3");
+        Assert.Equal(3, r.ExitCode);
+        Assert.Equal("out\n", r.Stdout);
+        Assert.Equal("err\n", r.Stderr);
+        Assert.Empty(s.AllIds());
+
+        // Flags after the image belong to the command (docker stops parsing there): -l is not --log-level.
+        Assert.Equal("-l x\n", s.Ok("run", "--rm", "busybox", "echo", "-l", "x"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(s.Root, "containers")));
+    }
+
+    [Fact]
+    public void ContainerWithoutRmKeepsItsLogAndExitStatus()
+    {
+        // `docker logs` and `ps -a` after an attached run are how people debug a failed container.
+        using var s = new ContainerStore(image);
+        var r = s.Run("run", "--name", "keep", "busybox", "sh", "-c", "echo one; echo two >&2; exit 4");
+        Assert.Equal(4, r.ExitCode);
+        var logs = s.Run("logs", "keep");
+        Assert.Equal("one\n", logs.Stdout);
+        Assert.Equal("two\n", logs.Stderr);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT[\d:.]+Z one\n$", s.Ok("logs", "-t", "keep"));
+        var lines = File.ReadAllLines(Directory.GetFiles(Path.Combine(s.Root, "containers"), "*-json.log", SearchOption.AllDirectories)[0]);
+        Assert.Equal(2, lines.Length);
+        var line = lines.Single(l => l.Contains("one"));
+        using (var doc = JsonDocument.Parse(line))
+        {
+            Assert.Equal("one\n", doc.RootElement.GetProperty("log").GetString());
+            Assert.Equal("stdout", doc.RootElement.GetProperty("stream").GetString());
+            Assert.True(doc.RootElement.TryGetProperty("time", out _));
+        }
+        Assert.Contains("Exited (4)", s.Ok("ps", "-a"));
+        Assert.DoesNotContain("keep", s.Ok("ps"));
+        var state = InspectOne(s, "keep").GetProperty("State");
+        Assert.Equal("exited", state.GetProperty("Status").GetString());
+        Assert.Equal(4, state.GetProperty("ExitCode").GetInt32());
+        Assert.False(state.GetProperty("Running").GetBoolean());
+        Assert.Equal("keep\n", s.Ok("rm", "keep"));
+        Assert.Equal(1, s.Run("inspect", "keep").ExitCode);
+    }
+
+    [Fact]
+    public void DetachedContainerSurvivesItsCliAndStopEscalatesToSigkill()
+    {
+        // -d must return at once and leave the container to its monitor; `stop` must not hang on a PID 1 that
+        // ignores SIGTERM (sleep as PID 1 has no handler, so the kernel drops it).
+        using var s = new ContainerStore(image);
+        var sw = Stopwatch.StartNew();
+        var id = s.Ok("run", "-d", "--name", "sleeper", "busybox", "sleep", "100").Trim();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.Contains("sleeper", s.Ok("ps"));
+        var state = InspectOne(s, "sleeper").GetProperty("State");
+        Assert.True(state.GetProperty("Running").GetBoolean());
+        var pid = state.GetProperty("Pid").GetInt32();
+        Assert.Equal("sleep", File.ReadAllText($"/proc/{pid}/comm").Trim());
+        Assert.Contains("sleep 100", s.Ok("top", "sleeper"));
+
+        sw.Restart();
+        Assert.Equal("sleeper\n", s.Ok("stop", "-t", "1", "sleeper"));
+        Assert.InRange(sw.Elapsed.TotalSeconds, 0.9, 15);
+        Assert.Contains("Exited (137)", s.Ok("ps", "-a", "--filter", "name=sleeper"));
+        Assert.Equal("137\n", s.Ok("wait", "sleeper"));
+        s.AssertClean([id]);
+
+        // start (detached again) and restart
+        Assert.Equal("sleeper\n", s.Ok("start", "sleeper"));
+        Assert.Contains("Up", s.Ok("ps", "--format", "{{.Status}}"));
+        Assert.Equal("sleeper\n", s.Ok("restart", "-t", "0", "sleeper"));
+        Assert.Equal(1, InspectOne(s, "sleeper").GetProperty("RestartCount").GetInt32());
+        Assert.Equal("sleeper\n", s.Ok("rm", "-f", "sleeper"));
+        s.AssertClean([id]);
+    }
+
+    [Fact]
+    public void KillSendsTheSignalAndWaitReturnsTheCode()
+    {
+        // A trap in the container sees the signal `kill -s` names; `wait` reports how it ended.
+        using var s = new ContainerStore(image);
+        s.Ok("run", "-d", "--name", "trap", "busybox", "sh", "-c", "trap 'exit 5' TERM; while true; do sleep 0.1; done");
+        Thread.Sleep(500);
+        Assert.Equal("trap\n", s.Ok("kill", "-s", "TERM", "trap"));
+        Assert.Equal("5\n", s.Ok("wait", "trap"));
+        var notRunning = s.Run("kill", "trap");
+        Assert.Equal(1, notRunning.ExitCode);
+        Assert.Contains("is not running", notRunning.Stderr);
+    }
+
+    [Fact]
+    public void RmRefusesARunningContainerUnlessForced()
+    {
+        // Removing a running container by accident loses work: docker requires -f.
+        using var s = new ContainerStore(image);
+        var id = s.Ok("run", "-d", "busybox", "sleep", "100").Trim();
+        var r = s.Run("rm", id[..12]);
+        Assert.Equal(1, r.ExitCode);
+        Assert.Contains("container is running", r.Stderr);
+        Assert.Equal(id[..12] + "\n", s.Ok("rm", "-f", id[..12]));
+        Assert.Empty(s.AllIds());
+        s.AssertClean([id]);
+        Assert.Equal(1, s.Run("rm", "nosuch").ExitCode);
+        Assert.Equal(0, s.Run("rm", "-f", "nosuch").ExitCode);
+    }
+
+    [Fact]
+    public void LogsFollowStreamsUntilTheContainerExits()
+    {
+        // `logs -f` is how people watch a detached container; it must see lines written after it started.
+        using var s = new ContainerStore(image);
+        s.Ok("run", "-d", "--name", "ticker", "busybox", "sh", "-c", "for i in 1 2 3 4 5 6; do echo tick $i; sleep 0.3; done");
+        var r = s.Run("logs", "-f", "ticker");
+        Assert.Equal(0, r.ExitCode);
+        Assert.Equal(string.Concat(Enumerable.Range(1, 6).Select(i => $"tick {i}\n")), r.Stdout);
+        Assert.Equal("tick 6\n", s.Ok("logs", "--tail", "1", "ticker"));
+        Assert.Equal("", s.Ok("logs", "--since", "2099-01-01T00:00:00Z", "ticker"));
+    }
+
+    [Fact]
+    public void CreateThenStartAttachedAndPsFormats()
+    {
+        // create/start split is what compose-like tools use; ps formats are what scripts parse.
+        using var s = new ContainerStore(image);
+        var id = s.Ok("create", "--name", "later", "--label", "app=web", "busybox", "sh", "-c", "echo started; exit 2").Trim();
+        Assert.Contains("Created", s.Ok("ps", "-a"));
+        Assert.Equal(id + "\n", s.Ok("ps", "-aq", "--no-trunc"));
+        Assert.Equal(id[..12] + "\n", s.Ok("ps", "-aq", "--filter", "label=app=web"));
+        Assert.Equal("", s.Ok("ps", "-aq", "--filter", "label=app=db"));
+        Assert.Equal("", s.Ok("ps", "-q"));
+        var r = s.Run("start", "-a", "later");
+        Assert.Equal(2, r.ExitCode);
+        Assert.Equal("started\n", r.Stdout);
+        using (var doc = JsonDocument.Parse(s.Ok("ps", "-a", "--format", "json").Trim()))
+        {
+            Assert.Equal("later", doc.RootElement.GetProperty("Names").GetString());
+            Assert.Equal("exited", doc.RootElement.GetProperty("State").GetString());
+        }
+        Assert.Equal("later exited\n", s.Ok("ps", "-a", "--format", "{{.Names}} {{.State}}"));
+        Assert.Equal("exited 2 /later\n", s.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Name}}", "later"));
+        Assert.Equal("web\n", s.Ok("inspect", "-f", "{{.Config.Labels.app}}", "later"));
+        // inspect falls through to images
+        Assert.StartsWith("sha256:", s.Ok("inspect", "-f", "{{.Id}}", "busybox"));
+        // rmi refuses an image a container uses
+        var rmi = s.Run("rmi", "busybox");
+        Assert.NotEqual(0, rmi.ExitCode);
+        Assert.Contains(id, rmi.Stderr);
+        var prune = s.Ok("container", "prune", "-f");
+        Assert.Contains(id, prune);
+        Assert.Empty(s.AllIds());
+        s.AssertClean([id]);
+    }
+
+    [Fact]
+    public void BadInputFailsWithDockersCodesAndLeavesNothingBehind()
+    {
+        // 125 is berth's failure, 126 a command that cannot be executed, 127 one that does not exist: scripts tell
+        // them apart, and a failed run must leave no mount, cgroup or state.
+        using var s = new ContainerStore(image);
+        var unknown = s.Run("run", "--rm", "nosuchimage");
+        Assert.Equal(125, unknown.ExitCode);
+        Assert.Contains("Unable to find image 'nosuchimage:latest' locally", unknown.Stderr);
+        var badUser = s.Run("run", "--rm", "-u", "nobodyhere", "busybox", "true");
+        Assert.Equal(125, badUser.ExitCode);
+        Assert.Contains("nobodyhere", badUser.Stderr);
+        var missing = s.Run("run", "--rm", "busybox", "/no/such/command");
+        Assert.Equal(127, missing.ExitCode);
+        Assert.Contains("no such file or directory", missing.Stderr);
+        var notInPath = s.Run("run", "--rm", "busybox", "nosuchcommand");
+        Assert.Equal(127, notInPath.ExitCode);
+        var notExecutable = s.Run("run", "--rm", "busybox", "/etc/passwd");
+        Assert.Equal(126, notExecutable.ExitCode);
+        var badMount = s.Run("run", "--rm", "--mount", "type=bind,source=/no/such/dir,target=/x", "busybox", "true");
+        Assert.Equal(125, badMount.ExitCode);
+        Assert.Contains("bind source path does not exist", badMount.Stderr);
+        var badFlag = s.Run("run", "--rm", "--nosuchflag", "busybox");
+        Assert.Equal(125, badFlag.ExitCode);
+        var detachedMissing = s.Run("run", "-d", "--rm", "busybox", "nosuchcommand");
+        Assert.Equal(127, detachedMissing.ExitCode);
+        Assert.Empty(s.AllIds());
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(s.Root, "containers")));
+        s.AssertClean([]);
+
+        // Without --rm, docker keeps the container that failed to start, with the code.
+        Assert.Equal(127, s.Run("run", "--name", "failed", "busybox", "nosuchcommand").ExitCode);
+        Assert.Equal(127, InspectOne(s, "failed").GetProperty("State").GetProperty("ExitCode").GetInt32());
+    }
+
+    [Fact]
+    public void CtrlCStopsAnAttachedContainer()
+    {
+        // An attached `run` is the container's terminal: Ctrl-C must end it, even when PID 1 ignores SIGINT.
+        using var s = new ContainerStore(image);
+        using var p = s.Start("run", "--name", "interrupted", "busybox", "sleep", "100");
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (!s.Ok("ps").Contains("interrupted") && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Thread.Sleep(300);
+        Process.Start("kill", ["-INT", p.Id.ToString()])!.WaitForExit();
+        Assert.True(p.WaitForExit(15_000), "berth run did not end after SIGINT");
+        Assert.NotEqual(0, p.ExitCode);
+        Assert.Contains("Exited", s.Ok("ps", "-a", "--filter", "name=interrupted"));
+    }
+
+    [Fact]
+    public void PsIsRightAfterTheMonitorDies()
+    {
+        // The monitor can be killed (OOM killer, admin); the container must run on and ps must tell the truth.
+        using var s = new ContainerStore(image);
+        var id = s.Ok("run", "-d", "--name", "orphan", "busybox", "sleep", "100").Trim();
+        var monitor = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
+            .FirstOrDefault(n => { try { return File.ReadAllText($"/proc/{n}/cmdline").Replace('\0', ' ').Contains($"monitor {s.Root} {id}"); } catch (IOException) { return false; } });
+        Assert.NotNull(monitor);
+        Process.Start("kill", ["-9", monitor!])!.WaitForExit();
+        Thread.Sleep(300);
+        Assert.Contains("orphan", s.Ok("ps"));
+        Assert.Equal("orphan\n", s.Ok("kill", "orphan"));
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (s.Ok("ps").Contains("orphan") && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.DoesNotContain("orphan", s.Ok("ps"));
+        Assert.Contains("Exited (255)", s.Ok("ps", "-a"));
+        s.AssertClean([id]);
+    }
+}
