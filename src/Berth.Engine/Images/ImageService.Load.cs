@@ -39,7 +39,7 @@ public sealed partial class ImageService
             }
             try
             {
-                Parallel.ForEach(needed, new ParallelOptions { MaxDegreeOfParallelism = 4, CancellationToken = ct }, n =>
+                Parallel.ForEach(needed, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4), CancellationToken = ct }, n =>
                 {
                     var (writer, digest) = spooled[n.Path];
                     layers[n.Path] = Store.UnpackSpooled(writer, digest, null, $"archive: layer {n.Path}", ct);
