@@ -18,8 +18,7 @@ public sealed record ApplyOptions
     /// image cannot forge overlay metadata.</summary>
     public bool ApplyXattrs { get; init; } = true;
 
-    /// <summary>How many small regular files may be created at once. File creation waits mostly on the filesystem
-    /// journal, not the CPU, so a few threads overlap that wait; the archive is still parsed in order by one
+    /// <summary>How many small regular files may be created at once. The archive is still parsed in order by one
     /// thread, and the resulting tree is the same for every value. 1 applies every entry on the calling thread.</summary>
     // File creation on ext4 is CPU work (measured: 85% in ext4_create), so more workers than cores only adds
     // contention; the reading thread is one of them.
