@@ -24,6 +24,7 @@ public static class Units
         string text = s switch
         {
             < 1 => "Less than a second",
+            < 2 => "1 second",
             < 60 => $"{(int)s} seconds",
             < 120 => "About a minute",
             < 46 * 60 => $"{(int)d.TotalMinutes} minutes",
