@@ -20,7 +20,9 @@ public sealed partial class MetadataStore : IDisposable
         _db.Open();
         Exec("PRAGMA busy_timeout=30000");
         Exec("PRAGMA journal_mode=WAL");
-        Exec("PRAGMA synchronous=FULL");
+        // WAL with synchronous=NORMAL: a power cut may lose the last transactions, never consistency. Objects are
+        // synced before the transaction that references them, so a lost transaction leaves only debris.
+        Exec("PRAGMA synchronous=NORMAL");
         Exec("PRAGMA foreign_keys=ON");
         Migrate();
     }
