@@ -238,4 +238,24 @@ public sealed class LifecycleTests(RuntimeFixture fx)
         Assert.False(File.Exists(ro.Combine("g")));
         fx.AssertClean(bundle.Path, ro.Path, rw.Path);
     }
+
+    [Fact]
+    public void SysctlsAreWrittenInTheContainersNamespacesOnly()
+    {
+        // --sysctl net.ipv4.ip_forward=1 changes the container's network namespace, not the host's, and /proc/sys
+        // is read-only again afterwards.
+        fx.Require();
+        var host = File.ReadAllText("/proc/sys/net/ipv4/ip_forward");
+        var id = fx.NextId("sysctl");
+        using var bundle = fx.Bundle(id, new RunOptions
+        {
+            Command = ["sh", "-c", "cat /proc/sys/net/ipv4/ip_forward; (echo 0 > /proc/sys/net/ipv4/ip_forward) 2>/dev/null || echo ro"],
+            Sysctls = new Dictionary<string, string> { ["net.ipv4.ip_forward"] = host.Trim() == "1" ? "0" : "1" },
+        });
+        var (status, output) = fx.RunToCompletion(bundle);
+        Assert.Equal(0, status.ExitCode);
+        Assert.Equal($"{(host.Trim() == "1" ? "0" : "1")}\nro\n", output);
+        Assert.Equal(host, File.ReadAllText("/proc/sys/net/ipv4/ip_forward"));
+        fx.AssertClean(bundle.Path);
+    }
 }

@@ -31,7 +31,29 @@ public sealed class RuntimeFixture : IDisposable
 
     public string NextId(string prefix) => $"{prefix}-{Interlocked.Increment(ref _next)}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 20)];
 
-    public ContainerRuntime Runtime() => new(new RuntimeOptions { StateRoot = StateRoot, InitPath = Berth });
+    public ContainerRuntime Runtime(bool noOpenat2 = false) => new(new RuntimeOptions { StateRoot = StateRoot, InitPath = Berth, NoOpenat2 = noOpenat2 });
+
+    /// <summary>Runs a bundle to completion through the library API, returning its status and stdout+stderr.</summary>
+    public (ExitStatus Status, string Output) RunToCompletion(BusyboxBundle bundle, bool noOpenat2 = false)
+    {
+        var runtime = Runtime(noOpenat2);
+        using var dir = new TempDirectory("berth-out");
+        ExitStatus status;
+        using (var output = File.Create(dir.Combine("out")))
+        {
+            using var c = runtime.Create(bundle.Id, bundle.Path, new CreateOptions { Stdio = new ContainerStdio { Stdout = output.SafeFileHandle, Stderr = output.SafeFileHandle } });
+            try
+            {
+                c.Start();
+                status = c.WaitAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                runtime.Delete(bundle.Id, force: true);
+            }
+        }
+        return (status, File.ReadAllText(dir.Combine("out")));
+    }
 
     public BusyboxBundle Bundle(string id, RunOptions options, Action<string>? customizeRootfs = null) =>
         BusyboxBundle.Create(id, options with { CgroupParent = CgroupParent }, customizeRootfs);
