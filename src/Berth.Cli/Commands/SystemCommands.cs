@@ -73,6 +73,14 @@ internal static class SystemCommands
             if (!p.GetValue(force) && !ImageCommands.Confirm(ctx,
                     "WARNING! This will remove:\n  - all stopped containers\n  - " + (a ? "all images without at least one container associated to them" : "all dangling images") + "\n  - unused build cache\n"))
                 return 0;
+            // As docker: stopped containers first (they hold images), then images, then the build cache.
+            var containers = new Engine.Containers.ContainerService(ctx.Store, ctx.Images, TimeProvider.System).Prune(ct);
+            if (containers.Count > 0)
+            {
+                ctx.Out.WriteLine("Deleted Containers:");
+                foreach (var id in containers) ctx.Out.WriteLine(id);
+                ctx.Out.WriteLine();
+            }
             var r = ctx.Images.Prune(a, ct);
             if (r.Deleted.Count > 0)
             {
@@ -81,7 +89,9 @@ internal static class SystemCommands
                 foreach (var d in r.Deleted) ctx.Out.WriteLine($"deleted: {d}");
                 ctx.Out.WriteLine();
             }
-            ctx.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(r.Reclaimed)}");
+            var (records, cacheBytes) = new Engine.Builds.BuildService(ctx.Images, TimeProvider.System).Prune(ctx.Images.ExtraRoots, ct);
+            if (records > 0) ctx.Out.WriteLine($"Deleted build cache objects: {records}\n");
+            ctx.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(r.Reclaimed + cacheBytes)}");
             return 0;
         })(c);
         return c;

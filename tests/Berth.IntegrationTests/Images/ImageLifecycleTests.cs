@@ -133,6 +133,30 @@ public sealed partial class ImageLifecycleTests(BaseImages bases) : IDisposable
     }
 
     [Fact]
+    public void SystemPruneRemovesStoppedContainersDanglingImagesAndBuildCache()
+    {
+        // docker system prune: stopped containers go first, so the images they held can go too.
+        var berth = Seeded(out var id);
+        var ctx = _tmp.Combine("ctx");
+        Directory.CreateDirectory(ctx);
+        File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM base:1\nCOPY f /f\n");
+        File.WriteAllText(Path.Combine(ctx, "f"), "data");
+        berth.Ok("build", "-q", "-t", "built:1", ctx);
+        var container = berth.Run("run", "--name", "stopped", "built:1", "true");
+        Assert.True(container.ExitCode == 0, container.ToString());
+        berth.Ok("import", "--change", "ENV V=2", bases.Require(), "base:1"); // the old base:1 is now dangling
+        var prune = berth.Ok("system", "prune", "-f");
+        Assert.Contains("Deleted Containers:", prune);
+        Assert.Contains($"deleted: {id}", prune);
+        Assert.Contains("Total reclaimed space:", prune);
+        Assert.Equal("", berth.Ok("ps", "-aq").Trim());
+        Assert.DoesNotContain(id[7..19], berth.Ok("images", "-q"));
+        // built:1 is tagged, so it stays; its cache records are gone.
+        Assert.Contains("built", berth.Ok("images"));
+        Assert.Equal(0, berth.Run("system", "check").ExitCode);
+    }
+
+    [Fact]
     public void HistoryShowsTheImportEntry()
     {
         var berth = Seeded(out var id);
