@@ -13,8 +13,7 @@ public static class ExitCodes
     public const int NotFound = 127;
     public const int Interrupted = 130;
 
-    public static int For(ErrorKind kind) => kind switch
-    {
-        _ => Failure,
-    };
+    /// <summary>Every error berth reports exits 1, as the docker CLI does for daemon errors; usage errors (125)
+    /// are decided by the parser, and container exit codes by the container.</summary>
+    public static int For(ErrorKind kind) => Failure;
 }

@@ -9,7 +9,7 @@ public sealed partial class ImageService
     {
         var config = ReadConfig(image);
         var tags = TagsOf(image.Id);
-        var lastTag = Store.Metadata.ListTags().Count(t => t.Image == image.Id) > 0 ? null : (string?)null;
+        var lastTag = Store.Metadata.LastTagTime(image.Id)?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
         return new ImageInspect
         {
             Id = image.Id.ToString(),

@@ -167,6 +167,13 @@ public sealed partial class MetadataStore : IDisposable
         return cmd.ExecuteScalar() is string s ? Digest.Parse(s) : null;
     }
 
+    /// <summary>When a tag last pointed at the image (docker's Metadata.LastTagTime), if it has tags.</summary>
+    public DateTimeOffset? LastTagTime(Digest image)
+    {
+        using var cmd = Cmd("SELECT max(updated) FROM tags WHERE image_id=$i", ("$i", image.ToString()));
+        return cmd.ExecuteScalar() is string s ? DateTimeOffset.Parse(s, CultureInfo.InvariantCulture) : null;
+    }
+
     public bool RemoveTag(string name)
     {
         using var cmd = Cmd("DELETE FROM tags WHERE name=$n", ("$n", name));
