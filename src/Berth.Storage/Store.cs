@@ -56,57 +56,20 @@ public sealed partial class Store : IDisposable
     /// <summary>Serialises the short commit phase (snapshot renames + metadata transaction).</summary>
     public FileLock LockCommit(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "commit.lock"), exclusive: true, ct);
 
-    /// <summary>Reads a layer blob once: stores it as received (digest of the raw bytes), decompresses it, hashes
-    /// the uncompressed tar (the diff ID) and unpacks it into a new snapshot directory, all in one pass.</summary>
+    /// <summary>Stores a layer blob as received (digest of the raw bytes), then unpacks it into a new snapshot
+    /// directory, hashing the uncompressed tar (the diff ID) on the way. Nothing is visible until
+    /// <see cref="CommitImage"/>.</summary>
     public PendingLayer IngestLayer(Stream raw, string? mediaType, Digest? expectedDigest, long? expectedSize, string subject, CancellationToken ct)
     {
-        ContentWriter? writer = Content.CreateWriter();
-        PendingSnapshot? pending = Snapshots.BeginNew();
+        var blob = SpoolBlob(raw, expectedDigest, expectedSize, subject, ct);
         try
         {
-            // The writer hashes the raw bytes; this stream only copies them into it.
-            using var blob = new HashingReadStream(raw, writer, hash: false);
-            var peek = new PeekStream(blob);
-            var compression = Compressions.Detect(peek.Peek(8));
-            if (compression is Compression.None && !LooksLikeTar(peek.Peek(512)))
-                throw BerthException.Invalid($"{subject}: not a tar archive (and not gzip or zstd compressed)");
-            ApplyResult result;
-            Digest diffId;
-            using (var plain = Compressions.Decompress(peek, compression, leaveOpen: true))
-            // An uncompressed blob is its own diff: hash it once, in the writer.
-            using (var diff = new HashingReadStream(plain, hash: compression is not Compression.None))
-            {
-                try
-                {
-                    result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
-                    diff.Drain();
-                }
-                catch (BerthException e)
-                {
-                    throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
-                }
-                peek.Drain();
-                diffId = compression is Compression.None ? writer.CurrentDigest : diff.Digest;
-            }
-            Digest digest;
-            try
-            {
-                digest = writer.Seal(expectedDigest, expectedSize);
-            }
-            catch (BerthException e)
-            {
-                throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
-            }
-            string mt = mediaType ?? MediaTypeOf(compression);
-            var layer = new PendingLayer(pending, writer, digest, blob.BytesRead, mt, diffId, DiskUsage.Measure(pending.Path), result.BytesWritten);
-            pending = null;
-            writer = null;
-            return layer;
+            return UnpackSpooled(blob, blob.CurrentDigestAfterSeal, mediaType, subject, ct);
         }
-        finally
+        catch
         {
-            writer?.Dispose();
-            pending?.Dispose();
+            blob.Dispose();
+            throw;
         }
     }
 
