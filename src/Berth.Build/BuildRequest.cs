@@ -18,6 +18,9 @@ public sealed record BuildRequest
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> Tags { get; init; } = [];
     public bool NoCache { get; init; }
+    /// <summary><c>--no-cache-filter</c>: stages (by name, or by index for unnamed ones) whose steps run again
+    /// whatever the cache holds; the other stages still use it.</summary>
+    public IReadOnlySet<string> NoCacheStages { get; init; } = new HashSet<string>();
     /// <summary>SOURCE_DATE_EPOCH: every timestamp the build writes (history, config, layer mtimes) is clamped to it.</summary>
     public DateTimeOffset? SourceDateEpoch { get; init; }
     /// <summary>The network of RUN steps that do not say: none (BuildKit's sandbox) unless host is asked for.</summary>

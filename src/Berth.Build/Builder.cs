@@ -66,6 +66,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
         private readonly HashSet<string> _usedArgs = new(StringComparer.Ordinal);
         private DockerfileStages _file = null!;
         private VariableScope _globals = null!;
+        private bool _anyNoCache;
 
         public BuildRun(Builder b, BuildRequest req, DateTimeOffset now)
         {
@@ -95,6 +96,9 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             _globals = _file.GlobalScope(_req.BuildArgs);
             foreach (var a in _file.GlobalArgs.SelectMany(g => g.Args)) _usedArgs.Add(a.Name);
             var required = _file.RequiredStages(_req.Target, _globals);
+            foreach (var name in _req.NoCacheStages.Where(n => !_file.Stages.Any(s => s.DisplayName == n)).Order(StringComparer.Ordinal))
+                Progress.Message($"[Warning] --no-cache-filter: no stage named {name}");
+            _anyNoCache = _req.NoCache || required.Any(s => _req.NoCacheStages.Contains(s.DisplayName));
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
             foreach (var stage in required)
             {
@@ -142,7 +146,8 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             var key = new CacheKey("image").Add("stage", state.Key)
                 .Add("labels", _req.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => l.Key + "=" + l.Value)).Finish();
             var tags = _req.Tags.Select(t => ImageReference.Parse(t).ToString()).ToList();
-            if (!_req.NoCache && Store.WithBuildMetadata(m => m.GetBuildResult(key) is { } id && m.GetImage(id) is not null ? id : (Digest?)null) is { } reused)
+            // A stage that ignored the cache made new layers: the image is new too, whatever its key says.
+            if (!_anyNoCache && Store.WithBuildMetadata(m => m.GetBuildResult(key) is { } id && m.GetImage(id) is not null ? id : (Digest?)null) is { } reused)
             {
                 Store.WithBuildMetadata(m =>
                 {
@@ -191,6 +196,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
                 throw from.Location.Error($"FROM --platform={p}: only linux/amd64 is supported");
             var info = Step(stage, 1, total, $"FROM {from.BaseName}" + (stage.Name is null ? "" : $" AS {stage.Name}"));
             var state = await BaseStateAsync(stage, from, ct);
+            state.NoCache = _req.NoCache || _req.NoCacheStages.Contains(stage.DisplayName);
             Progress.Cached(info);
             var instructions = new List<Instruction>();
             // Compat: a base image's ONBUILD triggers run first, then the image no longer carries them (docker).
@@ -256,7 +262,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             Func<string, Task<bool>> produce, CancellationToken ct)
         {
             Interlocked.Increment(ref _b._steps);
-            BuildCacheRecord? record = _req.NoCache ? null : Store.FindBuildCache(key);
+            BuildCacheRecord? record = state.NoCache ? null : Store.FindBuildCache(key);
             if (record is not null)
             {
                 Interlocked.Increment(ref _b._cached);
@@ -264,7 +270,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             }
             else
             {
-                Progress.Running(info, _req.NoCache ? "--no-cache" : Why(lineage, summary));
+                Progress.Running(info, state.NoCache ? (_req.NoCache ? "--no-cache" : "--no-cache-filter") : Why(lineage, summary));
                 var sw = Stopwatch.StartNew();
                 var dir = Store.BeginLayerDirectory();
                 PendingLayer? layer = null;

@@ -101,7 +101,8 @@ public sealed partial class Store
         lock (_buildGate) return body(Metadata);
     }
 
-    /// <summary><c>builder prune</c>: forgets every build cache record (and remembered results), then collects
+    /// <summary><c>builder prune</c>: forgets every build cache record (and remembered results and context file
+    /// digests, so the next build starts cold), then collects
     /// garbage with <paramref name="extra"/> roots. Returns the records removed and the bytes reclaimed.</summary>
     public (int Records, long Bytes) PruneBuildCache(Gc.GarbageCollector.Roots extra, CancellationToken ct)
     {
@@ -114,6 +115,7 @@ public sealed partial class Store
                 Metadata.Exec("DELETE FROM build_cache");
                 Metadata.ClearBuildResults();
                 Metadata.ClearBuildLineage();
+                Metadata.ClearFileDigests();
                 return count;
             });
         }

@@ -15,6 +15,8 @@ public sealed class StageState
     public VariableScope Args { get; init; } = new();
     public IReadOnlyList<string> Shell { get; set; } = ["/bin/sh", "-c"];
     public bool CmdSet { get; set; }
+    /// <summary>This stage's steps ignore the cache (<c>--no-cache</c>, or the stage is in <c>--no-cache-filter</c>).</summary>
+    public bool NoCache { get; set; }
 
     public Digest? TopChain => Layers.Count == 0 ? null : Layers[^1].ChainId;
 

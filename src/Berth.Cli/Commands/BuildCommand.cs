@@ -26,13 +26,15 @@ internal static class BuildCommand
         var iidfile = new Option<string?>("--iidfile") { Description = "Write the image ID to the file" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the build output and print image ID on success" };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not use cache when building the image" };
+        var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Do not cache the named stages (STAGE[,STAGE]; may be repeated)" };
+        var outputOption = new Option<string?>("--output", "-o") { Description = "Also write the result: type=oci|docker|tar|local,dest=PATH (dest=- for stdout)" };
         var progress = new Option<string>("--progress") { Description = "Set type of progress output (auto, plain, tty, quiet)", DefaultValueFactory = _ => "auto" };
         var network = new Option<string>("--network") { Description = "Networking mode for the RUN instructions (none, host)", DefaultValueFactory = _ => "default" };
         var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (id=mysecret,src=/local/secret)" };
         var context = new Argument<string>("PATH | -") { Description = "The build context: a directory, or - for a tar on stdin" };
         var c = new Command("build", "Build an image from a Dockerfile")
         {
-            tags, file, buildArgs, target, labels, iidfile, quiet, noCache, progress, network, secrets, context,
+            tags, file, buildArgs, target, labels, iidfile, quiet, noCache, noCacheFilter, outputOption, progress, network, secrets, context,
         };
         CliContext.Bind((ctx, p, ct) =>
         {
@@ -50,6 +52,11 @@ internal static class BuildCommand
                 var other => throw BerthException.Invalid($"--network={other}: berth build supports none and host"),
             };
             var args = ParsePairs(p.GetValue(buildArgs), "--build-arg", fromEnvironment: true);
+            var output = p.GetValue(outputOption) is { } o ? BuildOutput.Parse(o) : null;
+            if (output is { Destination: "-" } && !Console.IsOutputRedirected)
+                throw BerthException.Invalid("cowardly refusing to write a tar to a terminal. Use dest=PATH or redirect");
+            var noCacheStages = (p.GetValue(noCacheFilter) ?? []).SelectMany(v => v.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Select(v => v.ToLowerInvariant()).ToHashSet(StringComparer.Ordinal);
             var epoch = args.TryGetValue("SOURCE_DATE_EPOCH", out var e) ? e : Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
             DateTimeOffset? sourceDate = null;
             if (epoch is { Length: > 0 })
@@ -115,6 +122,7 @@ internal static class BuildCommand
                 Labels = ParsePairs(p.GetValue(labels), "--label", fromEnvironment: false),
                 Tags = tagList,
                 NoCache = p.GetValue(noCache),
+                NoCacheStages = noCacheStages,
                 SourceDateEpoch = sourceDate,
                 DefaultNetwork = net,
                 Secrets = ParseSecrets(p.GetValue(secrets)),
@@ -122,18 +130,27 @@ internal static class BuildCommand
             IBuildProgress reporter = mode == "quiet" ? NullProgress.Instance : new PlainProgress(ctx.Err);
             var started = System.Diagnostics.Stopwatch.StartNew();
             BuildResult result;
+            var service = new BuildService(ctx.Images, TimeProvider.System);
             try
             {
-                result = new BuildService(ctx.Images, TimeProvider.System).BuildAsync(request, reporter, ct).GetAwaiter().GetResult();
+                result = service.BuildAsync(request, reporter, ct).GetAwaiter().GetResult();
             }
             catch (BerthException ex) when (!ex.Message.StartsWith("failed to solve", StringComparison.Ordinal))
             {
                 throw new BerthException(ex.Kind, $"failed to solve: {ex.Message}", ex);
             }
             if (p.GetValue(iidfile) is { } iid) File.WriteAllText(iid, result.ImageId.ToString());
+            if (output is not null)
+            {
+                var exportStarted = System.Diagnostics.Stopwatch.StartNew();
+                Export(service, result.ImageId, tagList, output, ct);
+                if (mode != "quiet")
+                    reporter.Message($"exporting to {output.Type} {output.Destination} done {exportStarted.Elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
+            }
             if (mode == "quiet")
             {
-                ctx.Out.WriteLine(result.ImageId);
+                // With dest=- stdout carries the tar: the ID must not follow it.
+                if (output is not { Destination: "-" }) ctx.Out.WriteLine(result.ImageId);
                 return 0;
             }
             reporter.Message($"writing image {result.ImageId} done");
@@ -142,6 +159,35 @@ internal static class BuildCommand
             return 0;
         })(c);
         return c;
+    }
+
+    /// <summary>Writes the <c>--output</c>: to stdout, or to a file beside the destination renamed into place, so a
+    /// failed export never leaves a truncated archive.</summary>
+    private static void Export(BuildService service, Digest imageId, IReadOnlyList<string> tags, BuildOutput output, CancellationToken ct)
+    {
+        if (output.Type == "local")
+        {
+            service.Export(imageId, tags, output, null, ct);
+            return;
+        }
+        if (output.Destination == "-")
+        {
+            using var stdout = Console.OpenStandardOutput();
+            using var buffered = new BufferedStream(stdout, 1 << 20);
+            service.Export(imageId, tags, output, () => buffered, ct);
+            return;
+        }
+        var full = Path.GetFullPath(output.Destination);
+        var temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.berth-{Environment.ProcessId}");
+        try
+        {
+            service.Export(imageId, tags, output, () => new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20), ct);
+            File.Move(temp, full, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
     }
 
     private static Command Builder()

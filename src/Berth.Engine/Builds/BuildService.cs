@@ -13,7 +13,7 @@ namespace Berth.Engine.Builds;
 /// runtime (RUN steps in berth containers), and answers for the build cache: its GC roots, its size for
 /// <c>system df</c>, and <c>builder prune</c>.
 /// </summary>
-public sealed class BuildService(ImageService images, TimeProvider time)
+public sealed partial class BuildService(ImageService images, TimeProvider time)
 {
     public Store Store => images.Store;
 
