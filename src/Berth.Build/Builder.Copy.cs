@@ -22,6 +22,7 @@ public sealed partial class Builder
             if (c.From is not null) sb.Append(" --from=").Append(c.From);
             if (c.Chown is not null) sb.Append(" --chown=").Append(c.Chown);
             if (c.Chmod is not null) sb.Append(" --chmod=").Append(c.Chmod);
+            if (c.Checksum is not null) sb.Append(" --checksum=").Append(c.Checksum);
             if (c.Link) sb.Append(" --link");
             if (c.Parents) sb.Append(" --parents");
             foreach (var e in c.Excludes) sb.Append(" --exclude=").Append(e);
@@ -55,9 +56,10 @@ public sealed partial class Builder
                         Layers = [.. record.Layers.Select(l => new LayerRef(l.BlobDigest, l.BlobSize, l.MediaType, l.DiffId, l.ChainId))],
                     };
                 }
-                source = new ImageTreeFiles(TreeOf(fromState));
-                // A stage's key stands for its content, as an image ID does.
-                sourceKey = fromState.Key;
+                // Keyed by the content of the files copied (each entry carries its digest), not by the stage's key:
+                // a stage that ran again and made the same files does not bust this step (BuildKit's contenthash).
+                source = new ImageTreeFiles(TreeOf(fromState), Digests);
+                sourceKey = "content";
             }
 
             var tree = TreeOf(state);
@@ -80,11 +82,16 @@ public sealed partial class Builder
             bool destIsDir = destRaw.EndsWith('/') || destRaw is "." or ".." || destRaw.EndsWith("/.", StringComparison.Ordinal);
 
             var matches = new List<string>();
+            var urls = new List<string>();
             bool anyGlob = false;
             foreach (var s in c.Sources)
             {
-                if (c.IsAdd && (s.StartsWith("http://", StringComparison.Ordinal) || s.StartsWith("https://", StringComparison.Ordinal)))
-                    throw new BerthException(ErrorKind.NotImplemented, $"ADD {s}: remote URLs are not supported by berth build yet");
+                if (RemoteFile.IsUrl(s))
+                {
+                    if (!c.IsAdd) throw BerthException.Invalid($"COPY {s}: source can't be a URL for COPY (use ADD)");
+                    urls.Add(s);
+                    continue;
+                }
                 var rel = CleanRelative(s);
                 anyGlob |= Globs.HasMeta(rel);
                 var found = rel.Length == 0 ? [""] : source.Glob(rel);
@@ -92,7 +99,13 @@ public sealed partial class Builder
                     throw BerthException.NotFound($"failed to compute cache key: failed to calculate checksum of ref: \"/{rel}\": not found");
                 matches.AddRange(found);
             }
-            if (matches.Count + c.Heredocs.Count > 1 || anyGlob) destIsDir = true;
+            if (matches.Count + urls.Count + c.Heredocs.Count > 1 || anyGlob) destIsDir = true;
+            string? checksum = null;
+            if (c.Checksum is { } sum)
+            {
+                if (urls.Count != 1 || matches.Count > 0) throw BerthException.Invalid("ADD --checksum: only for a single HTTP(S) source");
+                checksum = RemoteFile.ParseChecksum(sum);
+            }
 
             // Plan every file: what lands where. The key covers exactly this plan's inputs.
             var plan = new List<Planned>();
@@ -128,6 +141,42 @@ public sealed partial class Builder
                 key.Add("file", line);
                 summary.Append('\n').Append(p.Entry.RelativePath).Append('\0').Append(line);
             }
+            // A URL's content is fetched now and keyed by its digest (the URL itself is in the instruction); with
+            // --checksum the digest is known, so a cached step fetches nothing.
+            var remote = new List<(string Url, string Target, RemoteFile? File)>();
+            var downloads = new List<Storage.Snapshots.PendingSnapshot>();
+            try
+            {
+                foreach (var url in urls)
+                {
+                    var name = RemoteFile.FileNameOf(url);
+                    bool intoDir = destIsDir || tree.Find(dest) is { Stat.IsDirectory: true };
+                    if (intoDir && name is null) throw BerthException.Invalid($"ADD {url}: cannot determine a file name from the URL; name the destination file");
+                    var target = intoDir ? Join(dest, name!) : dest;
+                    RemoteFile? fetched = null;
+                    if (checksum is null)
+                    {
+                        Progress.Output(info, $"fetching {url}");
+                        // A pending snapshot directory holds the download: inside the store, removed with the step,
+                        // and swept as debris if berth dies meanwhile.
+                        var dl = Store.BeginLayerDirectory();
+                        downloads.Add(dl);
+                        fetched = await RemoteFile.FetchAsync(url, dl.Path, ct);
+                    }
+                    var digest = fetched?.Digest ?? checksum!;
+                    var mode = chmod ?? 0x180 /* 0600, as BuildKit writes downloads */;
+                    var line = $"{target}\0{url}\0{Convert.ToString((int)mode, 8)}\0{digest}";
+                    key.Add("url", line);
+                    summary.Append('\n').Append(url).Append('\0').Append(line);
+                    remote.Add((url, target, fetched));
+                }
+            }
+            catch
+            {
+                foreach (var d in downloads) d.Dispose();
+                key.Dispose();
+                throw;
+            }
             foreach (var h in c.Heredocs)
             {
                 key.Add("heredoc", h.Path + "\0" + h.Data);
@@ -136,37 +185,60 @@ public sealed partial class Builder
             var stepKey = key.Finish();
             key.Dispose();
 
-            await LayerStepAsync(info, state, stepKey, createdBy, lineage, summary.ToString(), dir =>
+            try
             {
-                var files = new LayerFiles(dir, c.Link ? null : tree, FixedTimeNs);
-                if (destIsDir || plan.Count == 0) files.EnsureDirectories(dest, includeSelf: true, owner.Item1, owner.Item2);
-                foreach (var p in plan)
+                await LayerStepAsync(info, state, stepKey, createdBy, lineage, summary.ToString(), async dir =>
                 {
-                    if (p.Extract)
+                    var files = new LayerFiles(dir, c.Link ? null : tree, FixedTimeNs);
+                    if (destIsDir || plan.Count + remote.Count == 0) files.EnsureDirectories(dest, includeSelf: true, owner.Item1, owner.Item2);
+                    foreach (var p in plan)
                     {
-                        files.EnsureDirectories(p.Target, includeSelf: true, owner.Item1, owner.Item2);
-                        using var raw = File.OpenRead(p.Entry.HostPath);
-                        using var plain = Compressions.OpenDecompressed(raw, out _);
-                        LayerApplier.Apply(plain, files.HostPath(p.Target), new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
-                        continue;
+                        if (p.Extract)
+                        {
+                            files.EnsureDirectories(p.Target, includeSelf: true, owner.Item1, owner.Item2);
+                            using var raw = File.OpenRead(p.Entry.HostPath);
+                            using var plain = Compressions.OpenDecompressed(raw, out _);
+                            LayerApplier.Apply(plain, files.HostPath(p.Target), new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
+                            continue;
+                        }
+                        bool isTopDir = p.Entry.Stat.IsDirectory && matches.Contains(p.Entry.RelativePath);
+                        if (isTopDir)
+                        {
+                            // A source directory's contents are copied; the directory itself is the destination.
+                            files.EnsureDirectories(p.Target, includeSelf: true, owner.Item1, owner.Item2);
+                            continue;
+                        }
+                        files.Copy(p.Entry, p.Target, owner.Item1, owner.Item2, chmod);
                     }
-                    bool isTopDir = p.Entry.Stat.IsDirectory && matches.Contains(p.Entry.RelativePath);
-                    if (isTopDir)
+                    foreach (var h in c.Heredocs)
                     {
-                        // A source directory's contents are copied; the directory itself is the destination.
-                        files.EnsureDirectories(p.Target, includeSelf: true, owner.Item1, owner.Item2);
-                        continue;
+                        var target = destIsDir ? Join(dest, h.Path) : dest;
+                        files.WriteFile(target, Encoding.UTF8.GetBytes(h.Data), chmod ?? 0x1A4 /* 0644 */, owner.Item1, owner.Item2);
                     }
-                    files.Copy(p.Entry, p.Target, owner.Item1, owner.Item2, chmod);
-                }
-                foreach (var h in c.Heredocs)
-                {
-                    var target = destIsDir ? Join(dest, h.Path) : dest;
-                    files.WriteFile(target, Encoding.UTF8.GetBytes(h.Data), chmod ?? 0x1A4 /* 0644 */, owner.Item1, owner.Item2);
-                }
-                files.Finish();
-                return Task.FromResult(true);
-            }, ct);
+                    foreach (var (url, target, known) in remote)
+                    {
+                        var file = known;
+                        if (file is null)
+                        {
+                            // Keyed by --checksum and not in the cache: fetch now, and hold the content to its word.
+                            Progress.Output(info, $"fetching {url}");
+                            var dl = Store.BeginLayerDirectory();
+                            downloads.Add(dl);
+                            file = await RemoteFile.FetchAsync(url, dl.Path, ct);
+                            if (file.Digest != checksum)
+                                throw BerthException.DataLoss($"ADD {url}: digest mismatch: --checksum is {checksum}, the content is {file.Digest}");
+                        }
+                        var mtime = file.LastModified is { } lm && _req.SourceDateEpoch is null ? lm.ToUnixTimeSeconds() * 1_000_000_000 : FixedTimeNs;
+                        files.CopyFile(file.HostPath, target, chmod ?? 0x180, owner.Item1, owner.Item2, mtime);
+                    }
+                    files.Finish();
+                    return true;
+                }, ct);
+            }
+            finally
+            {
+                foreach (var d in downloads) d.Dispose();
+            }
         }
 
         private static string Join(string a, string b) => b.Length == 0 ? a : a.TrimEnd('/') + "/" + b.TrimStart('/');

@@ -53,7 +53,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
         }
         finally
         {
-            build.Files.Flush();
+            build.Digests.Flush();
         }
     }
 
@@ -82,9 +82,11 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             {
                 throw new BerthException(ErrorKind.InvalidArgument, $".dockerignore: {e.Message}", e);
             }
-            Files = new ContextFiles(b.Store, req.ContextDirectory, ignore);
+            Digests = new FileDigests(b.Store);
+            Files = new ContextFiles(Digests, req.ContextDirectory, ignore);
         }
 
+        public FileDigests Digests { get; }
         public ContextFiles Files { get; }
         public DateTimeOffset Now { get; }
         private Store Store => _b.Store;

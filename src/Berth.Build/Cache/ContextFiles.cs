@@ -1,28 +1,22 @@
-using System.Security.Cryptography;
 using Berth.Dockerfile.Ignore;
-using Berth.Storage;
 using Berth.Storage.Files;
-using Berth.Storage.Metadata;
 
 namespace Berth.Build.Cache;
 
 /// <summary>
 /// The build context as COPY/ADD see it: .dockerignore applied, walked with lstat, and each regular file's content
-/// digest. Digests are remembered in the store keyed by (path, size, mtime, ctime, inode), so an unchanged rebuild
-/// reads no file contents; the cache key itself uses only the content digests (BuildKit's contenthash does the
-/// same with its per-path tree), never mtimes.
+/// digest. Digests are remembered (<see cref="FileDigests"/>), so an unchanged rebuild reads no file contents; the
+/// cache key itself uses only the content digests (BuildKit's contenthash does the same with its per-path tree),
+/// never mtimes.
 /// </summary>
 public sealed class ContextFiles : ISourceFiles
 {
-    private readonly Store _store;
+    private readonly FileDigests _digests;
     private readonly DockerIgnore _ignore;
-    private readonly Lock _gate = new();
-    private Dictionary<string, FileDigestRecord>? _known;
-    private readonly List<FileDigestRecord> _fresh = [];
 
-    public ContextFiles(Store store, string root, DockerIgnore ignore)
+    public ContextFiles(FileDigests digests, string root, DockerIgnore ignore)
     {
-        _store = store;
+        _digests = digests;
         Root = Path.GetFullPath(root).TrimEnd('/');
         if (Root.Length == 0) Root = "/";
         _ignore = ignore;
@@ -104,45 +98,8 @@ public sealed class ContextFiles : ISourceFiles
     private ContextEntry Entry(string host, string rel, FileStat st)
     {
         string? link = st.IsSymlink ? new FileInfo(host).LinkTarget : null;
-        string? digest = st.IsRegular ? DigestOf(host, st) : null;
+        string? digest = st.IsRegular ? _digests.DigestOf(Root, host, st) : null;
         return new ContextEntry(host, rel, st, link, digest);
-    }
-
-    private string DigestOf(string host, FileStat st)
-    {
-        lock (_gate)
-        {
-            _known ??= _store.WithBuildMetadata(m => m.ListFileDigests(Root));
-            if (_known.TryGetValue(host, out var k) && k.Size == st.Size && k.MtimeNs == st.MtimeNs && k.CtimeNs == st.CtimeNs && k.Inode == (long)st.Inode)
-                return k.Digest;
-        }
-        string digest;
-        using (var f = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan))
-            digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(f));
-        var rec = new FileDigestRecord(host, st.Size, st.MtimeNs, st.CtimeNs, (long)st.Inode, digest);
-        lock (_gate)
-        {
-            _known![host] = rec;
-            _fresh.Add(rec);
-        }
-        return digest;
-    }
-
-    /// <summary>Remembers the digests computed in this build (one transaction).</summary>
-    public void Flush()
-    {
-        List<FileDigestRecord> fresh;
-        lock (_gate)
-        {
-            if (_fresh.Count == 0) return;
-            fresh = [.. _fresh];
-            _fresh.Clear();
-        }
-        _store.WithBuildMetadata(m => m.Write(_ =>
-        {
-            foreach (var r in fresh) m.PutFileDigest(r);
-            return 0;
-        }));
     }
 
     /// <summary>The part of a cache key an entry contributes: path, type, permissions, link target and content.

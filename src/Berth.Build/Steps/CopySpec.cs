@@ -16,6 +16,8 @@ public sealed record CopySpec
     public bool Parents { get; init; }
     public IReadOnlyList<string> Excludes { get; init; } = [];
     public bool? Unpack { get; init; }
+    /// <summary>ADD <c>--checksum=sha256:…</c>: the digest a URL's content must have.</summary>
+    public string? Checksum { get; init; }
 
     public static CopySpec Of(CopyInstruction c) => new()
     {
@@ -26,6 +28,6 @@ public sealed record CopySpec
     public static CopySpec Of(AddInstruction a) => new()
     {
         IsAdd = true, Sources = a.Sources, Heredocs = a.HeredocSources, Destination = a.Destination,
-        Chown = a.Chown, Chmod = a.Chmod, Link = a.Link, Excludes = a.Excludes, Unpack = a.Unpack,
+        Chown = a.Chown, Chmod = a.Chmod, Link = a.Link, Excludes = a.Excludes, Unpack = a.Unpack, Checksum = a.Checksum,
     };
 }

@@ -5,8 +5,9 @@ namespace Berth.Build.Steps;
 
 /// <summary>The files of an image or earlier stage as <c>COPY --from</c> sees them: the merged view of its layer
 /// directories (upper entries hide lower ones, whiteouts hide everything below). Opaque directories are not
-/// honoured yet.</summary>
-public sealed class ImageTreeFiles(ImageTree tree) : ISourceFiles
+/// honoured yet. Regular files carry their content digest when <paramref name="digests"/> is given, so a COPY from a
+/// stage is keyed by what it copies, not by how the stage was made.</summary>
+public sealed class ImageTreeFiles(ImageTree tree, FileDigests? digests = null) : ISourceFiles
 {
     public IReadOnlyList<string> Glob(string pattern)
     {
@@ -54,7 +55,7 @@ public sealed class ImageTreeFiles(ImageTree tree) : ISourceFiles
     {
         var list = new List<ContextEntry>();
         if (tree.Find("/" + relative) is not { } top) return list;
-        list.Add(new ContextEntry(top.Host, relative, top.Stat, top.Stat.IsSymlink ? new FileInfo(top.Host).LinkTarget : null, null));
+        list.Add(Entry(top.Host, relative, top.Stat));
         if (top.Stat.IsDirectory) WalkDir(relative, excludes, list, ct, relative.Length);
         return list;
     }
@@ -67,8 +68,20 @@ public sealed class ImageTreeFiles(ImageTree tree) : ISourceFiles
             var rel = relative.Length == 0 ? name : relative + "/" + name;
             if (excludes is not null && excludes.Excludes(rel, sourceLength)) continue;
             if (tree.Find("/" + rel) is not { } hit) continue;
-            list.Add(new ContextEntry(hit.Host, rel, hit.Stat, hit.Stat.IsSymlink ? new FileInfo(hit.Host).LinkTarget : null, null));
+            list.Add(Entry(hit.Host, rel, hit.Stat));
             if (hit.Stat.IsDirectory) WalkDir(rel, excludes, list, ct, sourceLength);
         }
+    }
+
+    private ContextEntry Entry(string host, string relative, FileStat st)
+    {
+        string? digest = null;
+        if (st.IsRegular && digests is not null)
+        {
+            // Snapshot directories are immutable once committed: each file is hashed once, then remembered.
+            var layer = tree.Layers.First(l => host.StartsWith(l + "/", StringComparison.Ordinal));
+            digest = digests.DigestOf(layer, host, st);
+        }
+        return new ContextEntry(host, relative, st, st.IsSymlink ? new FileInfo(host).LinkTarget : null, digest);
     }
 }

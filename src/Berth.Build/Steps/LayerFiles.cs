@@ -78,6 +78,17 @@ public sealed class LayerFiles(string root, ImageTree? image, long fixedTimeNs)
         FileMetadata.SetTimes(host, e.Stat.MtimeNs);
     }
 
+    /// <summary>Copies a host file that is not a context entry (an ADD download) to <paramref name="imagePath"/>.</summary>
+    public void CopyFile(string hostSource, string imagePath, uint mode, uint uid, uint gid, long mtimeNs)
+    {
+        var host = HostPath(imagePath);
+        EnsureDirectories(imagePath, includeSelf: false, uid, gid);
+        Remove(host);
+        File.Copy(hostSource, host);
+        Apply(host, mode, uid, gid);
+        FileMetadata.SetTimes(host, mtimeNs);
+    }
+
     public void WriteFile(string imagePath, byte[] data, uint mode, uint uid, uint gid)
     {
         var host = HostPath(imagePath);
