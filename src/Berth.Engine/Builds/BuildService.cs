@@ -19,7 +19,10 @@ public sealed partial class BuildService(ImageService images, TimeProvider time)
 
     public Task<BuildResult> BuildAsync(BuildRequest request, IBuildProgress progress, CancellationToken ct)
     {
-        var builder = new Builder(Store, new ImageSource(images), new RuntimeRunStepExecutor(Store.Root), progress, time);
+        var executor = new RuntimeRunStepExecutor(Store.Root);
+        // RUN containers left by a build that was killed would run on and hold their overlay: end them first.
+        if (executor.RemoveOrphans() is > 0 and var n) progress.Message($"removed {n} RUN container(s) left by an interrupted build");
+        var builder = new Builder(Store, new ImageSource(images), executor, progress, time);
         return builder.BuildAsync(request, ct);
     }
 

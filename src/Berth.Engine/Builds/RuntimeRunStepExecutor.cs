@@ -11,7 +11,9 @@ namespace Berth.Engine.Builds;
 /// Runs RUN steps as berth containers: a bundle whose root is an overlay of the parent's snapshots with the step's
 /// fresh upper dir, Docker's default confinement, no network unless the step asks for the host's (BuildKit's
 /// sandbox), stdout and stderr merged into one pipe read line by line. The container is deleted afterwards
-/// whatever happens; the upper dir is what the step changed.
+/// whatever happens; the upper dir is what the step changed. If berth itself dies (SIGKILL, power loss) the
+/// container runs on by itself; each bundle names its owner process so the next build can find and remove such
+/// orphans (<see cref="RemoveOrphans"/>).
 /// </summary>
 public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
 {
@@ -23,6 +25,7 @@ public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
         Directory.CreateDirectory(Path.Combine(bundle, "rootfs"));
         try
         {
+            await File.WriteAllTextAsync(Path.Combine(bundle, OwnerFile), Self, ct);
             var lowers = step.LowerDirs.ToList();
             if (lowers.Count == 0)
             {
@@ -106,6 +109,43 @@ public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
             try { _runtime.Delete(step.Id, force: true); } catch (Oci.Errors.BerthException) { /* never created */ }
             try { Directory.Delete(bundle, recursive: true); } catch (IOException) { /* rootfs still busy: debris for later */ }
         }
+    }
+
+    private const string OwnerFile = "berth-owner";
+
+    /// <summary>This process as "pid starttime": a PID alone could be reused by another process.</summary>
+    private static readonly string Self = $"{Environment.ProcessId} {StartTime(Environment.ProcessId)}";
+
+    /// <summary>Kills and deletes the RUN containers whose berth process is gone (or that never recorded one), and
+    /// their bundles. Their upper dirs are unfinished snapshots, which GC removes as debris.</summary>
+    public int RemoveOrphans()
+    {
+        int removed = 0;
+        foreach (var state in _runtime.List())
+        {
+            if (!state.Id.StartsWith("berth-build-", StringComparison.Ordinal)) continue;
+            var bundle = Path.Combine(storeRoot, "builds", state.Id);
+            string? owner = null;
+            try { owner = File.ReadAllText(Path.Combine(bundle, OwnerFile)); } catch (IOException) { /* no owner: orphan */ }
+            if (owner is not null && owner.Split(' ') is [var pid, var start] && int.TryParse(pid, out var p) && StartTime(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) == start)
+                continue;
+            try { _runtime.Kill(state.Id, 9, all: true); } catch (Oci.Errors.BerthException) { /* already stopped */ }
+            try { _runtime.Delete(state.Id, force: true); } catch (Oci.Errors.BerthException) { /* gone meanwhile */ }
+            try { Directory.Delete(bundle, recursive: true); } catch (IOException) { /* debris for later */ }
+            removed++;
+        }
+        return removed;
+    }
+
+    /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null for a dead or zombie PID.</summary>
+    private static ulong? StartTime(int pid)
+    {
+        string text;
+        try { text = File.ReadAllText($"/proc/{pid.ToString(System.Globalization.CultureInfo.InvariantCulture)}/stat"); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+        var close = text.LastIndexOf(')'); // comm may hold spaces and parentheses
+        var fields = close < 0 ? [] : text[(close + 2)..].Split(' ');
+        return fields.Length < 20 || fields[0] is "Z" or "X" ? null : ulong.Parse(fields[19], System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static void Pump(Stream output, Action<string> sink)
