@@ -43,6 +43,7 @@ test-fast:
 
 bench: deps services bin/berth
 	bench/run
+	bench/build
 
 clean:
 	rm -rf bin out examples/busybox.tar
