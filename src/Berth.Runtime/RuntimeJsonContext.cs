@@ -14,6 +14,7 @@ namespace Berth.Runtime;
 [JsonSerializable(typeof(DockerSeccompProfile))]
 [JsonSerializable(typeof(InitConfig))]
 [JsonSerializable(typeof(InitMessage))]
+[JsonSerializable(typeof(ExecConfig))]
 [JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 

@@ -73,7 +73,6 @@ public sealed class RunFlagTests(BusyboxFixture image)
         Assert.Equal("0", Field(Status(), "NoNewPrivs"));
         Assert.Equal("1", Field(Status("--security-opt", "no-new-privileges"), "NoNewPrivs"));
         Assert.Equal("2", Field(Status(), "Seccomp"));
-        // --privileged: the runtime's init fails capset for the full set (reported to the runtime; issue 3).
 
         var limits = s.Ok("run", "--rm", "--memory", "64m", "--pids-limit", "50", "--cpus", "0.5", "--cpu-shares", "512", "busybox", "sh", "-c",
             "cat /sys/fs/cgroup/memory.max /sys/fs/cgroup/memory/memory.limit_in_bytes /sys/fs/cgroup/pids.max /sys/fs/cgroup/pids/pids.max /sys/fs/cgroup/cpu.max /sys/fs/cgroup/cpu/cpu.cfs_quota_us 2>/dev/null; true");

@@ -274,7 +274,6 @@ internal static class ContainerCommands
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             var request = flags.Request(p);
-            if (request.Init) throw new BerthException(ErrorKind.NotImplemented, "--init is not supported yet");
             var row = Containers(ctx).Create(request, ct);
             ctx.Out.WriteLine(row.Id);
             return 0;
@@ -290,7 +289,6 @@ internal static class ContainerCommands
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             var request = flags.Request(p);
-            if (request.Init) throw new BerthException(ErrorKind.NotImplemented, "--init is not supported yet");
             var service = Containers(ctx);
             var row = service.Create(request, ct);
             if (p.GetValue(detach))

@@ -7,8 +7,6 @@ namespace Berth.Engine.Containers;
 [JsonSourceGenerationOptions(WriteIndented = false)]
 [JsonSerializable(typeof(StoredContainerConfig))]
 [JsonSerializable(typeof(LogEntry))]
-[JsonSerializable(typeof(ExecConfig))]
-[JsonSerializable(typeof(ExecMessage))]
 [JsonSerializable(typeof(ContainerInspect))]
 [JsonSerializable(typeof(List<ContainerInspect>))]
 [JsonSerializable(typeof(VolumeInspect))]

@@ -3,7 +3,7 @@ using Berth.Engine.Images;
 using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Storage;
-using static Berth.Engine.Interop.Interop;
+using Berth.Runtime.Process;
 
 namespace Berth.Engine.Containers;
 
@@ -20,14 +20,13 @@ public static class ContainerMonitor
 
     public static int Run(string[] args)
     {
-        if (args is [_, "exec"]) return ExecHelper.Run();
         if (args.Length != 3)
         {
             Console.Error.WriteLine("berth monitor: internal role, started by berth itself");
             return 125;
         }
         // Its own session: the terminal's hangup or Ctrl-C must not reach the monitor of a detached container.
-        setsid();
+        ProcessSession.NewSession();
         using var store = Store.Open(args[1]);
         var service = new ContainerService(store, new ImageService(store, TimeProvider.System), TimeProvider.System);
         var report = Console.OpenStandardOutput();
@@ -79,7 +78,7 @@ public static class ContainerMonitor
             return code;
         }
         Report(Ok);
-        StdioToDevNull();
+        ProcessSession.StdioToDevNull();
 
         using (container)
         using (var log = new JsonLogWriter(service.LogPathOf(running.Id), TimeProvider.System))

@@ -95,6 +95,7 @@ public sealed partial class ContainerService
                 SeccompProfile = SeccompOption(request.SecurityOpt),
                 Network = request.Network == "host" ? NetworkMode.Host : NetworkMode.None,
                 Terminal = request.Tty,
+                Init = request.Init,
                 CgroupParent = "/berth",
             };
             var users = LoadUsers(lowers);

@@ -1,39 +1,38 @@
-// C names on purpose: these declarations read like the man pages they come from.
-#pragma warning disable CS8981
-
-using System.Runtime.InteropServices;
+using Berth.Runtime;
+using Berth.Runtime.Interop;
+using Berth.Runtime.Process;
 
 namespace Berth.Engine.Interop;
 
-/// <summary>The few libc calls the engine makes itself: the monitor detaching from its caller's session and
-/// terminal, and joining a running container for <c>exec</c>.</summary>
+/// <summary>Engine code does not call libc (STYLE.md §5): processes, sessions and joining containers go through the
+/// runtime's public API (<see cref="ProcessLauncher"/>, <see cref="ProcessSession"/>,
+/// <see cref="ContainerRuntime.Exec"/>). The members below keep the monitor's start (ContainerService.Start.cs)
+/// compiling unchanged while that file is being reworked; they forward to the runtime.</summary>
 internal static partial class Interop
 {
     internal const string Libc = "libc.so.6";
 
-    internal const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_NOCTTY = 0x100, O_CLOEXEC = 0x80000;
-
-    [LibraryImport(Libc, SetLastError = true)]
-    internal static partial int setsid();
-
-    [LibraryImport(Libc, SetLastError = true)]
-    internal static partial int dup2(int oldfd, int newfd);
-
-    [LibraryImport(Libc, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
-    internal static partial int open(string path, int flags, uint mode);
-
-    [LibraryImport(Libc, SetLastError = true)]
-    internal static partial int close(int fd);
-
-    [LibraryImport(Libc)]
-    internal static partial int isatty(int fd);
-
-    /// <summary>Points fds 0, 1 and 2 at /dev/null: the monitor outlives the terminal that started it.</summary>
-    internal static void StdioToDevNull()
+    /// <summary>Spawns berth's monitor with <paramref name="fds"/> as its stdio (0-2); joining namespaces is
+    /// <see cref="ContainerRuntime.Exec"/>'s business now, so <paramref name="joins"/> must be empty.</summary>
+    internal static int SpawnJoined(string path, IReadOnlyList<string> argv, IReadOnlyList<(int Fd, int Type)> joins, IReadOnlyList<(int From, int To)> fds)
     {
-        var fd = open("/dev/null", O_RDWR | O_NOCTTY, 0);
-        if (fd < 0) return;
-        for (var i = 0; i <= 2; i++) dup2(fd, i);
-        if (fd > 2) close(fd);
+        if (joins.Count > 0) throw new ArgumentException("joining namespaces goes through ContainerRuntime.Exec", nameof(joins));
+        SafeFdHandle? Fd(int to) => fds.Where(f => f.To == to).Select(f => new SafeFdHandle(f.From, ownsHandle: false)).FirstOrDefault();
+        try
+        {
+            return ProcessLauncher.Spawn(path, argv, new ContainerStdio { Stdin = Fd(0), Stdout = Fd(1), Stderr = Fd(2) });
+        }
+        catch (SyscallException e)
+        {
+            throw new IOException(e.Message, e);
+        }
+    }
+
+    internal static int waitpid(int pid, out int status, int options)
+    {
+        _ = options;
+        var s = ProcessLauncher.Wait(pid);
+        status = s ?? 0;
+        return s is null ? -1 : pid;
     }
 }

@@ -23,7 +23,7 @@ public static class ContainerInit
 
     public static int Run(string[] args)
     {
-        _ = args;
+        if (args is [_, "exec"]) return ExecInit.Run();
         // Before anything else: no container process may open our /proc/[pid]/{exe,fd,mem} (P2).
         prctl(PR_SET_DUMPABLE, 0, 0, 0, 0);
         var sync = new SafeFdHandle(SyncFd);
@@ -35,8 +35,8 @@ public static class ContainerInit
         try
         {
             var config = ReceiveConfig(sync);
-            Execute(config, sync);
-            return 125; // Execute returns only by throwing
+            // Returns the command's status under --init; otherwise it returns only by throwing (execve replaced us).
+            return Execute(config, sync);
         }
         catch (ExecFailure e)
         {
@@ -61,7 +61,7 @@ public static class ContainerInit
             ?? throw new BerthException(ErrorKind.Internal, "berth init: empty configuration");
     }
 
-    private static void Execute(InitConfig config, SafeFdHandle sync)
+    private static int Execute(InitConfig config, SafeFdHandle sync)
     {
         var spec = config.Spec;
         var process = spec.Process ?? throw BerthException.Invalid("config.json has no process");
@@ -83,6 +83,9 @@ public static class ContainerInit
         // A development build (JIT) loads assemblies lazily from the host's disk, which pivot_root takes away;
         // use the serializer once now. (The NativeAOT binary has everything linked in.)
         _ = Message(new InitMessage { Type = InitMessage.Ready });
+
+        var reaper = Reaper.IsRequested(spec);
+        if (reaper) Reaper.Prepare();
 
         using var applier = new MountPlanApplier(config.Cgroups);
         applier.Apply(plan);
@@ -147,7 +150,9 @@ public static class ContainerInit
             WriteAll(started, "0"u8, "exec.fifo");
 
         umask(process.User.Umask ?? 0x12 /* 022 */);
+        if (reaper) return Reaper.Run(executable, args, env, process.Terminal == true, sync);
         Exec(executable, args, env);
+        return 125;
     }
 
     /// <summary>Finds the command as execve(2) would run it, before the start, so "not found" (127) and "not
@@ -185,7 +190,7 @@ public static class ContainerInit
         }
     }
 
-    private static unsafe void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
+    internal static unsafe void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
     {
         var p = Native(path);
         var argv = NativeArray(args);
@@ -206,6 +211,35 @@ public static class ContainerInit
         throw new ExecFailure(code, $"exec: \"{path}\": {StrError(errno)}");
     }
 
+    /// <summary>posix_spawn of the command for <see cref="Reaper"/>: default signal dispositions and an empty mask
+    /// (as <see cref="Exec"/> leaves them), its own process group, which with a terminal becomes the foreground
+    /// group (tini's isolate_child). Returns 0 or the errno of the failed execve.</summary>
+    internal static unsafe int SpawnCommand(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, bool terminal, out int pid)
+    {
+        var p = Native(path);
+        var argv = NativeArray(args);
+        var envp = NativeArray(env);
+        var fileActions = NativeMemory.AllocZeroed(SpawnFileActionsSize);
+        var attr = NativeMemory.AllocZeroed(SpawnAttrSize);
+        var mask = stackalloc byte[SigSetSize];
+        var defaults = stackalloc byte[SigSetSize];
+        posix_spawn_file_actions_init(fileActions);
+        posix_spawnattr_init(attr);
+        sigemptyset(mask);
+        sigfillset(defaults);
+        posix_spawnattr_setsigmask(attr, mask);
+        posix_spawnattr_setsigdefault(attr, defaults);
+        posix_spawnattr_setpgroup(attr, 0);
+        posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETPGROUP);
+        if (terminal) posix_spawn_file_actions_addtcsetpgrp_np(fileActions, 0);
+        var rc = posix_spawn(out pid, p, fileActions, attr, argv, envp);
+        posix_spawn_file_actions_destroy(fileActions);
+        posix_spawnattr_destroy(attr);
+        NativeMemory.Free(fileActions);
+        NativeMemory.Free(attr);
+        return rc;
+    }
+
     private static unsafe byte* Native(string s)
     {
         var bytes = Encoding.UTF8.GetBytes(s + "\0");
@@ -221,9 +255,9 @@ public static class ContainerInit
         return p;
     }
 
-    private static byte[] Message(InitMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, RuntimeJsonContext.Default.InitMessage);
+    internal static byte[] Message(InitMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, RuntimeJsonContext.Default.InitMessage);
 
-    private static void Report(SafeFdHandle sync, InitMessage m)
+    internal static void Report(SafeFdHandle sync, InitMessage m)
     {
         try
         {
@@ -236,7 +270,7 @@ public static class ContainerInit
         }
     }
 
-    private static unsafe void WriteStderr(string s)
+    internal static unsafe void WriteStderr(string s)
     {
         var b = Encoding.UTF8.GetBytes(s);
         fixed (byte* p = b) write(2, p, b.Length);

@@ -25,3 +25,12 @@ internal sealed record InitMessage
     [JsonPropertyName("kind")] public Oci.Errors.ErrorKind Kind { get; init; }
     [JsonPropertyName("exitCode")] public int ExitCode { get; init; }
 }
+
+/// <summary>What the caller sends <c>berth init exec</c>, the process that joins a running container: the process to
+/// run and the container's seccomp section (a filter is part of the container, not of the process).</summary>
+internal sealed record ExecConfig
+{
+    [JsonPropertyName("process")] public required ProcessSpec Process { get; init; }
+    [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; init; }
+    [JsonPropertyName("noOpenat2")] public bool NoOpenat2 { get; init; }
+}

@@ -48,6 +48,13 @@ internal static partial class Interop
     internal static unsafe partial int posix_spawnattr_setflags(void* attr, short flags);
 
     [LibraryImport(Libraries.Libc)]
+    internal static unsafe partial int posix_spawnattr_setpgroup(void* attr, int pgroup);
+
+    // glibc 2.35+: the child makes its process group the terminal's foreground group before it executes.
+    [LibraryImport(Libraries.Libc)]
+    internal static unsafe partial int posix_spawn_file_actions_addtcsetpgrp_np(void* fileActions, int fd);
+
+    [LibraryImport(Libraries.Libc)]
     internal static unsafe partial int posix_spawnattr_setsigmask(void* attr, void* sigmask);
 
     [LibraryImport(Libraries.Libc)]

@@ -99,3 +99,15 @@ internal static partial class Interop
         }
     }
 }
+
+internal static partial class Interop
+{
+    /// <summary>Unlocks a pty master and opens its peer through the master itself (TIOCGPTPEER), never by a
+    /// /dev/pts path a container could race (CVE-2025-52565).</summary>
+    internal static unsafe SafeFdHandle OpenPtyPeer(SafeFdHandle master)
+    {
+        var unlock = 0;
+        CheckIo(ioctl(master.Fd, TIOCSPTLCK, &unlock), "ioctl(TIOCSPTLCK)");
+        return new SafeFdHandle(CheckIo(ioctl(master.Fd, TIOCGPTPEER, (nint)(O_RDWR | O_NOCTTY | O_CLOEXEC)), "ioctl(TIOCGPTPEER)"));
+    }
+}

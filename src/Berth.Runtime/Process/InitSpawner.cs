@@ -44,9 +44,14 @@ internal static unsafe class InitSpawner
         public required string InitPath { get; init; }
         public required int UnshareFlags { get; init; }
         public IReadOnlyList<(SafeFdHandle Fd, int Type)> Joins { get; init; } = [];
-        public required SafeFdHandle SyncChild { get; init; }
+        /// <summary>The child's fd 3; null for a plain child with stdio only (the container monitor).</summary>
+        public required SafeFdHandle? SyncChild { get; init; }
         public ContainerStdio? Stdio { get; init; }
         public bool ProtectBinary { get; init; } = true;
+        /// <summary>The init's arguments: <c>berth init</c>, or <c>berth init exec</c> to join a running container.</summary>
+        public IReadOnlyList<string> Args { get; init; } = ["berth", "init"];
+        /// <summary>Further descriptors for the child, numbered from 4 in order (the mount namespace for exec).</summary>
+        public IReadOnlyList<SafeFdHandle> ExtraFds { get; init; } = [];
     }
 
     /// <summary>Spawns the init and returns its PID (as seen from the caller's PID namespace).</summary>
@@ -76,7 +81,7 @@ internal static unsafe class InitSpawner
         try
         {
             var path = Utf8(r.InitPath);
-            var argv = Array(["berth", "init"]);
+            var argv = Array(r.Args);
             // The init reads its configuration from the sync socket, not the environment; pass only what the .NET
             // host of a development build needs to start.
             var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
@@ -93,9 +98,11 @@ internal static unsafe class InitSpawner
                 if (stdio.Stdout is { } o) Check(posix_spawn_file_actions_adddup2(fileActions, (int)o.DangerousGetHandle(), 1), "adddup2");
                 if (stdio.Stderr is { } e) Check(posix_spawn_file_actions_adddup2(fileActions, (int)e.DangerousGetHandle(), 2), "adddup2");
             }
-            Check(posix_spawn_file_actions_adddup2(fileActions, r.SyncChild.Fd, 3), "adddup2");
+            var next = 3;
+            if (r.SyncChild is { } syncChild) Check(posix_spawn_file_actions_adddup2(fileActions, syncChild.Fd, next++), "adddup2");
+            foreach (var extra in r.ExtraFds) Check(posix_spawn_file_actions_adddup2(fileActions, extra.Fd, next++), "adddup2");
             // Nothing else crosses into the init (CVE-2024-21626), even a descriptor someone forgot to mark CLOEXEC.
-            Check(posix_spawn_file_actions_addclosefrom_np(fileActions, 4), "addclosefrom_np");
+            Check(posix_spawn_file_actions_addclosefrom_np(fileActions, next), "addclosefrom_np");
             sigemptyset(sigset);
             sigfillset(sigdefault);
             Check(posix_spawnattr_setsigmask(attr, sigset), "setsigmask");

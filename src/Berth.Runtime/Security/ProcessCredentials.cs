@@ -35,7 +35,18 @@ internal static class ProcessCredentials
         var data = stackalloc cap_user_data[2];
         data[0] = new cap_user_data { effective = (uint)effective, permitted = (uint)permitted, inheritable = (uint)inheritable };
         data[1] = new cap_user_data { effective = (uint)(effective >> 32), permitted = (uint)(permitted >> 32), inheritable = (uint)(inheritable >> 32) };
-        CheckIo(capset(&header, data), "capset");
+        if (capset(&header, data) != 0)
+        {
+            var errno = LastErrno;
+            // EPERM: a capability outside what we hold (e.g. berth runs with a reduced bounding set); name them.
+            var held = stackalloc cap_user_data[2];
+            var h = new cap_user_header { version = _LINUX_CAPABILITY_VERSION_3, pid = 0 };
+            var missing = capget(&h, held) == 0
+                ? permitted & ~(held[0].permitted | ((ulong)held[1].permitted << 32))
+                : 0;
+            var names = Capabilities.All.Where((_, bit) => (missing & (1UL << bit)) != 0).ToList();
+            throw new Interop.SyscallException("capset", errno, names.Count > 0 ? $"not held by berth: {string.Join(", ", names)}" : null);
+        }
 
         CheckIo(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
         foreach (var name in caps?.Ambient ?? [])

@@ -51,6 +51,9 @@ public sealed record RunOptions
     public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
     public int? OomScoreAdj { get; init; }
+    /// <summary><c>--init</c>: berth's init stays PID 1, runs the command as its child, forwards signals and reaps
+    /// orphans. Written as the spec annotation <c>io.berth.init=true</c> (other OCI runtimes ignore it).</summary>
+    public bool Init { get; init; }
 }
 
 /// <summary>A bind mount (<c>-v /host:/ctr[:ro]</c>).</summary>

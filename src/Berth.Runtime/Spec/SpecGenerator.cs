@@ -23,7 +23,7 @@ public static class SpecGenerator
         var cwd = options.WorkingDir is { Length: > 0 } w ? w : image.WorkingDir is { Length: > 0 } iw ? iw : "/";
         if (!cwd.StartsWith('/')) throw BerthException.Invalid($"the working directory '{cwd}' is invalid, it needs to be an absolute path");
 
-        var caps = CapabilitySet(options);
+        var caps = CapabilitySet(options, host);
         var env = Environment(image, options, hostname, users.HomeOf(user.Uid));
 
         var process = new ProcessSpec
@@ -64,9 +64,16 @@ public static class SpecGenerator
             Hostname = hostname,
             Domainname = options.Domainname,
             Mounts = Mounts(options),
-            Annotations = options.Annotations is { Count: > 0 } a ? a : null,
+            Annotations = Annotations(options),
             Linux = linux,
         };
+    }
+
+    private static Dictionary<string, string>? Annotations(RunOptions o)
+    {
+        var all = new Dictionary<string, string>(o.Annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        if (o.Init) all[Init.Reaper.Annotation] = "true";
+        return all.Count > 0 ? all : null;
     }
 
     private static IReadOnlyList<string> Args(ContainerConfig image, RunOptions o)
@@ -100,13 +107,13 @@ public static class SpecGenerator
         return env;
     }
 
-    private static List<string> CapabilitySet(RunOptions o)
+    private static List<string> CapabilitySet(RunOptions o, SpecHost host)
     {
         var adds = (o.CapAdd ?? []).Select(c => c.Trim()).ToList();
         var drops = (o.CapDrop ?? []).Select(c => c.Trim()).ToList();
         if (o.Privileged || adds.Any(IsAll))
         {
-            var all = Capabilities.All.ToList();
+            var all = Capabilities.All.Where(c => host.BoundingCapabilities?.Contains(c) ?? true).ToList();
             return drops.Any(IsAll) ? [] : all.Except(drops.Where(d => !IsAll(d)).Select(Capabilities.Normalize)).ToList();
         }
         var set = drops.Any(IsAll) ? [] : Capabilities.DockerDefault.ToList();

@@ -10,6 +10,10 @@ public sealed record SpecHost
     public required Version Kernel { get; init; }
     /// <summary>/sys/devices/system/cpu/cpuN/thermal_throttle directories that exist (masked, as Docker does).</summary>
     public IReadOnlyList<string> ThermalThrottlePaths { get; init; } = [];
+    /// <summary>The capabilities in berth's own bounding set (CapBnd), which <c>--privileged</c> and
+    /// <c>--cap-add ALL</c> grant: no process can raise a capability outside it, so capset would refuse the rest
+    /// (moby's caps.GetAllCapabilities keeps to the bounding set too). Null means every capability berth knows.</summary>
+    public IReadOnlyList<string>? BoundingCapabilities { get; init; }
 
     public static SpecHost Detect()
     {
@@ -37,6 +41,22 @@ public sealed record SpecHost
             }
         }
         thermal.Sort(StringComparer.Ordinal);
-        return new SpecHost { GoArch = arch, Kernel = Security.SeccompProfiles.ParseKernel(release), ThermalThrottlePaths = thermal };
+        return new SpecHost
+        {
+            GoArch = arch,
+            Kernel = Security.SeccompProfiles.ParseKernel(release),
+            ThermalThrottlePaths = thermal,
+            BoundingCapabilities = ReadBoundingSet(),
+        };
+    }
+
+    private static List<string>? ReadBoundingSet()
+    {
+        const string status = "/proc/self/status";
+        if (!File.Exists(status)) return null;
+        var line = File.ReadLines(status).FirstOrDefault(l => l.StartsWith("CapBnd:", StringComparison.Ordinal));
+        if (line is null || !ulong.TryParse(line["CapBnd:".Length..].Trim(), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var mask))
+            return null;
+        return Security.Capabilities.All.Where((_, bit) => bit < 64 && (mask & (1UL << bit)) != 0).ToList();
     }
 }

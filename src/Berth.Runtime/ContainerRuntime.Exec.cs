@@ -1,0 +1,166 @@
+using System.Globalization;
+using System.Text.Json;
+using Berth.Oci.Errors;
+using Berth.Runtime.Cgroups;
+using Berth.Runtime.Init;
+using Berth.Runtime.Interop;
+using Berth.Runtime.Namespaces;
+using Berth.Runtime.Process;
+using Berth.Runtime.Spec;
+using static Berth.Runtime.Interop.Interop;
+
+namespace Berth.Runtime;
+
+public sealed partial class ContainerRuntime
+{
+    /// <summary>Runs <paramref name="process"/> in the running container <paramref name="id"/> (OCI <c>exec</c>, as
+    /// <c>runc exec --process</c>): in its namespaces and cgroup, under the process's user, capabilities and
+    /// no_new_privs, and under the container's seccomp filter, applied as the init applies them. Returns once the
+    /// command runs; a command that does not exist or cannot be executed fails with
+    /// <see cref="ContainerExecException"/> (127, 126).
+    /// <para>How: a dedicated spawn thread joins the container's namespaces but the mount namespace (the berth
+    /// binary is on the host's filesystem) and spawns <c>berth init exec</c> (<see cref="ExecInit"/>), which is moved
+    /// into the cgroup, joins the mount namespace on its own main thread and executes the command. The container's
+    /// namespaces are opened through a pidfd-pinned init whose start time is checked, so a recycled PID is never
+    /// joined.</para></summary>
+    public ExecProcess Exec(string id, ProcessSpec process, ExecOptions? options = null)
+    {
+        options ??= new ExecOptions();
+        if (process.Args is not { Count: > 0 }) throw BerthException.Invalid("no command specified");
+        var record = ReadRecord(id);
+        if (StatusOf(record) != ContainerState.Running) throw BerthException.Conflict($"container {id} is not running");
+        var spec = LoadSpec(record.Bundle);
+        var initPath = _options.InitPath ?? Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
+
+        var pidfd = pidfd_open(record.Pid);
+        if (pidfd < 0) throw BerthException.Conflict($"container {id} is not running");
+        using var pin = new SafeFdHandle(pidfd);
+        var proc = $"/proc/{record.Pid.ToString(CultureInfo.InvariantCulture)}/ns/";
+        var joins = new List<(SafeFdHandle Fd, int Type)>();
+        SafeFdHandle? mountNs = null, sync = null, console = null;
+        var pid = 0;
+        try
+        {
+            foreach (var ns in spec.Linux?.Namespaces ?? [])
+            {
+                var flag = NamespaceSet.FlagOf(ns.Type);
+                if (flag == CLONE_NEWNS) continue;
+                joins.Add((OpenFd(proc + ProcName(flag), O_RDONLY), flag));
+            }
+            using (var mnt = OpenFd(proc + "mnt", O_RDONLY))
+            {
+                // Numbered above the descriptors the spawn maps (0-3), so no file action overwrites it first.
+                mountNs = new SafeFdHandle(CheckIo(fcntl(mnt.Fd, F_DUPFD_CLOEXEC, 10), "dup", "mnt namespace"));
+            }
+            // The namespaces opened are the container's only if the pinned init is still the container's.
+            if (!ProcessInfo.IsAlive(record.Pid, record.PidStartTime)) throw BerthException.Conflict($"container {id} is not running");
+
+            var (ours, theirs) = SocketPair(SOCK_SEQPACKET);
+            sync = ours;
+            using (theirs)
+            {
+                pid = InitSpawner.Spawn(new InitSpawner.Request
+                {
+                    InitPath = initPath,
+                    Args = ["berth", "init", "exec"],
+                    UnshareFlags = 0,
+                    Joins = joins,
+                    SyncChild = theirs,
+                    Stdio = options.Stdio,
+                    ProtectBinary = false,
+                    ExtraFds = [mountNs],
+                });
+            }
+            if (record.CgroupKind is { } kind)
+            {
+                var cgroup = CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect());
+                cgroup.AddProcess(pid);
+            }
+            var config = new ExecConfig { Process = process, Seccomp = spec.Linux?.Seccomp, NoOpenat2 = _options.NoOpenat2 };
+            SendWithFd(sync, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.ExecConfig), null);
+            console = AwaitExec(sync, pid, options.ConsoleSocket);
+            var started = new ExecProcess(pid, console);
+            console = null;
+            pid = 0;
+            return started;
+        }
+        finally
+        {
+            if (pid > 0)
+            {
+                kill(pid, SIGKILL);
+                while (waitpid(pid, out _, 0) < 0 && LastErrno == EINTR) { }
+            }
+            console?.Dispose();
+            sync?.Dispose();
+            mountNs?.Dispose();
+            foreach (var (fd, _) in joins) fd.Dispose();
+        }
+    }
+
+    private static string ProcName(int flag) => flag switch
+    {
+        CLONE_NEWPID => "pid",
+        CLONE_NEWNET => "net",
+        CLONE_NEWIPC => "ipc",
+        CLONE_NEWUTS => "uts",
+        CLONE_NEWCGROUP => "cgroup",
+        _ => throw new BerthException(ErrorKind.NotImplemented, $"exec: joining namespace 0x{flag:x} is not supported"),
+    };
+
+    /// <summary>Reads the exec process's reports until its sync socket closes on exec: "console" (the pty master),
+    /// then "ready" just before execve; "exec" (126/127) or "error" instead when it could not get there.</summary>
+    private static SafeFdHandle? AwaitExec(SafeFdHandle sync, int pid, string? consoleSocket)
+    {
+        var buffer = new byte[64 * 1024];
+        SafeFdHandle? console = null;
+        var ready = false;
+        try
+        {
+            while (true)
+            {
+                var n = ReceiveWithFd(sync, buffer, out var fd);
+                if (n == 0)
+                {
+                    fd?.Dispose();
+                    if (ready) return console;
+                    var status = 0;
+                    while (waitpid(pid, out status, 0) < 0 && LastErrno == EINTR) { }
+                    var exit = ExitStatus.FromWaitStatus(status, false);
+                    throw new BerthException(ErrorKind.Internal, $"exec process exited before running the command (exit {exit.ExitCode})");
+                }
+                var message = JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage)
+                    ?? throw new BerthException(ErrorKind.Internal, "exec process sent an empty message");
+                switch (message.Type)
+                {
+                    case InitMessage.Console when fd is not null:
+                        if (consoleSocket is null)
+                        {
+                            console?.Dispose();
+                            console = fd;
+                        }
+                        else
+                        {
+                            using (fd) SendConsole(consoleSocket, fd);
+                        }
+                        break;
+                    case InitMessage.Ready:
+                        fd?.Dispose();
+                        ready = true;
+                        break;
+                    case InitMessage.Exec:
+                        fd?.Dispose();
+                        throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
+                    default:
+                        fd?.Dispose();
+                        throw new BerthException(message.Kind, $"exec: {message.Message}");
+                }
+            }
+        }
+        catch
+        {
+            console?.Dispose();
+            throw;
+        }
+    }
+}
