@@ -28,12 +28,15 @@ public sealed partial class ImageService
         }
 
         var epoch = DateTimeOffset.UnixEpoch;
-        using var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true);
-        void Dir(string name) => tar.WriteEntry(new PaxTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)0x1ed, ModificationTime = epoch });
+        // ustar headers: every name here is short, and unlike .NET's PAX entries they carry no process ID, so the
+        // same images always give the same archive bytes. A blob of 8 GiB or more needs a PAX size record.
+        using var tar = new TarWriter(output, TarEntryFormat.Ustar, leaveOpen: true);
+        const long UstarMaxSize = (1L << 33) - 1;
+        void Dir(string name) => tar.WriteEntry(new UstarTarEntry(TarEntryType.Directory, name) { Mode = (UnixFileMode)0x1ed, ModificationTime = epoch });
         void Bytes(string name, byte[] data)
         {
             using var ms = new MemoryStream(data, writable: false);
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, name) { DataStream = ms, Mode = (UnixFileMode)0x1a4, ModificationTime = epoch });
+            tar.WriteEntry(new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = ms, Mode = (UnixFileMode)0x1a4, ModificationTime = epoch });
         }
 
         Dir("blobs/");
@@ -44,7 +47,10 @@ public sealed partial class ImageService
             if (!written.Add(d)) return;
             ct.ThrowIfCancellationRequested();
             using var fs = Store.Content.OpenRead(d);
-            tar.WriteEntry(new PaxTarEntry(TarEntryType.RegularFile, $"blobs/{d.Algorithm}/{d.Hex}") { DataStream = fs, Mode = (UnixFileMode)0x1a4, ModificationTime = epoch });
+            var name = $"blobs/{d.Algorithm}/{d.Hex}";
+            tar.WriteEntry(fs.Length <= UstarMaxSize
+                ? new UstarTarEntry(TarEntryType.RegularFile, name) { DataStream = fs, Mode = (UnixFileMode)0x1a4, ModificationTime = epoch }
+                : new PaxTarEntry(TarEntryType.RegularFile, name, new Dictionary<string, string> { ["size"] = fs.Length.ToString(System.Globalization.CultureInfo.InvariantCulture) }) { DataStream = fs, Mode = (UnixFileMode)0x1a4, ModificationTime = epoch });
         }
 
         var indexEntries = new List<Descriptor>();

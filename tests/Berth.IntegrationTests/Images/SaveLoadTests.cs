@@ -39,6 +39,10 @@ public sealed class SaveLoadTests(BaseImages bases) : IDisposable
         var id = berth.Ok("import", "--change", "CMD [\"/bin/sh\"]", tar, "bb:1").Trim();
         var archive = _tmp.Combine("out.tar");
         berth.Ok("save", "-o", archive, "bb:1");
+        // The same image saves to the same bytes (no PIDs or times in headers).
+        var again = _tmp.Combine("again.tar");
+        berth.Ok("save", "-o", again, "bb:1");
+        Assert.Equal(File.ReadAllBytes(archive), File.ReadAllBytes(again));
         var files = ReadTar(archive);
         Assert.Contains("oci-layout", files.Keys);
         Assert.Contains("index.json", files.Keys);
