@@ -14,12 +14,13 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
     private static (ExitStatus Status, string Output) Exec(ContainerRuntime runtime, string id, ProcessSpec process)
     {
         using var dir = new TempDirectory("berth-exec");
+        ExitStatus status;
         using (var stdout = File.Create(dir.Combine("out")))
         using (var p = runtime.Exec(id, process, new ExecOptions { Stdio = new ContainerStdio { Stdout = stdout.SafeFileHandle, Stderr = stdout.SafeFileHandle } }))
         {
-            var status = p.Wait();
-            return (status, File.ReadAllText(dir.Combine("out")));
+            status = p.Wait();
         }
+        return (status, File.ReadAllText(dir.Combine("out")));
     }
 
     [Fact]
@@ -32,6 +33,7 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
         using var bundle = fx.Bundle(id, new RunOptions { Command = ["sleep", "100"], Hostname = "joined" });
         var runtime = fx.Runtime();
         using (var c = runtime.Create(id, bundle.Path))
+        try
         {
             c.Start();
             var spec = ContainerRuntime.LoadSpec(bundle.Path).Process!;
@@ -58,7 +60,9 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
             var notExecutable = Assert.Throws<ContainerExecException>(() => runtime.Exec(id, spec with { Args = ["/etc/passwd"] }));
             Assert.Equal(126, notExecutable.ExitCode);
             Assert.Equal(7, Exec(runtime, id, spec with { Args = ["sh", "-c", "exit 7"] }).Status.ExitCode);
-
+        }
+        finally
+        {
             runtime.Delete(id, force: true);
         }
         fx.AssertClean(bundle.Path);
