@@ -87,7 +87,9 @@ public sealed partial class Store : IDisposable
                 ct.ThrowIfCancellationRequested();
                 writer.Write(buffer.AsSpan(0, n));
             }
-            writer.Seal(expectedDigest, expectedSize);
+            // Not fsynced here: CommitImage syncs the filesystem once, before anything is renamed into place, so
+            // the flush overlaps with unpacking instead of stalling the reader.
+            writer.Seal(expectedDigest, expectedSize, fsync: false);
             return writer;
         }
         catch (BerthException e)
@@ -177,6 +179,9 @@ public sealed partial class Store : IDisposable
                 throw BerthException.DataLoss($"layer {i} ({commit.Layers[i].BlobDigest}): uncompressed digest {commit.Layers[i].DiffId}, but the image config says {commit.DiffIds[i]}");
         // Everything is verified: from here on, objects become visible.
         using var commitLock = LockCommit(ct);
+        // Durability order: the data of every blob and snapshot reaches the disk, then names appear (renames),
+        // then the renames reach the disk, then the metadata points at them.
+        Libc.SyncFilesystem(Root);
         foreach (var l in commit.Layers) l.Blob?.Publish();
         var manifestDigest = Content.Put(commit.ManifestBytes);
         Content.Put(commit.ConfigBytes);
