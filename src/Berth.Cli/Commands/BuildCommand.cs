@@ -127,7 +127,12 @@ internal static class BuildCommand
                 DefaultNetwork = net,
                 Secrets = ParseSecrets(p.GetValue(secrets)),
             };
-            IBuildProgress reporter = mode == "quiet" ? NullProgress.Instance : new PlainProgress(ctx.Err);
+            // auto: the live view on a terminal, plain lines otherwise (as BuildKit decides).
+            bool tty = mode == "tty" || mode == "auto" && !Console.IsErrorRedirected;
+            int width = 120;
+            if (tty) { try { width = Console.WindowWidth > 0 ? Console.WindowWidth : 120; } catch (IOException) { } }
+            using var live = tty && mode != "quiet" ? new TtyProgress(ctx.Err, width) : null;
+            IBuildProgress reporter = mode == "quiet" ? NullProgress.Instance : live ?? (IBuildProgress)new PlainProgress(ctx.Err);
             var started = System.Diagnostics.Stopwatch.StartNew();
             BuildResult result;
             var service = new BuildService(ctx.Images, TimeProvider.System);
