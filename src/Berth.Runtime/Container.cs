@@ -14,7 +14,8 @@ public sealed class Container : IDisposable
     private readonly ContainerRuntime _runtime;
     private readonly ICgroupManager _cgroup;
     private readonly SafeFdHandle _sync;
-    private readonly Task<ExitStatus> _exit;
+    private readonly Lock _reaping = new();
+    private Task<ExitStatus>? _exit;
 
     internal Container(ContainerRuntime runtime, string id, int pid, ICgroupManager cgroup, SafeFdHandle sync, SafeFdHandle? console)
     {
@@ -24,7 +25,6 @@ public sealed class Container : IDisposable
         _cgroup = cgroup;
         _sync = sync;
         Console = console;
-        _exit = Task.Factory.StartNew(Reap, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     public string Id { get; }
@@ -51,7 +51,27 @@ public sealed class Container : IDisposable
     }
 
     /// <summary>Completes when the init exits, with its status and whether the OOM killer struck.</summary>
-    public Task<ExitStatus> WaitAsync(CancellationToken ct) => _exit.WaitAsync(ct);
+    public Task<ExitStatus> WaitAsync(CancellationToken ct)
+    {
+        lock (_reaping) _exit ??= Task.Factory.StartNew(Reap, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return _exit.WaitAsync(ct);
+    }
+
+    /// <summary>Blocks the calling thread until the init exits: no reaper thread for callers that only wait (an
+    /// attached <c>run</c>); <see cref="WaitAsync"/> callers elsewhere get the same status.</summary>
+    public ExitStatus Wait()
+    {
+        TaskCompletionSource<ExitStatus> reaped;
+        lock (_reaping)
+        {
+            if (_exit is { } started) return started.GetAwaiter().GetResult();
+            reaped = new TaskCompletionSource<ExitStatus>(TaskCreationOptions.RunContinuationsAsynchronously);
+            _exit = reaped.Task;
+        }
+        var status = Reap();
+        reaped.SetResult(status);
+        return status;
+    }
 
     private ExitStatus Reap()
     {

@@ -7,6 +7,7 @@ using Berth.Runtime.Init;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Namespaces;
 using Berth.Runtime.Process;
+using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
 using static Berth.Runtime.Interop.Interop;
 
@@ -44,9 +45,16 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
     public Container Create(string id, string bundle, CreateOptions? options = null)
     {
         ContainerIds.Validate(id);
+        return Create(id, bundle, LoadSpec(Path.GetFullPath(bundle)), options);
+    }
+
+    /// <summary><see cref="Create(string, string, CreateOptions?)"/> with the bundle's configuration already in
+    /// memory (the engine has just written it): <paramref name="spec"/> must be what <c>config.json</c> holds.</summary>
+    public Container Create(string id, string bundle, RuntimeSpec spec, CreateOptions? options = null)
+    {
+        ContainerIds.Validate(id);
         options ??= new CreateOptions();
         bundle = Path.GetFullPath(bundle);
-        var spec = LoadSpec(bundle);
         if (spec.Process is null) throw BerthException.Invalid($"{bundle}/config.json: no process");
         if (spec.Root is null) throw BerthException.Invalid($"{bundle}/config.json: no root");
         if (spec.Hooks is { IsEmpty: false }) throw new BerthException(ErrorKind.NotImplemented, "OCI hooks are not supported yet");
@@ -107,7 +115,8 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
 
             cgroup.AddProcess(pid);
             var config = new InitConfig { Spec = spec, Rootfs = rootfs, ExecFifo = fifo, Cgroups = layout, NoOpenat2 = _options.NoOpenat2 };
-            SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.InitConfig), null);
+            using (var seccomp = spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null)
+                SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.InitConfig), seccomp);
 
             console = AwaitReady(parentEnd, pid, options.ConsoleSocket);
 

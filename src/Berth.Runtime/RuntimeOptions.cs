@@ -10,6 +10,10 @@ public sealed record RuntimeOptions
     /// <summary>The berth executable run as <c>berth init</c>; by default this process's own executable.</summary>
     public string? InitPath { get; init; }
 
+    /// <summary>Where compiled seccomp filters are cached (<see cref="Security.SeccompProgram"/>); null compiles
+    /// every time.</summary>
+    public string? SeccompCacheDir { get; init; } = "/run/berth/seccomp";
+
     /// <summary>For tests: resolve container paths with the component walk instead of openat2.</summary>
     public bool NoOpenat2 { get; init; }
 }

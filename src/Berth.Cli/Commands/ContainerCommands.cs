@@ -297,7 +297,7 @@ internal static class ContainerCommands
                 ctx.Out.WriteLine(row.Id);
                 return 0;
             }
-            return service.RunAttachedAsync(row, new AttachOptions { Stdin = request.OpenStdin }, ct).GetAwaiter().GetResult();
+            return service.RunAttached(row, new AttachOptions { Stdin = request.OpenStdin }, ct);
         }));
     }
 
@@ -316,7 +316,7 @@ internal static class ContainerCommands
                 if (list.Length > 1) throw BerthException.Invalid("you cannot start and attach multiple containers at once");
                 var row = service.Resolve(list[0]);
                 if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
-                return service.RunAttachedAsync(row, new AttachOptions { Stdin = p.GetValue(interactive) }, ct).GetAwaiter().GetResult();
+                return service.RunAttached(row, new AttachOptions { Stdin = p.GetValue(interactive) }, ct);
             }
             var rc = 0;
             foreach (var n in list)

@@ -91,10 +91,15 @@ public static class ContainerMonitor
             }
             if (stdout is not null) pumps.Add(Pump(() => log.Pump(stdout, "stdout", null)));
             if (stderr is not null) pumps.Add(Pump(() => log.Pump(stderr, "stderr", null)));
-            var status = container.WaitAsync(CancellationToken.None).GetAwaiter().GetResult();
+            // Idle for as long as the container runs: the database is closed (reopened to record the exit) and what
+            // start-up left resident is given back; this thread reaps the init itself.
+            store.Dispose();
+            ProcessMemory.Trim();
+            var status = container.Wait();
             // Output still in the pipes is the container's last words; a pty master reads EIO once the slave is gone.
             foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(tty ? 1 : 5));
-            service.Finish(running, status, autoRemove);
+            using var finishing = Store.Open(args[1]);
+            new ContainerService(finishing, new ImageService(finishing, TimeProvider.System), TimeProvider.System).Finish(running, status, autoRemove);
         }
         stdout?.Dispose();
         stderr?.Dispose();
@@ -103,7 +108,8 @@ public static class ContainerMonitor
 
     private static Thread Pump(Action body)
     {
-        var t = new Thread(() => body()) { IsBackground = true, Name = "berth-monitor-log" };
+        // A small stack: the copy loop is shallow, and an idle monitor should be small (DESIGN.md § Runtime).
+        var t = new Thread(() => body(), 256 * 1024) { IsBackground = true, Name = "berth-monitor-log" };
         t.Start();
         return t;
     }

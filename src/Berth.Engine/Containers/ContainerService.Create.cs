@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Berth.Oci;
 using Berth.Oci.Errors;
@@ -13,6 +12,8 @@ namespace Berth.Engine.Containers;
 
 public sealed partial class ContainerService
 {
+    private readonly Dictionary<string, RuntimeSpec> _freshSpecs = [];
+
     /// <summary><c>create</c>: resolves the image, the mounts and the user, writes the bundle (config.json, hostname,
     /// hosts, resolv.conf, overlay dirs) and the row. Nothing runs yet. On any failure nothing is left behind.</summary>
     public ContainerRow Create(ContainerRequest request, CancellationToken ct)
@@ -29,7 +30,7 @@ public sealed partial class ContainerService
 
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var id = RandomHex(32);
         var name = request.Name?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);
         var createdVolumes = new List<string>();
@@ -132,6 +133,7 @@ public sealed partial class ContainerService
                 var holder = Store.Metadata.GetContainerByName(name);
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder?.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
             }
+            lock (_freshSpecs) _freshSpecs[id] = spec;
             return row;
         }
         catch
@@ -140,6 +142,23 @@ public sealed partial class ContainerService
             foreach (var v in createdVolumes) Volumes.RemoveQuiet(v);
             throw;
         }
+    }
+
+    /// <summary>Random IDs straight from the kernel's CSPRNG, as docker's are: RandomNumberGenerator would load
+    /// OpenSSL (libssl, libcrypto, openssl.cnf), milliseconds of every <c>berth run</c>.</summary>
+    private static string RandomHex(int bytes)
+    {
+        Span<byte> buffer = stackalloc byte[bytes];
+        using (var urandom = File.OpenHandle("/dev/urandom"))
+            if (RandomAccess.Read(urandom, buffer, 0) != bytes) throw new IOException("short read from /dev/urandom");
+        return Convert.ToHexStringLower(buffer);
+    }
+
+    /// <summary>The spec <see cref="Create"/> wrote to the container's config.json, if this service wrote it: a
+    /// <c>run</c> starts from it instead of parsing the file back.</summary>
+    private RuntimeSpec? TakeFreshSpec(string id)
+    {
+        lock (_freshSpecs) return _freshSpecs.Remove(id, out var spec) ? spec : null;
     }
 
     /// <summary>--privileged asks for every capability berth knows; capset refuses those this kernel does not
@@ -207,15 +226,16 @@ public sealed partial class ContainerService
         {
             if (passwdDone && groupDone) break;
             var etc = Path.Combine(layer, "etc");
+            UserDatabase? loaded = null;
             if (!passwdDone && Path.Exists(Path.Combine(etc, "passwd")))
             {
                 passwdDone = true;
-                passwd = UserDatabase.Load(layer).Passwd;
+                passwd = (loaded ??= UserDatabase.Load(layer)).Passwd;
             }
             if (!groupDone && Path.Exists(Path.Combine(etc, "group")))
             {
                 groupDone = true;
-                group = UserDatabase.Load(layer).Group;
+                group = (loaded ??= UserDatabase.Load(layer)).Group;
             }
         }
         return new UserDatabase { Passwd = passwd, Group = group };
@@ -246,7 +266,7 @@ public sealed partial class ContainerService
         ContainerMount Volume(string? name, string destination, bool rw)
         {
             var anonymous = name is null;
-            name ??= Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+            name ??= RandomHex(32);
             if (Volumes.Ensure(name, anonymous)) createdVolumes.Add(name);
             return new ContainerMount { Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = destination, ReadWrite = rw, Anonymous = anonymous, Propagation = "" };
         }

@@ -30,7 +30,11 @@ public sealed partial class ContainerService
         Container container;
         try
         {
-            container = Runtime.Create(row.Id, DirOf(row.Id), new CreateOptions { Stdio = stdio });
+            var createOptions = new CreateOptions { Stdio = stdio };
+            // The spec this process has just written to config.json is used as is rather than read back.
+            container = TakeFreshSpec(row.Id) is { } spec
+                ? Runtime.Create(row.Id, DirOf(row.Id), spec, createOptions)
+                : Runtime.Create(row.Id, DirOf(row.Id), createOptions);
         }
         catch (BerthException e)
         {
@@ -83,7 +87,7 @@ public sealed partial class ContainerService
     /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent; its stdio is
     /// the container's (through a pty with <c>-t</c>), signals are forwarded, and the exit code is returned.
     /// With <c>--rm</c> the output goes straight to our descriptors; otherwise it is copied to the json-file log too.</summary>
-    public async Task<int> RunAttachedAsync(ContainerRow row, AttachOptions attach, CancellationToken ct)
+    public int RunAttached(ContainerRow row, AttachOptions attach, CancellationToken ct)
     {
         var config = ConfigOf(row);
         var autoRemove = config.Request.AutoRemove;
@@ -137,7 +141,8 @@ public sealed partial class ContainerService
             }
             using var terminal = container.Console is { } master ? new TerminalSession(master) : null;
             using var proxy = new SignalProxy(this, running, terminal is null);
-            var status = await container.WaitAsync(CancellationToken.None).ConfigureAwait(false);
+            // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
+            var status = container.Wait();
             _ = ct; // Ctrl-C is the container's to handle (forwarded above), not a reason to stop waiting.
             terminal?.Drain(TimeSpan.FromSeconds(2));
             foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(5));

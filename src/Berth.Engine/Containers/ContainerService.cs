@@ -106,6 +106,8 @@ public sealed partial class ContainerService
     /// <summary>Removes the runtime's state and cgroup of a container whose processes are gone (or killed).</summary>
     internal void CleanupRuntime(string id)
     {
+        // Already gone (the common case for run --rm, cleaned up by Finish): no exception to throw and catch.
+        if (!Directory.Exists(Path.Combine(Runtime.StateRoot, id))) return;
         try
         {
             Runtime.Delete(id, force: true);

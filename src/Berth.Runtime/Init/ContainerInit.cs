@@ -34,9 +34,9 @@ public static class ContainerInit
         }
         try
         {
-            var config = ReceiveConfig(sync);
+            var config = ReceiveConfig(sync, out var seccompProgram);
             // Returns the command's status under --init; otherwise it returns only by throwing (execve replaced us).
-            return Execute(config, sync);
+            return Execute(config, sync, seccompProgram);
         }
         catch (ExecFailure e)
         {
@@ -51,17 +51,18 @@ public static class ContainerInit
         }
     }
 
-    private static InitConfig ReceiveConfig(SafeFdHandle sync)
+    /// <summary>The configuration, and the seccomp filter already compiled to BPF if the caller sent one along
+    /// (<see cref="SeccompProgram"/>).</summary>
+    private static InitConfig ReceiveConfig(SafeFdHandle sync, out byte[]? seccompProgram)
     {
-        var buffer = new byte[4 << 20];
-        var n = ReceiveWithFd(sync, buffer, out var stray);
-        stray?.Dispose();
-        if (n == 0) throw new BerthException(ErrorKind.Internal, "berth init: the caller went away before sending the configuration");
-        return JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitConfig)
+        var message = ReceiveMessage(sync, 4 << 20, out var programFd);
+        using (programFd) seccompProgram = programFd is null ? null : SeccompProgram.Read(programFd);
+        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, "berth init: the caller went away before sending the configuration");
+        return JsonSerializer.Deserialize(message, RuntimeJsonContext.Default.InitConfig)
             ?? throw new BerthException(ErrorKind.Internal, "berth init: empty configuration");
     }
 
-    private static int Execute(InitConfig config, SafeFdHandle sync)
+    private static int Execute(InitConfig config, SafeFdHandle sync, byte[]? seccompProgram)
     {
         var spec = config.Spec;
         var process = spec.Process ?? throw BerthException.Invalid("config.json has no process");
@@ -76,7 +77,9 @@ public static class ContainerInit
         if (namespaces.CreateCgroupNamespace) CheckIo(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
 
         // Everything that touches host files happens before pivot_root.
-        using var filter = linux.Seccomp is { } seccomp ? SeccompFilter.Compile(seccomp) : null;
+        using var filter = linux.Seccomp is { } seccomp
+            ? seccompProgram is not null ? SeccompFilter.FromProgram(seccompProgram) : SeccompFilter.Compile(seccomp)
+            : null;
         var lastCap = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         using var fifo = OpenFd(config.ExecFifo, O_PATH);
         var plan = MountPlanner.Plan(spec, config.Rootfs, File.Exists("/proc/kcore"));

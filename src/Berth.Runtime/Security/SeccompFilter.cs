@@ -10,8 +10,14 @@ namespace Berth.Runtime.Security;
 internal sealed class SeccompFilter : IDisposable
 {
     private nint _ctx;
+    private readonly byte[]? _program;
 
     private SeccompFilter(nint ctx) => _ctx = ctx;
+
+    private SeccompFilter(byte[] program) => _program = program;
+
+    /// <summary>A filter already compiled to BPF (<see cref="SeccompProgram"/>): no libseccomp call at all.</summary>
+    public static SeccompFilter FromProgram(byte[] program) => new(program);
 
     public static SeccompFilter Compile(LinuxSeccomp spec)
     {
@@ -80,7 +86,14 @@ internal sealed class SeccompFilter : IDisposable
     }
 
     /// <summary>Installs the filter on the calling thread.</summary>
-    public void Load() => Check(seccomp_load(_ctx), "seccomp_load");
+    public void Load()
+    {
+        if (_program is not null) LoadSeccompProgram(_program);
+        else Check(seccomp_load(_ctx), "seccomp_load");
+    }
+
+    /// <summary>Writes the BPF program seccomp_load would install to <paramref name="fd"/>.</summary>
+    public void Export(Interop.SafeFdHandle fd) => Check(seccomp_export_bpf(_ctx, fd.Fd), "seccomp_export_bpf");
 
     public void Dispose()
     {

@@ -29,9 +29,14 @@ public sealed record UserDatabase
             using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: false), FileAccess.Read);
             using var reader = new StreamReader(stream);
             // A passwd file larger than this is not a passwd file; do not let an image make us read gigabytes.
-            var buffer = new char[4 << 20];
-            var n = reader.ReadBlock(buffer, 0, buffer.Length);
-            return new string(buffer, 0, n);
+            // (Read in small blocks: a buffer of the limit's size would be a large-object allocation, and a GC, per file.)
+            const int Limit = 4 << 20;
+            var text = new System.Text.StringBuilder();
+            var buffer = new char[16 * 1024];
+            int n;
+            while (text.Length < Limit && (n = reader.ReadBlock(buffer, 0, Math.Min(buffer.Length, Limit - text.Length))) > 0)
+                text.Append(buffer, 0, n);
+            return text.ToString();
         }
         catch (SyscallException e) when (e.Errno is Interop.Interop.ENOENT or Interop.Interop.ENOTDIR)
         {

@@ -10,6 +10,7 @@ namespace Berth.Storage.Metadata;
 /// the new state.</summary>
 public sealed partial class MetadataStore : IDisposable
 {
+    private const int SqliteDbConfigNoCheckpointOnClose = 1006; // SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE
     private static int s_initialised;
     private readonly SqliteConnection _db;
 
@@ -23,6 +24,10 @@ public sealed partial class MetadataStore : IDisposable
         // WAL with synchronous=NORMAL: a power cut may lose the last transactions, never consistency. Objects are
         // synced before the transaction that references them, so a lost transaction leaves only debris.
         Exec("PRAGMA synchronous=NORMAL");
+        // Every CLI command opens and closes the database. Closing the last connection would checkpoint and delete
+        // the WAL (two fdatasyncs), and the next open would create it again (a directory sync): leave that to the
+        // automatic checkpoint, which runs every 1000 pages.
+        SQLitePCL.raw.sqlite3_db_config(_db.Handle, SqliteDbConfigNoCheckpointOnClose, 1, out _);
         Exec("PRAGMA foreign_keys=ON");
         Migrate();
     }
