@@ -122,6 +122,13 @@ public static class PathInRoot
                 if (type == S_IFLNK && (!last || (flags & O_NOFOLLOW) == 0))
                 {
                     if (++links > MaxSymlinks) throw new SyscallException("open", ELOOP, path);
+                    // A link on procfs (/proc/self/fd/N, /proc/self/cwd, /proc/self/root) is a magic link: its text
+                    // is not where it leads. Refuse it, as openat2's RESOLVE_NO_MAGICLINKS does (CVE-2024-21626).
+                    if (FsType(handle, path) == PROC_SUPER_MAGIC && !IsProcSelfLink(top, part))
+                    {
+                        handle.Dispose();
+                        throw new SyscallException("open", ELOOP, path);
+                    }
                     var target = ReadLinkAt(handle.Fd, "");
                     handle.Dispose();
                     if (target.StartsWith('/'))
@@ -161,6 +168,10 @@ public static class PathInRoot
             foreach (var h in stack) h.Dispose();
         }
     }
+
+    /// <summary>/proc/self and /proc/thread-self are plain symlinks to a pid directory, not magic links.</summary>
+    private static bool IsProcSelfLink(SafeFdHandle parent, string name) =>
+        name is "self" or "thread-self" && FsType(parent, name) == PROC_SUPER_MAGIC && (Stat(parent, name).stx_ino == 1);
 
     private static int dup3Cloexec(int fd) => fcntl(fd, 1030 /* F_DUPFD_CLOEXEC */, 0);
 
