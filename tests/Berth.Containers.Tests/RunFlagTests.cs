@@ -25,6 +25,21 @@ public sealed class RunFlagTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void AnEmptyVolumeStartsWithTheImagesFilesAtItsPath()
+    {
+        // docker's rule: a new (empty) volume mounted over image content is seeded with a copy of it, owners and
+        // modes kept; a volume that already has files is left as it is.
+        using var s = new ContainerStore(image);
+        Assert.Equal("root\n", s.Ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "sh", "-c", "head -1 /etc/passwd | cut -d: -f1"));
+        Assert.Equal("1000:1000 drwxr-xr-x\n", s.Ok("run", "--rm", "-v", "homevol:/home", "busybox", "sh", "-c", "stat -c '%u:%g %A' /home/app"));
+        s.Ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "sh", "-c", "rm /etc/group && echo mine > /etc/marker");
+        // Not empty any more: no second copy.
+        Assert.Equal("mine\nno group\n", s.Ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "sh", "-c", "cat /etc/marker; test -e /etc/group || echo no group"));
+        // A path the image does not have: the volume stays empty.
+        Assert.Equal("", s.Ok("run", "--rm", "-v", "fresh:/nowhere", "busybox", "ls", "-A", "/nowhere"));
+    }
+
+    [Fact]
     public void FilesystemFlagsShapeTheMounts()
     {
         // Binds, named volumes, tmpfs and a read-only root: what the container can write, and where it lands.

@@ -49,6 +49,7 @@ public sealed partial class ContainerService
                 Directory.CreateDirectory(lowers[0]);
             }
             var mounts = ResolveMounts(request, createdVolumes);
+            PopulateVolumes(mounts, lowers, dir, ct);
             var hostname = request.Hostname is { Length: > 0 } h ? h : id[..12];
             WriteNetworkFiles(dir, hostname, request.Network);
 
