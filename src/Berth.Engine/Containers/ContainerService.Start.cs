@@ -17,7 +17,7 @@ public sealed record AttachOptions
 
 public sealed partial class ContainerService
 {
-    private static readonly Lazy<ulong> s_selfStart = new(() => ProcessStart.Of(Environment.ProcessId) ?? 0);
+    private static readonly Lazy<ulong> s_selfStart = new(() => Berth.Runtime.Process.ProcessInfo.StartTime(Environment.ProcessId) ?? 0);
 
     /// <summary>Creates the container's init (as this process's child) and starts its command; the row becomes
     /// "running" with this process as the one that records the exit. A command that cannot be run is recorded on
@@ -41,7 +41,7 @@ public sealed partial class ContainerService
             RecordFailure(row, e);
             throw;
         }
-        var pidStart = ProcessStart.Of(container.Pid) ?? 0;
+        var pidStart = Berth.Runtime.Process.ProcessInfo.StartTime(container.Pid) ?? 0;
         try
         {
             container.Start();
@@ -194,7 +194,7 @@ public sealed partial class ContainerService
                 ProcessSignals.Send(pid, 2);
                 _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ =>
                 {
-                    if (ProcessStart.IsAlive(pid, running.PidStart)) service.KillAll(running.Id);
+                    if (Berth.Runtime.Process.ProcessInfo.IsAlive(pid, running.PidStart)) service.KillAll(running.Id);
                 }, TaskScheduler.Default);
             }));
         }
@@ -232,10 +232,10 @@ public sealed partial class ContainerService
         int pid;
         try
         {
-            pid = Interop.Interop.SpawnJoined(berth, ["berth", ContainerMonitor.Role, Store.Root, row.Id], [],
-                [((int)devNull.DangerousGetHandle(), 0), ((int)reportPipe.ClientSafePipeHandle.DangerousGetHandle(), 1), ((int)devNull.DangerousGetHandle(), 2)]);
+            pid = Berth.Runtime.Process.ProcessLauncher.Spawn(berth, ["berth", ContainerMonitor.Role, Store.Root, row.Id],
+                new ContainerStdio { Stdin = devNull, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull });
         }
-        catch (IOException e)
+        catch (Berth.Runtime.Interop.SyscallException e)
         {
             throw new BerthException(ErrorKind.Internal, $"cannot start the container monitor: {e.Message}", e);
         }
@@ -246,7 +246,7 @@ public sealed partial class ContainerService
         if (report == ContainerMonitor.Ok) return;
         if (report is null)
         {
-            Interop.Interop.waitpid(pid, out var status, 0);
+            var status = Berth.Runtime.Process.ProcessLauncher.Wait(pid) ?? 0;
             throw new BerthException(ErrorKind.Internal, $"container {row.Id}: the monitor exited (status {status}) before starting it");
         }
         var parts = report.Split('\t', 3);

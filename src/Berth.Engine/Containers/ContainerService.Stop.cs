@@ -40,7 +40,7 @@ public sealed partial class ContainerService
     private static bool WaitDead(ContainerRow row, TimeSpan timeout, CancellationToken ct)
     {
         var deadline = timeout == TimeSpan.MaxValue ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (ProcessStart.IsAlive(row.Pid, row.PidStart))
+        while (Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart))
         {
             ct.ThrowIfCancellationRequested();
             if (Environment.TickCount64 > deadline) return false;

@@ -86,17 +86,17 @@ public sealed partial class ContainerService
     public ContainerRow Reconcile(ContainerRow row)
     {
         if (row.Status != "running") return row;
-        if (ProcessStart.IsAlive(row.Pid, row.PidStart)) return row;
-        if (ProcessStart.IsAlive(row.MonitorPid, row.MonitorStart))
+        if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart)) return row;
+        if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart))
         {
             // The parent is about to record the exit; give it a moment rather than guess the code.
-            for (var i = 0; i < 100 && ProcessStart.IsAlive(row.MonitorPid, row.MonitorStart); i++)
+            for (var i = 0; i < 100 && Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart); i++)
             {
                 Thread.Sleep(10);
                 var again = Store.Metadata.GetContainer(row.Id);
                 if (again is null || again.Status != "running" || again.PidStart != row.PidStart) return again ?? row;
             }
-            if (ProcessStart.IsAlive(row.MonitorPid, row.MonitorStart)) return row;
+            if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart)) return row;
         }
         Store.Metadata.RecordContainerExit(row.Id, row.PidStart, LostExitCode, false, Time.GetUtcNow());
         CleanupRuntime(row.Id);

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Berth.Runtime.Process;
 
 /// <summary>Reads /proc/[pid]/stat: whether a PID is alive and which process it is (its start time).</summary>
-internal static class ProcessInfo
+public static class ProcessInfo
 {
     /// <summary>The start time of a live (not zombie) process, or null.</summary>
     public static ulong? StartTime(int pid)
@@ -20,11 +20,11 @@ internal static class ProcessInfo
         }
         // "pid (comm) state ppid …": comm may contain spaces and parentheses, so split after the last ')'.
         var close = text.LastIndexOf(')');
-        if (close < 0) return null;
+        if (close < 0 || close + 2 >= text.Length) return null;
         var fields = text[(close + 2)..].Split(' ');
         if (fields.Length < 20 || fields[0] is "Z" or "X") return null;
-        return ulong.Parse(fields[19], CultureInfo.InvariantCulture);
+        return ulong.TryParse(fields[19], NumberStyles.None, CultureInfo.InvariantCulture, out var t) ? t : null;
     }
 
-    public static bool IsAlive(int pid, ulong startTime) => StartTime(pid) is { } t && t == startTime;
+    public static bool IsAlive(int pid, ulong startTime) => pid > 0 && StartTime(pid) is { } t && t == startTime;
 }

@@ -47,9 +47,6 @@ public sealed class ContentWriter : Stream
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
         WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
 
-    /// <summary>The digest of what was written so far (valid once writing is finished).</summary>
-    public Digest CurrentDigest => Digest.FromSha256Hash(_hash.GetCurrentHash());
-
     /// <summary>Verifies and moves the blob into the store. Returns its digest.</summary>
     public Digest Commit(Digest? expected = null, long? expectedSize = null, bool fsync = true)
     {

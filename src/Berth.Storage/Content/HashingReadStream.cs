@@ -3,9 +3,9 @@ using Berth.Oci;
 
 namespace Berth.Storage.Content;
 
-/// <summary>Passes reads through, hashing every byte and optionally copying it to a sink: one pass computes a
-/// blob's digest, stores it, and feeds the decompressor and unpacker behind it.</summary>
-public sealed class HashingReadStream(Stream inner, Stream? copyTo = null, bool leaveOpen = true, bool hash = true) : Stream
+/// <summary>Passes reads through, hashing every byte: the uncompressed digest (diff ID) of a layer is computed
+/// while the unpacker reads it.</summary>
+public sealed class HashingReadStream(Stream inner, bool leaveOpen = true, bool hash = true) : Stream
 {
     private readonly IncrementalHash? _hash = hash ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
 
@@ -25,7 +25,6 @@ public sealed class HashingReadStream(Stream inner, Stream? copyTo = null, bool 
         if (n > 0)
         {
             _hash?.AppendData(buffer[..n]);
-            copyTo?.Write(buffer[..n]);
             BytesRead += n;
         }
         return n;
@@ -37,7 +36,6 @@ public sealed class HashingReadStream(Stream inner, Stream? copyTo = null, bool 
         if (n > 0)
         {
             _hash?.AppendData(buffer.Span[..n]);
-            if (copyTo is not null) await copyTo.WriteAsync(buffer[..n], ct);
             BytesRead += n;
         }
         return n;
