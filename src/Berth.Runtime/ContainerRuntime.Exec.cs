@@ -6,6 +6,7 @@ using Berth.Runtime.Init;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Namespaces;
 using Berth.Runtime.Process;
+using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
 using static Berth.Runtime.Interop.Interop;
 
@@ -57,7 +58,11 @@ public sealed partial class ContainerRuntime
 
             var (ours, theirs) = SocketPair(SOCK_SEQPACKET);
             sync = ours;
-            using (theirs)
+            var cgroup = record.CgroupKind is { } kind
+                ? CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect())
+                : null;
+            var threadFiles = (cgroup?.ThreadFiles ?? []).Select(f => OpenFd(f, O_WRONLY)).ToList();
+            try
             {
                 pid = InitSpawner.Spawn(new InitSpawner.Request
                 {
@@ -69,15 +74,21 @@ public sealed partial class ContainerRuntime
                     Stdio = options.Stdio,
                     ProtectBinary = false,
                     ExtraFds = [mountNs],
+                    CgroupThreadFiles = threadFiles,
                 });
             }
-            if (record.CgroupKind is { } kind)
+            finally
             {
-                var cgroup = CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect());
-                cgroup.AddProcess(pid);
+                theirs.Dispose();
+                foreach (var f in threadFiles) f.Dispose();
             }
-            var config = new ExecConfig { Process = process, Seccomp = spec.Linux?.Seccomp, NoOpenat2 = _options.NoOpenat2 };
-            SendWithFd(sync, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.ExecConfig), null);
+            cgroup?.AddProcess(pid);
+            // The container's filter, compiled once (the cache the init's came from) and sent along.
+            using (var seccomp = spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null)
+            {
+                var config = new ExecConfig { Process = process, NoOpenat2 = _options.NoOpenat2 };
+                SendWithFd(sync, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.ExecConfig), seccomp);
+            }
             console = AwaitExec(sync, pid, options.ConsoleSocket);
             var started = new ExecProcess(pid, console);
             console = null;

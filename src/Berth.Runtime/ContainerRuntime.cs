@@ -87,11 +87,13 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
         var pid = 0;
         try
         {
+            Berth.Oci.Diagnostics.Timeline.Mark("rt: record written");
             var layout = CgroupLayout.Detect();
             cgroup = CgroupManagers.For(layout, spec.Linux?.CgroupsPath is { Length: > 0 } p ? p : $"/berth/{id}");
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);
 
+            Berth.Oci.Diagnostics.Timeline.Mark("rt: cgroup created");
             var fifo = Path.Combine(stateDir, FifoFile);
             CheckIo(mkfifoat(AT_FDCWD, fifo, 0x180), "mkfifo", fifo);
             // 0622: the init opens it for writing after switching to the container's user.
@@ -101,7 +103,8 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
 
             var (ours, theirs) = SocketPair(SOCK_SEQPACKET);
             parentEnd = ours;
-            using (theirs)
+            var threadFiles = cgroup.ThreadFiles.Select(f => OpenFd(f, O_WRONLY)).ToList();
+            try
             {
                 pid = InitSpawner.Spawn(new InitSpawner.Request
                 {
@@ -110,15 +113,31 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
                     Joins = joins,
                     SyncChild = theirs,
                     Stdio = options.Stdio,
+                    CgroupThreadFiles = threadFiles,
                 });
             }
+            finally
+            {
+                theirs.Dispose();
+                foreach (var f in threadFiles) f.Dispose();
+            }
 
-            cgroup.AddProcess(pid);
-            var config = new InitConfig { Spec = spec, Rootfs = rootfs, ExecFifo = fifo, Cgroups = layout, NoOpenat2 = _options.NoOpenat2 };
+            Berth.Oci.Diagnostics.Timeline.Mark("rt: spawned");
             using (var seccomp = spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null)
+            {
+                // With the program compiled, the profile (most of the spec's bytes) is not the init's to parse.
+                var initSpec = seccomp is null ? spec : spec with { Linux = spec.Linux! with { Seccomp = null } };
+                var config = new InitConfig { Spec = initSpec, Rootfs = rootfs, ExecFifo = fifo, Cgroups = layout, NoOpenat2 = _options.NoOpenat2 };
                 SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.InitConfig), seccomp);
-
+            }
+            Berth.Oci.Diagnostics.Timeline.Mark("rt: config sent");
+            // The v2 join waits for an RCU grace period: the init reads its configuration meanwhile, and goes on
+            // (cgroup namespace, mounts, the command) only after this message.
+            cgroup.AddProcess(pid);
+            SendWithFd(parentEnd, InitConfig.CgroupJoined, null);
+            Berth.Oci.Diagnostics.Timeline.Mark("rt: cgroup joined");
             console = AwaitReady(parentEnd, pid, options.ConsoleSocket);
+            Berth.Oci.Diagnostics.Timeline.Mark("rt: ready");
 
             var startTime = ProcessInfo.StartTime(pid) ?? throw new BerthException(ErrorKind.Internal, $"container {id}: init exited during create");
             WriteRecord(record with

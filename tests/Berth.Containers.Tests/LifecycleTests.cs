@@ -242,4 +242,41 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Contains("Exited (255)", s.Ok("ps", "-a"));
         s.AssertClean([id]);
     }
+
+    [Fact]
+    public void ContainerAndExecProcessesAreInTheContainersCgroupInEveryHierarchy()
+    {
+        // The init is born inside (v1: its spawning thread moves itself first; v2: one cgroup.procs write before it
+        // may go on), so limits and `ps`/`top` cover every process; an exec'd process joins the same cgroups.
+        using var s = new ContainerStore(image);
+        var id = s.Ok("run", "-d", "--name", "member", "busybox", "sleep", "100").Trim();
+        var pid = InspectOne(s, "member").GetProperty("State").GetProperty("Pid").GetInt32();
+        void AssertInside(string procCgroup)
+        {
+            var lines = procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.NotEmpty(lines);
+            foreach (var line in lines) Assert.EndsWith($"/berth/{id}", line);
+            var hierarchies = File.ReadAllText("/proc/self/cgroup").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+            Assert.Equal(hierarchies, lines.Length);
+        }
+        AssertInside(File.ReadAllText($"/proc/{pid}/cgroup"));
+
+        using var exec = s.Start("exec", "member", "sleep", "50");
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        int? execPid = null;
+        while (execPid is null && DateTime.UtcNow < deadline)
+        {
+            execPid = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)!).Where(n => n.All(char.IsAsciiDigit)).Select(n => int.Parse(n, System.Globalization.CultureInfo.InvariantCulture))
+                .Where(p => p != pid).FirstOrDefault(p =>
+                {
+                    try { return File.ReadAllText($"/proc/{p}/cmdline") == "sleep\050\0"; } catch (IOException) { return false; }
+                }) is var found and > 0 ? found : null;
+            if (execPid is null) Thread.Sleep(50);
+        }
+        Assert.NotNull(execPid);
+        AssertInside(File.ReadAllText($"/proc/{execPid}/cgroup"));
+        Assert.Equal("member\n", s.Ok("rm", "-f", "member"));
+        exec.WaitForExit(10_000);
+        s.AssertClean([id]);
+    }
 }

@@ -288,9 +288,14 @@ internal static class ContainerCommands
         flags.AddTo(c);
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
+            Berth.Oci.Diagnostics.Timeline.Mark("cli: parsed");
+            // The container starts within milliseconds: get the kernel's cgroup lock switch going meanwhile.
+            Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
             var service = Containers(ctx);
+            Berth.Oci.Diagnostics.Timeline.Mark("cli: service");
             var row = service.Create(request, ct);
+            Berth.Oci.Diagnostics.Timeline.Mark("cli: created");
             if (p.GetValue(detach))
             {
                 service.StartDetached(row, ct);
@@ -309,6 +314,7 @@ internal static class ContainerCommands
         var c = new Command("start", "Start one or more stopped containers") { attach, interactive, names };
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
+            Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var service = Containers(ctx);
             var list = p.GetValue(names)!;
             if (p.GetValue(attach) || p.GetValue(interactive))

@@ -38,7 +38,8 @@ internal static class ExecInit
         }
         try
         {
-            Execute(Receive(sync), sync);
+            var config = Receive(sync, out var seccompProgram);
+            Execute(config, seccompProgram, sync);
             return 125; // Execute returns only by throwing
         }
         catch (ExecFailure e)
@@ -54,17 +55,17 @@ internal static class ExecInit
         }
     }
 
-    private static ExecConfig Receive(SafeFdHandle sync)
+    /// <summary>The configuration, and the container's seccomp filter compiled to BPF if the caller sent it along.</summary>
+    private static ExecConfig Receive(SafeFdHandle sync, out byte[]? seccompProgram)
     {
-        var buffer = new byte[4 << 20];
-        var n = ReceiveWithFd(sync, buffer, out var stray);
-        stray?.Dispose();
-        if (n == 0) throw new BerthException(ErrorKind.Internal, "berth init exec: the caller went away before sending the configuration");
-        return JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.ExecConfig)
+        var message = ReceiveMessage(sync, 4 << 20, out var programFd);
+        using (programFd) seccompProgram = programFd is null ? null : SeccompProgram.Read(programFd);
+        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, "berth init exec: the caller went away before sending the configuration");
+        return JsonSerializer.Deserialize(message, RuntimeJsonContext.Default.ExecConfig)
             ?? throw new BerthException(ErrorKind.Internal, "berth init exec: empty configuration");
     }
 
-    private static void Execute(ExecConfig config, SafeFdHandle sync)
+    private static void Execute(ExecConfig config, byte[]? seccompProgram, SafeFdHandle sync)
     {
         var process = config.Process;
         PathInRoot.DisableOpenat2 |= config.NoOpenat2;
@@ -72,10 +73,12 @@ internal static class ExecInit
         var env = process.Env ?? [];
 
         // Everything that reads the host's files happens before the mount namespace changes.
-        using var filter = config.Seccomp is { } seccomp ? SeccompFilter.Compile(seccomp) : null;
+        using var filter = seccompProgram is not null ? SeccompFilter.FromProgram(seccompProgram) : null;
         var lastCap = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        // A development build (JIT) loads code lazily from the host's disk: use the serializer once now.
+        // A development build (JIT) loads code lazily from the host's disk: use the serializer once now, and load
+        // System.Linq (the lookup of the command and the credentials use it after setns).
         _ = ContainerInit.Message(new InitMessage { Type = InitMessage.Ready });
+        _ = env.LastOrDefault();
 
         // setns(CLONE_NEWNS) refuses a thread that shares its filesystem context (root, cwd) with others; after it,
         // this thread's root and cwd are the container's root.

@@ -4,7 +4,8 @@ using Berth.Runtime.Spec;
 
 namespace Berth.Runtime.Init;
 
-/// <summary>What the caller sends the init over the sync socket once the init is in its cgroup.</summary>
+/// <summary>What the caller sends the init over the sync socket right after the spawn (the seccomp filter compiled
+/// alongside); "cgroup joined" (<see cref="CgroupJoined"/>) follows once the init is in every cgroup hierarchy.</summary>
 internal sealed record InitConfig
 {
     [JsonPropertyName("spec")] public required RuntimeSpec Spec { get; init; }
@@ -12,6 +13,9 @@ internal sealed record InitConfig
     [JsonPropertyName("execFifo")] public required string ExecFifo { get; init; }
     [JsonPropertyName("cgroups")] public required CgroupLayout Cgroups { get; init; }
     [JsonPropertyName("noOpenat2")] public bool NoOpenat2 { get; init; }
+
+    /// <summary>The caller's second message, once the init is in every cgroup hierarchy.</summary>
+    public static ReadOnlySpan<byte> CgroupJoined => "cgroup joined"u8;
 }
 
 /// <summary>What the init reports back: "console" (with the pty master attached), "ready", "error", or
@@ -27,10 +31,10 @@ internal sealed record InitMessage
 }
 
 /// <summary>What the caller sends <c>berth init exec</c>, the process that joins a running container: the process to
-/// run and the container's seccomp section (a filter is part of the container, not of the process).</summary>
+/// run. The container's seccomp filter (part of the container, not of the process) comes along compiled, as the
+/// init's does (<see cref="Security.SeccompProgram"/>).</summary>
 internal sealed record ExecConfig
 {
     [JsonPropertyName("process")] public required ProcessSpec Process { get; init; }
-    [JsonPropertyName("seccomp")] public LinuxSeccomp? Seccomp { get; init; }
     [JsonPropertyName("noOpenat2")] public bool NoOpenat2 { get; init; }
 }

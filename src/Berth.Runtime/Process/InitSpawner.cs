@@ -12,7 +12,8 @@ namespace Berth.Runtime.Process;
 ///  caller thread            spawn thread (dedicated)                         berth init (new PID 1)
 ///  ─────────────            ───────────────────────                          ──────────────────────
 ///  prepare argv/env,
-///  file actions (native) ─► setns(path) for joined namespaces
+///  file actions (native) ─► "0" → cgroup v1 tasks files (moves only this thread; the init is born inside)
+///                           setns(path) for joined namespaces
 ///                           unshare(NEWNS|NEWUTS|NEWIPC|NEWPID|NEWNET)
 ///                             (per-thread: the rest of the process is untouched)
 ///                           mount("/", MS_SLAVE|MS_REC)
@@ -21,8 +22,9 @@ namespace Berth.Runtime.Process;
 ///                           thread ends (it may create no thread after          namespaces, fd 3 = sync socket
 ///                             unshare(NEWPID), and it does not)
 ///  join: pid ◄──────────────┘
-///  cgroup.procs ← pid
-///  send InitConfig ───────────────────────────────────────────────────────────► unshare(NEWCGROUP), mounts,
+///  send InitConfig ───────────────────────────────────────────────────────────► (parses it while we wait)
+///  cgroup v2: cgroup.procs ← pid
+///  send "cgroup joined" ───────────────────────────────────────────────────────► ───────────────────────────────────────────────────────────► unshare(NEWCGROUP), mounts,
 ///                                                                                pivot_root, creds, seccomp
 ///  ◄───────────────────────────────────────────────────────────────────────────  "ready"
 ///  (start) open exec.fifo ─────────────────────────────────────────────────────► fifo opened → execve(command)
@@ -52,6 +54,9 @@ internal static unsafe class InitSpawner
         public IReadOnlyList<string> Args { get; init; } = ["berth", "init"];
         /// <summary>Further descriptors for the child, numbered from 4 in order (the mount namespace for exec).</summary>
         public IReadOnlyList<SafeFdHandle> ExtraFds { get; init; } = [];
+        /// <summary>cgroup files (v1 <c>tasks</c>, opened for writing) that the spawn thread writes "0" to before it
+        /// spawns, so the child is born in the container's cgroups (<see cref="Cgroups.ICgroupManager.ThreadFiles"/>).</summary>
+        public IReadOnlyList<SafeFdHandle> CgroupThreadFiles { get; init; } = [];
     }
 
     /// <summary>Spawns the init and returns its PID (as seen from the caller's PID namespace).</summary>
@@ -85,7 +90,7 @@ internal static unsafe class InitSpawner
             // The init reads its configuration from the sync socket, not the environment; pass only what the .NET
             // host of a development build needs to start.
             var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
-                .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COREHOST_", StringComparison.Ordinal))
+                .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COREHOST_", StringComparison.Ordinal) || k == Berth.Oci.Diagnostics.Timeline.Variable)
                 .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToList();
             var envp = Array(env);
 
@@ -110,6 +115,7 @@ internal static unsafe class InitSpawner
             Check(posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF), "setflags");
 
             var joins = r.Joins.Select(j => (j.Fd.Fd, j.Type)).ToArray();
+            var cgroupFiles = r.CgroupThreadFiles.Select(f => f.Fd).ToArray();
             var flags = r.UnshareFlags;
             var protect = r.ProtectBinary && (flags & CLONE_NEWNS) != 0;
             var initPath = r.InitPath;
@@ -118,6 +124,11 @@ internal static unsafe class InitSpawner
 
             var thread = new Thread(() =>
             {
+                byte zero = (byte)'0';
+                foreach (var fd in cgroupFiles)
+                {
+                    if (write(fd, &zero, 1) != 1) { error = LastErrno; failedStep = "join cgroup (tasks)"; return; }
+                }
                 foreach (var (fd, type) in joins)
                 {
                     if (type == CLONE_NEWNS && unshare(CLONE_FS) != 0) { error = LastErrno; failedStep = "unshare(CLONE_FS)"; return; }

@@ -102,9 +102,15 @@ public sealed class CgroupV1Manager : ICgroupManager
 
     private static string Number(long? n) => n is { } v and >= 0 ? CgroupLayout.Format(v) : "*";
 
+    /// <summary>Every v1 hierarchy's <c>tasks</c>; a hybrid host's cgroup2 hierarchy is left to
+    /// <see cref="AddProcess"/>.</summary>
+    public IReadOnlyList<string> ThreadFiles =>
+        _dirs.Where(d => d.Hierarchy.FsType == "cgroup").Select(d => Path.Combine(d.Dir, "tasks")).ToList();
+
     public void AddProcess(int pid)
     {
-        foreach (var (_, dir) in _dirs) CgroupFs.Write(dir, "cgroup.procs", CgroupLayout.Format(pid));
+        foreach (var (h, dir) in _dirs)
+            if (h.FsType != "cgroup") CgroupFs.Write(dir, "cgroup.procs", CgroupLayout.Format(pid));
     }
 
     public IReadOnlyList<int> Processes()

@@ -88,6 +88,8 @@ public sealed class CgroupV2Manager : ICgroupManager
     /// <summary>runc's conversion from cpu.shares [2, 262144] to cpu.weight [1, 10000].</summary>
     public static long SharesToWeight(ulong shares) => shares == 0 ? 0 : 1 + ((long)Math.Clamp(shares, 2UL, 262144UL) - 2) * 9999 / 262142;
 
+    public IReadOnlyList<string> ThreadFiles => [];
+
     public void AddProcess(int pid) => CgroupFs.Write(_dir, "cgroup.procs", CgroupLayout.Format(pid));
 
     public IReadOnlyList<int> Processes() => CgroupFs.Pids(_dir);
