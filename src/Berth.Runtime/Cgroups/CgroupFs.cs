@@ -87,28 +87,28 @@ internal static class CgroupFs
         return 0;
     }
 
-    /// <summary>Kills every process in the cgroup and removes it, then its now-empty created ancestors.</summary>
+    /// <summary>Removes the cgroups, killing what is still inside (usually nothing: the init is gone and its PID
+    /// namespace with it), then their now-empty created ancestors.</summary>
     public static void Remove(IEnumerable<string> dirs, IReadOnlyList<string> created, Action<string>? kill)
     {
         foreach (var dir in dirs)
         {
-            if (!Directory.Exists(dir)) continue;
             for (var attempt = 0; attempt < 200; attempt++)
             {
-                kill?.Invoke(dir);
                 try
                 {
                     Directory.Delete(dir);
                     break;
                 }
-                catch (IOException) when (attempt < 199)
-                {
-                    // EBUSY while the last processes are still exiting.
-                    Thread.Sleep(10);
-                }
                 catch (DirectoryNotFoundException)
                 {
                     break;
+                }
+                catch (IOException) when (attempt < 199)
+                {
+                    // EBUSY: processes inside, or the last ones still exiting.
+                    kill?.Invoke(dir);
+                    if (attempt > 0) Thread.Sleep(10);
                 }
             }
         }

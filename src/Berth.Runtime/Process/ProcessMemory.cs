@@ -9,22 +9,33 @@ namespace Berth.Runtime.Process;
 /// unmapped from this process — they stay in the page cache and fault back in when the few functions the idle
 /// loop runs are called. Mappings holding a private (copy-on-write, e.g. relocated) page are left alone, so no
 /// modified page is ever discarded.</summary>
-public static class ProcessMemory
+public static unsafe class ProcessMemory
 {
     public static void Trim()
     {
-        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
-        GC.WaitForPendingFinalizers();
-        malloc_trim(0);
+        (nint Start, nuint Length)[] mappings;
         try
         {
-            foreach (var (start, length) in CleanFileMappings(File.ReadAllLines("/proc/self/smaps")))
-                madvise(start, length, MADV_DONTNEED);
+            mappings = [.. CleanFileMappings(File.ReadAllLines("/proc/self/smaps"))];
         }
         catch (IOException)
         {
+            return;
         }
+        // Every instruction run after a mapping is dropped faults its page back in, with the kernel's fault-around
+        // (16 pages on each fault): so nothing but this loop runs in between, and berth's own code, which the
+        // loop and the return run from, goes last.
+        var self = (nint)(delegate*<void>)&Trim;
+        Array.Sort(mappings, (a, b) => Contains(a, self).CompareTo(Contains(b, self)));
+        // The heap last of all that allocates (reading smaps does): compacted, and its free pages decommitted.
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        malloc_trim(0);
+        for (var i = 0; i < mappings.Length; i++) madvise(mappings[i].Start, mappings[i].Length, MADV_DONTNEED);
     }
+
+    private static bool Contains((nint Start, nuint Length) m, nint address) =>
+        (nuint)(address - m.Start) < m.Length;
 
     /// <summary>Private, non-writable file mappings without a single anonymous (copied) page.</summary>
     internal static IEnumerable<(nint Start, nuint Length)> CleanFileMappings(IReadOnlyList<string> smaps)

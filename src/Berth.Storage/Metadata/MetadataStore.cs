@@ -32,8 +32,15 @@ public sealed partial class MetadataStore : IDisposable
         Migrate();
     }
 
+    /// <summary>Raised whenever a table or index is added, so stores made by an older berth get it.</summary>
+    private const int SchemaVersion = 1;
+
+    /// <summary>Creates what is missing. A store already at <see cref="SchemaVersion"/> costs one read here, not a
+    /// write transaction per table group: every CLI command opens the store.</summary>
     private void Migrate()
     {
+        using (var check = Cmd("PRAGMA user_version"))
+            if (check.ExecuteScalar() is long v && v >= SchemaVersion) return;
         Write(_ =>
         {
             Exec("""
@@ -54,6 +61,7 @@ public sealed partial class MetadataStore : IDisposable
         });
         MigrateContainers();
         MigrateBuildCache();
+        Exec($"PRAGMA user_version={SchemaVersion}");
     }
 
     /// <summary>Tables of the container records, defined in MetadataStore.Containers.cs

@@ -126,7 +126,6 @@ public sealed class CgroupV1Manager : ICgroupManager
     {
         // Freeze-free kill: a fork bomb may race SIGKILLs, so the loop in Remove repeats the kill until rmdir works;
         // pids.max bounds how many there can be.
-        foreach (var (_, dir) in _dirs) CgroupFs.KillAll(dir);
         CgroupFs.Remove(_dirs.Select(d => d.Dir), _created, CgroupFs.KillAll);
     }
 }
