@@ -1,6 +1,6 @@
 // berth: one native binary, several roles. The role is chosen before anything else starts so that the
 // container init path stays small (see DESIGN.md § Runtime).
-Berth.Oci.Diagnostics.Timeline.Mark("main " + string.Join(' ', args));
+if (Berth.Oci.Diagnostics.Timeline.Enabled) Berth.Oci.Diagnostics.Timeline.Mark("main " + string.Join(' ', args));
 if (args is ["init", ..]) return Berth.Runtime.Init.ContainerInit.Run(args);
 if (args is [Berth.Engine.Containers.ContainerMonitor.Role, ..]) return Berth.Engine.Containers.ContainerMonitor.Run(args);
 return await Berth.Cli.BerthCli.RunAsync(args);
