@@ -14,6 +14,10 @@ internal sealed class SeccompFilter : IDisposable
 
     private SeccompFilter(nint ctx) => _ctx = ctx;
 
+    /// <summary>The highest native syscall number the profile names (-1 for none): what this libseccomp and the
+    /// profile know about. <see cref="SeccompProgram"/> answers ENOSYS above it.</summary>
+    public int HighestSyscall { get; private set; } = -1;
+
     private SeccompFilter(byte[] program) => _program = program;
 
     /// <summary>A filter already compiled to BPF (<see cref="SeccompProgram"/>): no libseccomp call at all.</summary>
@@ -44,6 +48,7 @@ internal sealed class SeccompFilter : IDisposable
                     // A name libseccomp does not know (another architecture's, or newer than it) is skipped, as runc does.
                     if (nr == __NR_SCMP_ERROR) continue;
                     filter.AddRule(action, nr, name, rule.Args);
+                    if (nr >= 0) filter.HighestSyscall = Math.Max(filter.HighestSyscall, nr);
                 }
             }
             return filter;

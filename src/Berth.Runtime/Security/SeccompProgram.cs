@@ -18,7 +18,7 @@ namespace Berth.Runtime.Security;
 internal static class SeccompProgram
 {
     private const int MaxProgram = 4096 * 8; // BPF_MAXINSNS instructions of 8 bytes
-    private static readonly byte[] Magic = "berth-seccomp-1\n"u8.ToArray();
+    private static readonly byte[] Magic = "berth-seccomp-2\n"u8.ToArray();
 
     /// <summary>The compiled program for <paramref name="spec"/> in a memfd, for the init.</summary>
     public static SafeFdHandle ForInit(LinuxSeccomp spec, string? cacheDir)
@@ -50,9 +50,51 @@ internal static class SeccompProgram
         {
             filter.Export(memfd);
             program = ReadWhole(memfd, MaxProgram + 1, "seccomp program");
+            if (spec.DefaultAction is not ("SCMP_ACT_ALLOW" or "SCMP_ACT_LOG" or "SCMP_ACT_TRACE" or "SCMP_ACT_NOTIFY") && filter.HighestSyscall >= 0)
+                program = WithEnosysAbove(program, seccomp_arch_native(), (uint)filter.HighestSyscall);
         }
         if (path is not null) TryWriteEntry(cacheDir!, path, key, program);
         return program;
+    }
+
+    // Classic BPF (linux/filter.h, linux/seccomp.h).
+    private const ushort BpfLdWAbs = 0x20, BpfJeqK = 0x15, BpfJgtK = 0x25, BpfJsetK = 0x45, BpfRetK = 0x06;
+    private const uint SeccompRetErrno = 0x00050000, X32SyscallBit = 0x40000000;
+    private const int Enosys = 38;
+
+    /// <summary>A syscall newer than the profile (and than libseccomp) fails with ENOSYS, not the profile's default
+    /// EPERM: C libraries take ENOSYS to mean "not on this kernel" and fall back to an older call, where EPERM
+    /// breaks them (a newer distribution's image on an older profile; runc patches its filters the same way). The
+    /// check runs before libseccomp's program, for the native architecture only; x32 calls (the x32 bit set) are
+    /// left to the program.
+    /// <code>
+    ///  0 ld  [4]                  arch
+    ///  1 jeq #native, 0, 4        → 2 ; other architectures → 6
+    ///  2 ld  [0]                  nr
+    ///  3 jset #0x40000000, 2, 0   x32 → 6
+    ///  4 jgt #highest, 0, 1       → 5 ; else → 6
+    ///  5 ret #ERRNO(ENOSYS)
+    ///  6 (the compiled program)
+    /// </code></summary>
+    internal static byte[] WithEnosysAbove(byte[] program, uint nativeArch, uint highest)
+    {
+        var stub = new byte[6 * 8];
+        void Put(int i, ushort code, byte jt, byte jf, uint k)
+        {
+            var span = stub.AsSpan(i * 8, 8);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt16LittleEndian(span, code);
+            span[2] = jt;
+            span[3] = jf;
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32LittleEndian(span[4..], k);
+        }
+        Put(0, BpfLdWAbs, 0, 0, 4);
+        Put(1, BpfJeqK, 0, 4, nativeArch);
+        Put(2, BpfLdWAbs, 0, 0, 0);
+        Put(3, BpfJsetK, 2, 0, X32SyscallBit);
+        Put(4, BpfJgtK, 0, 1, highest);
+        Put(5, BpfRetK, 0, 0, SeccompRetErrno | Enosys);
+        if (stub.Length + program.Length > MaxProgram) return program;
+        return [.. stub, .. program];
     }
 
     private static byte[] Key(LinuxSeccomp spec)
