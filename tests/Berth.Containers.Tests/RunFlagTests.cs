@@ -37,6 +37,10 @@ public sealed class RunFlagTests(BusyboxFixture image)
         Assert.Equal("mine\nno group\n", s.Ok("run", "--rm", "-v", "etcvol:/etc", "busybox", "sh", "-c", "cat /etc/marker; test -e /etc/group || echo no group"));
         // A path the image does not have: the volume stays empty.
         Assert.Equal("", s.Ok("run", "--rm", "-v", "fresh:/nowhere", "busybox", "ls", "-A", "/nowhere"));
+        // nocopy: the volume is used as it is, empty.
+        Assert.Equal("", s.Ok("run", "--rm", "-v", "bare:/home:nocopy", "busybox", "ls", "-A", "/home"));
+        Assert.Equal("", s.Ok("run", "--rm", "--mount", "type=volume,source=bare2,target=/home,volume-nocopy", "busybox", "ls", "-A", "/home"));
+        Assert.Equal("", s.Ok("run", "--rm", "-v", "bare:/v", "busybox", "ls", "-A", "/v"));
     }
 
     [Fact]

@@ -56,6 +56,9 @@ public sealed record ContainerMount
     [JsonPropertyName("propagation")] public string Propagation { get; init; } = "rprivate";
     [JsonPropertyName("options")] public string? Options { get; init; }
     [JsonPropertyName("anonymous")] public bool Anonymous { get; init; }
+    /// <summary>A volume that is not seeded with the image's content at its destination (<c>:nocopy</c>,
+    /// <c>volume-nocopy</c>).</summary>
+    [JsonPropertyName("noCopy")] public bool NoCopy { get; init; }
 }
 
 /// <summary>What is stored in a container's row: the request and what create resolved from it.</summary>

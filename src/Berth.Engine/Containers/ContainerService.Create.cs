@@ -267,12 +267,12 @@ public sealed partial class ContainerService
     private List<ContainerMount> ResolveMounts(ContainerRequest request, List<string> createdVolumes)
     {
         var mounts = new List<ContainerMount>();
-        ContainerMount Volume(string? name, string destination, bool rw)
+        ContainerMount Volume(string? name, string destination, bool rw, bool noCopy)
         {
             var anonymous = name is null;
             name ??= RandomHex(32);
             if (Volumes.Ensure(name, anonymous)) createdVolumes.Add(name);
-            return new ContainerMount { Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = destination, ReadWrite = rw, Anonymous = anonymous, Propagation = "" };
+            return new ContainerMount { Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = destination, ReadWrite = rw, Anonymous = anonymous, NoCopy = noCopy, Propagation = "" };
         }
 
         foreach (var spec in request.Binds)
@@ -282,12 +282,13 @@ public sealed partial class ContainerService
             if (parts.Length == 1)
             {
                 CheckDestination(parts[0], spec);
-                mounts.Add(Volume(null, parts[0], true));
+                mounts.Add(Volume(null, parts[0], true, noCopy: false));
                 continue;
             }
             var (source, destination) = (parts[0], parts[1]);
             var mode = parts.Length == 3 ? parts[2].Split(',') : [];
             var rw = true;
+            var noCopy = false;
             var propagation = "rprivate";
             foreach (var m in mode)
             {
@@ -295,7 +296,9 @@ public sealed partial class ContainerService
                 {
                     case "ro": rw = false; break;
                     case "rw": rw = true; break;
-                    case "z" or "Z" or "nocopy" or "copy": break;
+                    case "nocopy": noCopy = true; break;
+                    case "copy": noCopy = false; break;
+                    case "z" or "Z": break;
                     case "private" or "rprivate" or "shared" or "rshared" or "slave" or "rslave": propagation = m; break;
                     default: throw BerthException.Invalid($"invalid mode: {m}");
                 }
@@ -315,7 +318,7 @@ public sealed partial class ContainerService
             {
                 if (!VolumeService.ValidName(source))
                     throw BerthException.Invalid($"create {source}: \"{source}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
-                mounts.Add(Volume(source, destination, rw));
+                mounts.Add(Volume(source, destination, rw, noCopy));
             }
         }
 
@@ -323,6 +326,7 @@ public sealed partial class ContainerService
         {
             string type = "volume", source = "", target = "", propagation = "rprivate";
             var ro = false;
+            var noCopy = false;
             var tmpfsOptions = new List<string>();
             foreach (var field in spec.Split(','))
             {
@@ -338,7 +342,8 @@ public sealed partial class ContainerService
                     case "bind-propagation": propagation = value; break;
                     case "tmpfs-size": tmpfsOptions.Add("size=" + value); break;
                     case "tmpfs-mode": tmpfsOptions.Add("mode=" + value); break;
-                    case "consistency" or "volume-nocopy" or "bind-recursive": break;
+                    case "volume-nocopy": noCopy = value is "" or "true" or "1"; break;
+                    case "consistency" or "bind-recursive": break;
                     default: throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: unexpected key '{key}' in '{field}'");
                 }
             }
@@ -353,7 +358,7 @@ public sealed partial class ContainerService
                     break;
                 case "volume":
                     if (source.Length > 0 && !VolumeService.ValidName(source)) throw BerthException.Invalid($"invalid volume name: {source}");
-                    mounts.Add(Volume(source.Length == 0 ? null : source, target, !ro));
+                    mounts.Add(Volume(source.Length == 0 ? null : source, target, !ro, noCopy));
                     break;
                 case "tmpfs":
                     if (source.Length > 0) throw BerthException.Invalid("invalid mount config for type \"tmpfs\": source must not be specified");

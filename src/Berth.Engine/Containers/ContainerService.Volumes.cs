@@ -8,13 +8,13 @@ public sealed partial class ContainerService
     /// <summary>As docker does: a volume mounted over a path where the image has files starts with a copy of them,
     /// when the volume is empty (its first use). The image's tree at that path is rebuilt from its layers, bottom
     /// first, each layer's part written as a tar (whiteouts included) and applied with the archive layer's safe
-    /// applier. Only real directories are walked: a layer whose path to the destination has a symlink is
+    /// applier; not for a volume mounted with <c>nocopy</c>. Only real directories are walked: a layer whose path to the destination has a symlink is
     /// skipped, so nothing outside the layer is ever read.</summary>
     private static void PopulateVolumes(IEnumerable<ContainerMount> mounts, IReadOnlyList<string> lowersTopFirst, string scratchDir, CancellationToken ct)
     {
         foreach (var m in mounts)
         {
-            if (m.Type != "volume" || !Directory.Exists(m.Source) || Directory.EnumerateFileSystemEntries(m.Source).Any()) continue;
+            if (m.Type != "volume" || m.NoCopy || !Directory.Exists(m.Source) || Directory.EnumerateFileSystemEntries(m.Source).Any()) continue;
             var parts = m.Destination.Split('/', StringSplitOptions.RemoveEmptyEntries);
             if (parts.Length == 0 || parts.Any(p => p is "." or "..")) continue;
             for (int i = lowersTopFirst.Count - 1; i >= 0; i--)
