@@ -279,4 +279,21 @@ public sealed class LifecycleTests(BusyboxFixture image)
         exec.WaitForExit(10_000);
         s.AssertClean([id]);
     }
+
+    [Fact]
+    public void StopSignalFlagChoosesTheSignal()
+    {
+        // `stop -s USR1` sends USR1 instead of the stop signal; a container that exits on it stops at once, with its
+        // own code, long before the timeout.
+        using var s = new ContainerStore(image);
+        var id = s.Ok("run", "-d", "--name", "usr1", "busybox", "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done").Trim();
+        Thread.Sleep(300);
+        var sw = Stopwatch.StartNew();
+        Assert.Equal("usr1\n", s.Ok("stop", "-s", "USR1", "-t", "20", "usr1"));
+        Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"stop took {sw.Elapsed}");
+        Assert.Equal("42\n", s.Ok("wait", "usr1"));
+        Assert.Equal(1, s.Run("stop", "-s", "NOSUCHSIG", "usr1").ExitCode);
+        Assert.Equal("usr1\n", s.Ok("rm", "usr1"));
+        s.AssertClean([id]);
+    }
 }

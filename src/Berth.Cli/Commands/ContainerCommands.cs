@@ -372,8 +372,8 @@ internal static class ContainerCommands
         var c = new Command("stop", "Stop one or more running containers") { time, signal, names };
         return With(c, (ctx, p, ct) => ForEach(ctx, p.GetValue(names)!, (s, row, n) =>
         {
-            if (p.GetValue(signal) is { } sig) Engine.Containers.Signals.Parse(sig);
-            s.Stop(row, p.GetValue(time), ct);
+            var number = p.GetValue(signal) is { } sig ? Engine.Containers.Signals.Parse(sig) : (int?)null;
+            s.Stop(row, p.GetValue(time), ct, number);
             ctx.Out.WriteLine(n);
         }));
     }
@@ -381,11 +381,13 @@ internal static class ContainerCommands
     private static Command Restart()
     {
         var time = new Option<int?>("--time", "-t", "--timeout") { Description = "Seconds to wait before killing the container" };
+        var signal = new Option<string?>("--signal", "-s") { Description = "Signal to send to the container" };
         var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var c = new Command("restart", "Restart one or more containers") { time, names };
+        var c = new Command("restart", "Restart one or more containers") { time, signal, names };
         return With(c, (ctx, p, ct) => ForEach(ctx, p.GetValue(names)!, (s, row, n) =>
         {
-            s.Restart(row, p.GetValue(time), ct);
+            var number = p.GetValue(signal) is { } sig ? Engine.Containers.Signals.Parse(sig) : (int?)null;
+            s.Restart(row, p.GetValue(time), ct, number);
             ctx.Out.WriteLine(n);
         }));
     }

@@ -8,19 +8,20 @@ public sealed partial class ContainerService
     /// <summary>Docker's default grace period for <c>stop</c>.</summary>
     public const int DefaultStopTimeout = 10;
 
-    /// <summary><c>stop</c>: the stop signal (STOPSIGNAL, <c>--stop-signal</c>, else SIGTERM), then SIGKILL to the
-    /// whole container after <paramref name="timeout"/> seconds (the container's <c>--stop-timeout</c>, else 10;
-    /// -1 waits forever). Stopping a container that is not running does nothing, as docker.</summary>
-    public ContainerRow Stop(ContainerRow row, int? timeout, CancellationToken ct)
+    /// <summary><c>stop</c>: the stop signal (<paramref name="signal"/> from <c>stop -s</c>, else STOPSIGNAL or
+    /// <c>--stop-signal</c>, else SIGTERM), then SIGKILL to the whole container after <paramref name="timeout"/>
+    /// seconds (the container's <c>--stop-timeout</c>, else 10; -1 waits forever). Stopping a container that is not
+    /// running does nothing, as docker.</summary>
+    public ContainerRow Stop(ContainerRow row, int? timeout, CancellationToken ct, int? signal = null)
     {
         row = Reconcile(row);
         if (row.Status != "running") return row;
         var config = ConfigOf(row);
-        var signal = StopSignalOf(config);
+        signal ??= StopSignalOf(config);
         var seconds = timeout ?? config.Request.StopTimeout ?? DefaultStopTimeout;
         try
         {
-            Runtime.Kill(row.Id, signal);
+            Runtime.Kill(row.Id, signal.Value);
         }
         catch (BerthException e) when (e.Kind == ErrorKind.Conflict)
         {
@@ -81,9 +82,9 @@ public sealed partial class ContainerService
     }
 
     /// <summary><c>restart</c>: stop (if running), then start detached.</summary>
-    public ContainerRow Restart(ContainerRow row, int? timeout, CancellationToken ct)
+    public ContainerRow Restart(ContainerRow row, int? timeout, CancellationToken ct, int? signal = null)
     {
-        row = Stop(row, timeout, ct);
+        row = Stop(row, timeout, ct, signal);
         var fresh = Store.Metadata.GetContainer(row.Id) ?? throw BerthException.NotFound($"No such container: {row.Id}");
         fresh = fresh with { RestartCount = fresh.RestartCount + 1 };
         Store.Metadata.UpdateContainer(fresh);
