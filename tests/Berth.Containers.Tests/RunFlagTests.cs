@@ -132,6 +132,12 @@ public sealed class RunFlagTests(BusyboxFixture image)
         var runTty = Run.Tool("script", ["-qec", $"{RepoPaths.BerthBinary} --root {s.Root} run --rm -t busybox sh -c 'tty; stty -a | head -1'", "/dev/null"]);
         Assert.Equal(0, runTty.ExitCode);
         Assert.Contains("/dev/pts/0", runTty.Stdout);
+        // Without --rm, what the terminal showed is in the log (as stdout, with the pty's CRLF), and shown too.
+        var kept = Run.Tool("script", ["-qec", $"{RepoPaths.BerthBinary} --root {s.Root} run --name ttylog -t busybox sh -c 'echo shown-and-logged'", "/dev/null"]);
+        Assert.Equal(0, kept.ExitCode);
+        Assert.Contains("shown-and-logged", kept.Stdout);
+        Assert.Equal("shown-and-logged\r\n", s.Ok("logs", "ttylog"));
+        Assert.Equal("ttylog\n", s.Ok("rm", "ttylog"));
         Assert.Equal(1, s.Run("rm", "target").ExitCode);
     }
 

@@ -144,7 +144,15 @@ public sealed partial class ContainerService
                 pumps.Add(StartPump(() => log.Pump(stdout, "stdout", ourOut)));
                 pumps.Add(StartPump(() => log.Pump(stderr, "stderr", ourErr)));
             }
-            using var terminal = container.Console is { } master ? new TerminalSession(master) : null;
+            // With -t and without --rm, what the terminal shows is logged too (as stdout, as docker does).
+            using var terminal = container.Console is { } master ? new TerminalSession(master, copyOutput: autoRemove) : null;
+            if (container.Console is { } pty && !autoRemove)
+            {
+                log = new JsonLogWriter(LogPathOf(row.Id), Time);
+                var source = new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
+                var ourOut = Console.OpenStandardOutput();
+                pumps.Add(StartPump(() => log.Pump(source, "stdout", ourOut)));
+            }
             using var proxy = new SignalProxy(this, running, terminal is null);
             // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
             Berth.Oci.Diagnostics.Timeline.Mark("attached: waiting");
@@ -152,7 +160,7 @@ public sealed partial class ContainerService
             Berth.Oci.Diagnostics.Timeline.Mark("attached: exited");
             _ = ct; // Ctrl-C is the container's to handle (forwarded above), not a reason to stop waiting.
             terminal?.Drain(TimeSpan.FromSeconds(2));
-            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(5));
+            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(terminal is null ? 5 : 2));
             log?.Dispose();
             stdout?.Dispose();
             stderr?.Dispose();
