@@ -57,6 +57,8 @@ internal static unsafe class InitSpawner
         /// <summary>cgroup files (v1 <c>tasks</c>, opened for writing) that the spawn thread writes "0" to before it
         /// spawns, so the child is born in the container's cgroups (<see cref="Cgroups.ICgroupManager.ThreadFiles"/>).</summary>
         public IReadOnlyList<SafeFdHandle> CgroupThreadFiles { get; init; } = [];
+        /// <summary>NAME=value entries for the child's environment, before those passed through.</summary>
+        public IReadOnlyList<string> Environment { get; init; } = [];
     }
 
     /// <summary>Spawns the init and returns its PID (as seen from the caller's PID namespace).</summary>
@@ -89,9 +91,9 @@ internal static unsafe class InitSpawner
             var argv = Array(r.Args);
             // The init reads its configuration from the sync socket, not the environment; pass only what the .NET
             // host of a development build needs to start.
-            var env = Environment.GetEnvironmentVariables().Keys.Cast<string>()
+            var env = r.Environment.Concat(System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
                 .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COREHOST_", StringComparison.Ordinal) || k == Berth.Oci.Diagnostics.Timeline.Variable)
-                .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToList();
+                .Select(k => $"{k}={System.Environment.GetEnvironmentVariable(k)}")).ToList();
             var envp = Array(env);
 
             Check(posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");

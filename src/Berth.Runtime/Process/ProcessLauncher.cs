@@ -7,8 +7,9 @@ namespace Berth.Runtime.Process;
 /// dispositions, and only the environment a development build's .NET host needs (as the init gets).</summary>
 public static class ProcessLauncher
 {
-    /// <summary>Spawns <paramref name="path"/> with <paramref name="args"/> (argv[0] included); returns its PID.</summary>
-    public static int Spawn(string path, IReadOnlyList<string> args, ContainerStdio stdio) =>
+    /// <summary>Spawns <paramref name="path"/> with <paramref name="args"/> (argv[0] included) and
+    /// <paramref name="environment"/> (NAME=value) added; returns its PID.</summary>
+    public static int Spawn(string path, IReadOnlyList<string> args, ContainerStdio stdio, IReadOnlyList<string>? environment = null) =>
         InitSpawner.Spawn(new InitSpawner.Request
         {
             InitPath = path,
@@ -17,6 +18,7 @@ public static class ProcessLauncher
             SyncChild = null,
             Stdio = stdio,
             ProtectBinary = false,
+            Environment = environment ?? [],
         });
 
     /// <summary>waitpid(2) for a child of ours: its wait status, or null when it is not our child (any more).</summary>
