@@ -87,13 +87,11 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
         var pid = 0;
         try
         {
-            Berth.Oci.Diagnostics.Timeline.Mark("rt: record written");
             var layout = CgroupLayout.Detect();
             cgroup = CgroupManagers.For(layout, spec.Linux?.CgroupsPath is { Length: > 0 } p ? p : $"/berth/{id}");
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);
 
-            Berth.Oci.Diagnostics.Timeline.Mark("rt: cgroup created");
             var fifo = Path.Combine(stateDir, FifoFile);
             CheckIo(mkfifoat(AT_FDCWD, fifo, 0x180), "mkfifo", fifo);
             // 0622: the init opens it for writing after switching to the container's user.
@@ -122,7 +120,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
                 foreach (var f in threadFiles) f.Dispose();
             }
 
-            Berth.Oci.Diagnostics.Timeline.Mark("rt: spawned");
+            Berth.Oci.Diagnostics.Timeline.Mark("runtime: init spawned");
             using (var seccomp = spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null)
             {
                 // With the program compiled, the profile (most of the spec's bytes) is not the init's to parse.
@@ -130,14 +128,13 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
                 var config = new InitConfig { Spec = initSpec, Rootfs = rootfs, ExecFifo = fifo, Cgroups = layout, NoOpenat2 = _options.NoOpenat2 };
                 SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.InitConfig), seccomp);
             }
-            Berth.Oci.Diagnostics.Timeline.Mark("rt: config sent");
             // The v2 join waits for an RCU grace period: the init reads its configuration meanwhile, and goes on
             // (cgroup namespace, mounts, the command) only after this message.
             cgroup.AddProcess(pid);
             SendWithFd(parentEnd, InitConfig.CgroupJoined, null);
-            Berth.Oci.Diagnostics.Timeline.Mark("rt: cgroup joined");
+            Berth.Oci.Diagnostics.Timeline.Mark("runtime: init in its cgroups");
             console = AwaitReady(parentEnd, pid, options.ConsoleSocket);
-            Berth.Oci.Diagnostics.Timeline.Mark("rt: ready");
+            Berth.Oci.Diagnostics.Timeline.Mark("runtime: init ready");
 
             var startTime = ProcessInfo.StartTime(pid) ?? throw new BerthException(ErrorKind.Internal, $"container {id}: init exited during create");
             WriteRecord(record with

@@ -288,14 +288,12 @@ internal static class ContainerCommands
         flags.AddTo(c);
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
-            Berth.Oci.Diagnostics.Timeline.Mark("cli: parsed");
             // The container starts within milliseconds: get the kernel's cgroup lock switch going meanwhile.
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
             var service = Containers(ctx);
-            Berth.Oci.Diagnostics.Timeline.Mark("cli: service");
             var row = service.Create(request, ct);
-            Berth.Oci.Diagnostics.Timeline.Mark("cli: created");
+            Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
             if (p.GetValue(detach))
             {
                 service.StartDetached(row, ct);

@@ -28,7 +28,6 @@ public sealed partial class ContainerService
         if (request.Network is not ("none" or "host"))
             throw BerthException.Invalid($"network {request.Network} not found (berth supports --network none and host until bridge networks exist)");
 
-        Berth.Oci.Diagnostics.Timeline.Mark("create: image resolved");
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
         var id = RandomHex(32);
@@ -101,13 +100,12 @@ public sealed partial class ContainerService
                 Init = request.Init,
                 CgroupParent = "/berth",
             };
-            Berth.Oci.Diagnostics.Timeline.Mark("create: dirs, volumes, files");
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);
             if (request.Privileged) spec = KnownCapabilitiesOnly(spec);
             File.WriteAllBytes(Path.Combine(dir, "config.json"), RuntimeJson.Serialize(spec));
 
-            Berth.Oci.Diagnostics.Timeline.Mark("create: spec written");
+            Berth.Oci.Diagnostics.Timeline.Mark("engine: bundle written");
             var stored = new StoredContainerConfig
             {
                 Request = request,

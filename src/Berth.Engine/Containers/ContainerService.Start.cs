@@ -41,7 +41,6 @@ public sealed partial class ContainerService
             RecordFailure(row, e);
             throw;
         }
-        Berth.Oci.Diagnostics.Timeline.Mark("launch: created");
         var pidStart = Berth.Runtime.Process.ProcessInfo.StartTime(container.Pid) ?? 0;
         try
         {
@@ -60,9 +59,8 @@ public sealed partial class ContainerService
             StartedAt = Time.GetUtcNow(), FinishedAt = null, ExitCode = 0, OomKilled = false, Error = null,
             RestartCount = row.StartedAt is null ? 0 : row.RestartCount,
         };
-        Berth.Oci.Diagnostics.Timeline.Mark("launch: started");
+        Berth.Oci.Diagnostics.Timeline.Mark("engine: started");
         Store.Metadata.UpdateContainer(running);
-        Berth.Oci.Diagnostics.Timeline.Mark("launch: row updated");
         return (container, running);
     }
 
@@ -83,9 +81,8 @@ public sealed partial class ContainerService
     internal void Finish(ContainerRow running, ExitStatus status, bool autoRemove)
     {
         Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow());
-        Berth.Oci.Diagnostics.Timeline.Mark("finish: exit recorded");
         CleanupRuntime(running.Id);
-        Berth.Oci.Diagnostics.Timeline.Mark("finish: runtime cleaned");
+        Berth.Oci.Diagnostics.Timeline.Mark("engine: runtime state removed");
         if (autoRemove) RemoveStopped(running.Id, removeVolumes: true);
     }
 
@@ -155,9 +152,8 @@ public sealed partial class ContainerService
             }
             using var proxy = new SignalProxy(this, running, terminal is null);
             // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
-            Berth.Oci.Diagnostics.Timeline.Mark("attached: waiting");
             var status = container.Wait();
-            Berth.Oci.Diagnostics.Timeline.Mark("attached: exited");
+            Berth.Oci.Diagnostics.Timeline.Mark("engine: init exited");
             _ = ct; // Ctrl-C is the container's to handle (forwarded above), not a reason to stop waiting.
             terminal?.Drain(TimeSpan.FromSeconds(2));
             foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(terminal is null ? 5 : 2));
@@ -165,7 +161,7 @@ public sealed partial class ContainerService
             stdout?.Dispose();
             stderr?.Dispose();
             Finish(running, status, autoRemove);
-            Berth.Oci.Diagnostics.Timeline.Mark("attached: finished");
+            Berth.Oci.Diagnostics.Timeline.Mark("engine: done");
             return status.ExitCode;
         }
     }

@@ -35,7 +35,7 @@ public static class ContainerInit
         try
         {
             var config = ReceiveConfig(sync, out var seccompProgram);
-            Berth.Oci.Diagnostics.Timeline.Mark("init: config received");
+            Berth.Oci.Diagnostics.Timeline.Mark("init: configuration read");
             // Returns the command's status under --init; otherwise it returns only by throwing (execve replaced us).
             return Execute(config, sync, seccompProgram);
         }
@@ -57,7 +57,6 @@ public static class ContainerInit
     private static InitConfig ReceiveConfig(SafeFdHandle sync, out byte[]? seccompProgram)
     {
         var message = ReceiveMessage(sync, 4 << 20, out var programFd);
-        Berth.Oci.Diagnostics.Timeline.Mark("init: message received");
         using (programFd) seccompProgram = programFd is null ? null : SeccompProgram.Read(programFd);
         if (message.Length == 0) throw new BerthException(ErrorKind.Internal, "berth init: the caller went away before sending the configuration");
         return JsonSerializer.Deserialize(message, RuntimeJsonContext.Default.InitConfig)
@@ -88,13 +87,12 @@ public static class ContainerInit
         using var filter = seccompProgram is not null ? SeccompFilter.FromProgram(seccompProgram) : null;
         var lastCap = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
         using var fifo = OpenFd(config.ExecFifo, O_PATH);
-        Berth.Oci.Diagnostics.Timeline.Mark("init: filter, fifo");
         var plan = MountPlanner.Plan(spec, config.Rootfs, File.Exists("/proc/kcore"));
 
         // The caller puts us into the container's cgroups while we got this far; a cgroup namespace created now has
         // them as its root.
         AwaitCgroup(sync);
-        Berth.Oci.Diagnostics.Timeline.Mark("init: cgroup joined");
+        Berth.Oci.Diagnostics.Timeline.Mark("init: in its cgroups");
         if (namespaces.CreateCgroupNamespace) CheckIo(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
         // A development build (JIT) loads assemblies lazily from the host's disk, which pivot_root takes away;
         // use the serializer once now. (The NativeAOT binary has everything linked in.)
@@ -104,9 +102,8 @@ public static class ContainerInit
         if (reaper) Reaper.Prepare();
 
         using var applier = new MountPlanApplier(config.Cgroups);
-        Berth.Oci.Diagnostics.Timeline.Mark("init: planned");
         applier.Apply(plan);
-        Berth.Oci.Diagnostics.Timeline.Mark("init: mounts applied");
+        Berth.Oci.Diagnostics.Timeline.Mark("init: rootfs ready");
 
         if (applier.ConsoleMaster is { } master)
         {
@@ -161,14 +158,13 @@ public static class ContainerInit
         if (nnp) CheckIo(prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "prctl(PR_SET_NO_NEW_PRIVS)");
         if (nnp) filter?.Load();
 
-        Berth.Oci.Diagnostics.Timeline.Mark("init: creds+seccomp");
         Report(sync, new InitMessage { Type = InitMessage.Ready });
 
         // Wait for "start": opening the FIFO for writing blocks until a reader opens it.
         using (var started = OpenFd(fifo.ProcPath, O_WRONLY))
             WriteAll(started, "0"u8, "exec.fifo");
 
-        Berth.Oci.Diagnostics.Timeline.Mark("init: started, exec");
+        Berth.Oci.Diagnostics.Timeline.Mark("init: exec");
         umask(process.User.Umask ?? 0x12 /* 022 */);
         if (reaper) return Reaper.Run(executable, args, env, process.Terminal == true, sync);
         Exec(executable, args, env);
