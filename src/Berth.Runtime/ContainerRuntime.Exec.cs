@@ -56,40 +56,18 @@ public sealed partial class ContainerRuntime
             // The namespaces opened are the container's only if the pinned init is still the container's.
             if (!ProcessInfo.IsAlive(record.Pid, record.PidStartTime)) throw BerthException.Conflict($"container {id} is not running");
 
-            var (ours, theirs) = SocketPair(SOCK_SEQPACKET);
-            sync = ours;
             var cgroup = record.CgroupKind is { } kind
                 ? CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect())
                 : null;
-            var threadFiles = (cgroup?.ThreadFiles ?? []).Select(f => OpenFd(f, O_WRONLY)).ToList();
-            try
-            {
-                pid = InitSpawner.Spawn(new InitSpawner.Request
-                {
-                    InitPath = initPath,
-                    Args = ["berth", "init", "exec"],
-                    UnshareFlags = 0,
-                    Joins = joins,
-                    SyncChild = theirs,
-                    Stdio = options.Stdio,
-                    ProtectBinary = false,
-                    ExtraFds = [mountNs],
-                    CgroupThreadFiles = threadFiles,
-                });
-            }
-            finally
-            {
-                theirs.Dispose();
-                foreach (var f in threadFiles) f.Dispose();
-            }
+            (pid, sync) = SpawnInit(initPath, ["berth", "init", "exec"], 0, joins, options.Stdio, cgroup, [mountNs], protectBinary: false);
             cgroup?.AddProcess(pid);
             // The container's filter, compiled once (the cache the init's came from) and sent along.
-            using (var seccomp = spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null)
+            using (var seccomp = CompiledSeccomp(spec))
             {
                 var config = new ExecConfig { Process = process, NoOpenat2 = _options.NoOpenat2 };
                 SendWithFd(sync, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.ExecConfig), seccomp);
             }
-            console = AwaitExec(sync, pid, options.ConsoleSocket);
+            console = AwaitInit(sync, pid, options.ConsoleSocket, "exec process", untilExec: true);
             var started = new ExecProcess(pid, console);
             console = null;
             pid = 0;
@@ -118,60 +96,4 @@ public sealed partial class ContainerRuntime
         CLONE_NEWCGROUP => "cgroup",
         _ => throw new BerthException(ErrorKind.NotImplemented, $"exec: joining namespace 0x{flag:x} is not supported"),
     };
-
-    /// <summary>Reads the exec process's reports until its sync socket closes on exec: "console" (the pty master),
-    /// then "ready" just before execve; "exec" (126/127) or "error" instead when it could not get there.</summary>
-    private static SafeFdHandle? AwaitExec(SafeFdHandle sync, int pid, string? consoleSocket)
-    {
-        var buffer = new byte[64 * 1024];
-        SafeFdHandle? console = null;
-        var ready = false;
-        try
-        {
-            while (true)
-            {
-                var n = ReceiveWithFd(sync, buffer, out var fd);
-                if (n == 0)
-                {
-                    fd?.Dispose();
-                    if (ready) return console;
-                    var status = 0;
-                    while (waitpid(pid, out status, 0) < 0 && LastErrno == EINTR) { }
-                    var exit = ExitStatus.FromWaitStatus(status, false);
-                    throw new BerthException(ErrorKind.Internal, $"exec process exited before running the command (exit {exit.ExitCode})");
-                }
-                var message = JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage)
-                    ?? throw new BerthException(ErrorKind.Internal, "exec process sent an empty message");
-                switch (message.Type)
-                {
-                    case InitMessage.Console when fd is not null:
-                        if (consoleSocket is null)
-                        {
-                            console?.Dispose();
-                            console = fd;
-                        }
-                        else
-                        {
-                            using (fd) SendConsole(consoleSocket, fd);
-                        }
-                        break;
-                    case InitMessage.Ready:
-                        fd?.Dispose();
-                        ready = true;
-                        break;
-                    case InitMessage.Exec:
-                        fd?.Dispose();
-                        throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
-                    default:
-                        fd?.Dispose();
-                        throw new BerthException(message.Kind, $"exec: {message.Message}");
-                }
-            }
-        }
-        catch
-        {
-            console?.Dispose();
-            throw;
-        }
-    }
 }

@@ -99,29 +99,9 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
 
             foreach (var (nsPath, type) in namespaces.Joins) joins.Add((OpenFd(nsPath, O_RDONLY), type));
 
-            var (ours, theirs) = SocketPair(SOCK_SEQPACKET);
-            parentEnd = ours;
-            var threadFiles = cgroup.ThreadFiles.Select(f => OpenFd(f, O_WRONLY)).ToList();
-            try
-            {
-                pid = InitSpawner.Spawn(new InitSpawner.Request
-                {
-                    InitPath = initPath,
-                    UnshareFlags = namespaces.CreateFlags,
-                    Joins = joins,
-                    SyncChild = theirs,
-                    Stdio = options.Stdio,
-                    CgroupThreadFiles = threadFiles,
-                });
-            }
-            finally
-            {
-                theirs.Dispose();
-                foreach (var f in threadFiles) f.Dispose();
-            }
-
+            (pid, parentEnd) = SpawnInit(initPath, ["berth", "init"], namespaces.CreateFlags, joins, options.Stdio, cgroup, [], protectBinary: true);
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init spawned");
-            using (var seccomp = spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null)
+            using (var seccomp = CompiledSeccomp(spec))
             {
                 // With the program compiled, the profile (most of the spec's bytes) is not the init's to parse.
                 var initSpec = seccomp is null ? spec : spec with { Linux = spec.Linux! with { Seccomp = null } };
@@ -133,7 +113,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             cgroup.AddProcess(pid);
             SendWithFd(parentEnd, InitConfig.CgroupJoined, null);
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init in its cgroups");
-            console = AwaitReady(parentEnd, pid, options.ConsoleSocket);
+            console = AwaitInit(parentEnd, pid, options.ConsoleSocket, "container init", untilExec: false);
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init ready");
 
             var startTime = ProcessInfo.StartTime(pid) ?? throw new BerthException(ErrorKind.Internal, $"container {id}: init exited during create");
@@ -169,49 +149,104 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
         }
     }
 
-    private static SafeFdHandle? AwaitReady(SafeFdHandle sync, int pid, string? consoleSocket)
+    /// <summary>Spawns berth's init (<c>berth init</c> for a new container, <c>berth init exec</c> to join one) with
+    /// a sync socket as its fd 3, born in the cgroup's v1 hierarchies (<see cref="ICgroupManager.ThreadFiles"/>);
+    /// returns its PID and our end of the socket.</summary>
+    private static (int Pid, SafeFdHandle Sync) SpawnInit(string initPath, IReadOnlyList<string> args, int unshareFlags,
+        IReadOnlyList<(SafeFdHandle Fd, int Type)> joins, ContainerStdio? stdio, ICgroupManager? cgroup, IReadOnlyList<SafeFdHandle> extraFds,
+        bool protectBinary)
+    {
+        var (ours, theirs) = SocketPair(SOCK_SEQPACKET);
+        var threadFiles = new List<SafeFdHandle>();
+        try
+        {
+            foreach (var f in cgroup?.ThreadFiles ?? []) threadFiles.Add(OpenFd(f, O_WRONLY));
+            var pid = InitSpawner.Spawn(new InitSpawner.Request
+            {
+                InitPath = initPath,
+                Args = args,
+                UnshareFlags = unshareFlags,
+                Joins = joins,
+                SyncChild = theirs,
+                Stdio = stdio,
+                ProtectBinary = protectBinary,
+                ExtraFds = extraFds,
+                CgroupThreadFiles = threadFiles,
+            });
+            return (pid, ours);
+        }
+        catch
+        {
+            ours.Dispose();
+            throw;
+        }
+        finally
+        {
+            theirs.Dispose();
+            foreach (var f in threadFiles) f.Dispose();
+        }
+    }
+
+    /// <summary>The container's seccomp filter compiled to BPF (from the cache) in a memfd for the init, if it has one.</summary>
+    private SafeFdHandle? CompiledSeccomp(RuntimeSpec spec) =>
+        spec.Linux?.Seccomp is { } s ? SeccompProgram.ForInit(s, _options.SeccompCacheDir) : null;
+
+    /// <summary>Reads the init's reports: "console" (the pty master, kept or passed on to
+    /// <paramref name="consoleSocket"/>), then "ready"; "exec" (126/127) or "error" when it could not get there. A
+    /// container's init waits after "ready" for the start; an exec process (<paramref name="untilExec"/>) executes
+    /// the command right away, and the socket closing on its execve is the success.</summary>
+    private static SafeFdHandle? AwaitInit(SafeFdHandle sync, int pid, string? consoleSocket, string what, bool untilExec)
     {
         var buffer = new byte[64 * 1024];
         SafeFdHandle? console = null;
-        while (true)
+        var ready = false;
+        try
         {
-            var n = ReceiveWithFd(sync, buffer, out var fd);
-            if (n == 0)
+            while (true)
             {
-                fd?.Dispose();
-                console?.Dispose();
-                var status = 0;
-                while (waitpid(pid, out status, 0) < 0 && LastErrno == EINTR) { }
-                var exit = ExitStatus.FromWaitStatus(status, false);
-                throw new BerthException(ErrorKind.Internal, $"container init exited before it was ready (exit {exit.ExitCode})");
+                var n = ReceiveWithFd(sync, buffer, out var fd);
+                if (n == 0)
+                {
+                    fd?.Dispose();
+                    if (ready) return console;
+                    var status = 0;
+                    while (waitpid(pid, out status, 0) < 0 && LastErrno == EINTR) { }
+                    var exit = ExitStatus.FromWaitStatus(status, false);
+                    throw new BerthException(ErrorKind.Internal, $"{what} exited before it was ready (exit {exit.ExitCode})");
+                }
+                var message = JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage)
+                    ?? throw new BerthException(ErrorKind.Internal, $"{what} sent an empty message");
+                switch (message.Type)
+                {
+                    case InitMessage.Console when fd is not null:
+                        if (consoleSocket is null)
+                        {
+                            console?.Dispose();
+                            console = fd;
+                        }
+                        else
+                        {
+                            using (fd) SendConsole(consoleSocket, fd);
+                        }
+                        break;
+                    case InitMessage.Ready:
+                        fd?.Dispose();
+                        if (!untilExec) return console;
+                        ready = true;
+                        break;
+                    case InitMessage.Exec:
+                        fd?.Dispose();
+                        throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
+                    default:
+                        fd?.Dispose();
+                        throw new BerthException(message.Kind, $"{what}: {message.Message}");
+                }
             }
-            var message = JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage)
-                ?? throw new BerthException(ErrorKind.Internal, "container init sent an empty message");
-            switch (message.Type)
-            {
-                case InitMessage.Console when fd is not null:
-                    if (consoleSocket is null)
-                    {
-                        console?.Dispose();
-                        console = fd;
-                    }
-                    else
-                    {
-                        using (fd) SendConsole(consoleSocket, fd);
-                    }
-                    break;
-                case InitMessage.Ready:
-                    fd?.Dispose();
-                    return console;
-                case InitMessage.Exec:
-                    fd?.Dispose();
-                    console?.Dispose();
-                    throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
-                default:
-                    fd?.Dispose();
-                    console?.Dispose();
-                    throw new BerthException(message.Kind, $"container init: {message.Message}");
-            }
+        }
+        catch
+        {
+            console?.Dispose();
+            throw;
         }
     }
 
