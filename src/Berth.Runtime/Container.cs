@@ -45,9 +45,9 @@ public sealed class Container : IDisposable
         var n = ReceiveWithFd(_sync, buffer, out var stray);
         stray?.Dispose();
         if (n == 0) return;
-        var message = System.Text.Json.JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage);
-        if (message?.Type == InitMessage.Exec) throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
-        throw new BerthException(message?.Kind ?? ErrorKind.Internal, $"container {Id}: {message?.Message}");
+        var message = InitMessage.Decode(buffer.AsSpan(0, n));
+        if (message.Type == InitMessage.Exec) throw new ContainerExecException(message.ExitCode, message.Message ?? "exec failed");
+        throw new BerthException(message.Kind, $"container {Id}: {message.Message}");
     }
 
     /// <summary>Completes when the init exits, with its status and whether the OOM killer struck.</summary>

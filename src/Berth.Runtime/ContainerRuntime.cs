@@ -103,9 +103,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init spawned");
             using (var seccomp = CompiledSeccomp(spec))
             {
-                // With the program compiled, the profile (most of the spec's bytes) is not the init's to parse.
-                var initSpec = seccomp is null ? spec : spec with { Linux = spec.Linux! with { Seccomp = null } };
-                var config = new InitConfig { Spec = initSpec, Rootfs = rootfs, ExecFifo = fifo, Cgroups = layout, NoOpenat2 = _options.NoOpenat2 };
+                var config = InitConfig.For(spec, rootfs, fifo, layout, _options.NoOpenat2);
                 SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.InitConfig), seccomp);
             }
             // The v2 join waits for an RCU grace period: the init reads its configuration meanwhile, and goes on
@@ -214,8 +212,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
                     var exit = ExitStatus.FromWaitStatus(status, false);
                     throw new BerthException(ErrorKind.Internal, $"{what} exited before it was ready (exit {exit.ExitCode})");
                 }
-                var message = JsonSerializer.Deserialize(buffer.AsSpan(0, n), RuntimeJsonContext.Default.InitMessage)
-                    ?? throw new BerthException(ErrorKind.Internal, $"{what} sent an empty message");
+                var message = InitMessage.Decode(buffer.AsSpan(0, n));
                 switch (message.Type)
                 {
                     case InitMessage.Console when fd is not null:

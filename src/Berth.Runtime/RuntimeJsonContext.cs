@@ -13,7 +13,6 @@ namespace Berth.Runtime;
 [JsonSerializable(typeof(List<ContainerState>))]
 [JsonSerializable(typeof(DockerSeccompProfile))]
 [JsonSerializable(typeof(InitConfig))]
-[JsonSerializable(typeof(InitMessage))]
 [JsonSerializable(typeof(ExecConfig))]
 [JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;

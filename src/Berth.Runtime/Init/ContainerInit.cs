@@ -73,7 +73,7 @@ public static class ContainerInit
 
     private static int Execute(InitConfig config, SafeFdHandle sync, byte[]? seccompProgram)
     {
-        var spec = config.Spec;
+        var spec = config.ToSpec();
         var process = spec.Process ?? throw BerthException.Invalid("config.json has no process");
         var linux = spec.Linux ?? new LinuxSpec();
         var namespaces = NamespaceSet.From(linux);
@@ -95,7 +95,7 @@ public static class ContainerInit
         Berth.Oci.Diagnostics.Timeline.Mark("init: in its cgroups");
         if (namespaces.CreateCgroupNamespace) CheckIo(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
         // A development build (JIT) loads assemblies lazily from the host's disk, which pivot_root takes away;
-        // use the serializer once now. (The NativeAOT binary has everything linked in.)
+        // encode a report once now. (The NativeAOT binary has everything linked in.)
         _ = Message(new InitMessage { Type = InitMessage.Ready });
 
         var reaper = Reaper.IsRequested(spec);
@@ -271,7 +271,7 @@ public static class ContainerInit
         return p;
     }
 
-    internal static byte[] Message(InitMessage m) => JsonSerializer.SerializeToUtf8Bytes(m, RuntimeJsonContext.Default.InitMessage);
+    internal static byte[] Message(InitMessage m) => m.Encode();
 
     internal static void Report(SafeFdHandle sync, InitMessage m)
     {

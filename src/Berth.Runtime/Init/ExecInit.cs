@@ -75,7 +75,7 @@ internal static class ExecInit
         // Everything that reads the host's files happens before the mount namespace changes.
         using var filter = seccompProgram is not null ? SeccompFilter.FromProgram(seccompProgram) : null;
         var lastCap = int.Parse(File.ReadAllText("/proc/sys/kernel/cap_last_cap").Trim(), System.Globalization.CultureInfo.InvariantCulture);
-        // A development build (JIT) loads code lazily from the host's disk: use the serializer once now, and load
+        // A development build (JIT) loads code lazily from the host's disk: encode a report once now, and load
         // System.Linq (the lookup of the command and the credentials use it after setns).
         _ = ContainerInit.Message(new InitMessage { Type = InitMessage.Ready });
         _ = env.LastOrDefault();

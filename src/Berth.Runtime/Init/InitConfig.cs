@@ -5,10 +5,21 @@ using Berth.Runtime.Spec;
 namespace Berth.Runtime.Init;
 
 /// <summary>What the caller sends the init over the sync socket right after the spawn (the seccomp filter compiled
-/// alongside); "cgroup joined" (<see cref="CgroupJoined"/>) follows once the init is in every cgroup hierarchy.</summary>
+/// alongside); "cgroup joined" (<see cref="CgroupJoined"/>) follows once the init is in every cgroup hierarchy.
+/// <para>Only the parts of the spec the init acts on: System.Text.Json builds its metadata for every type reachable
+/// from the one it reads, and for the whole spec (resources, seccomp, hooks …) that was most of the init's time to
+/// read its configuration. A field of the spec the init starts to use must be added here (and to
+/// <see cref="InitLinux"/>).</para></summary>
 internal sealed record InitConfig
 {
-    [JsonPropertyName("spec")] public required RuntimeSpec Spec { get; init; }
+    [JsonPropertyName("process")] public required ProcessSpec Process { get; init; }
+    [JsonPropertyName("root")] public Root? Root { get; init; }
+    [JsonPropertyName("hostname")] public string? Hostname { get; init; }
+    [JsonPropertyName("domainname")] public string? Domainname { get; init; }
+    [JsonPropertyName("mounts")] public IReadOnlyList<Mount>? Mounts { get; init; }
+    [JsonPropertyName("linux")] public InitLinux Linux { get; init; } = new();
+    /// <summary>berth's <c>--init</c>: the init stays PID 1 and reaps (<see cref="Reaper.Annotation"/>).</summary>
+    [JsonPropertyName("reaper")] public bool Reaper { get; init; }
     [JsonPropertyName("rootfs")] public required string Rootfs { get; init; }
     [JsonPropertyName("execFifo")] public required string ExecFifo { get; init; }
     [JsonPropertyName("cgroups")] public required CgroupLayout Cgroups { get; init; }
@@ -16,18 +27,83 @@ internal sealed record InitConfig
 
     /// <summary>The caller's second message, once the init is in every cgroup hierarchy.</summary>
     public static ReadOnlySpan<byte> CgroupJoined => "cgroup joined"u8;
+
+    public static InitConfig For(RuntimeSpec spec, string rootfs, string execFifo, CgroupLayout cgroups, bool noOpenat2)
+    {
+        var linux = spec.Linux ?? new LinuxSpec();
+        return new InitConfig
+        {
+            Process = spec.Process ?? throw Oci.Errors.BerthException.Invalid("config.json has no process"),
+            Root = spec.Root,
+            Hostname = spec.Hostname,
+            Domainname = spec.Domainname,
+            Mounts = spec.Mounts,
+            Linux = new InitLinux
+            {
+                Namespaces = linux.Namespaces, Devices = linux.Devices, Sysctl = linux.Sysctl, RootfsPropagation = linux.RootfsPropagation,
+                MaskedPaths = linux.MaskedPaths, ReadonlyPaths = linux.ReadonlyPaths,
+            },
+            Reaper = Init.Reaper.IsRequested(spec),
+            Rootfs = rootfs,
+            ExecFifo = execFifo,
+            Cgroups = cgroups,
+            NoOpenat2 = noOpenat2,
+        };
+    }
+
+    /// <summary>The spec again, with what the init acts on.</summary>
+    public RuntimeSpec ToSpec() => new()
+    {
+        Process = Process,
+        Root = Root,
+        Hostname = Hostname,
+        Domainname = Domainname,
+        Mounts = Mounts,
+        Annotations = Reaper ? new Dictionary<string, string> { [Init.Reaper.Annotation] = "true" } : null,
+        Linux = new LinuxSpec
+        {
+            Namespaces = Linux.Namespaces, Devices = Linux.Devices, Sysctl = Linux.Sysctl, RootfsPropagation = Linux.RootfsPropagation,
+            MaskedPaths = Linux.MaskedPaths, ReadonlyPaths = Linux.ReadonlyPaths,
+        },
+    };
+}
+
+/// <summary>The <c>linux</c> section as the init needs it (see <see cref="InitConfig"/>).</summary>
+internal sealed record InitLinux
+{
+    [JsonPropertyName("namespaces")] public IReadOnlyList<LinuxNamespace>? Namespaces { get; init; }
+    [JsonPropertyName("devices")] public IReadOnlyList<LinuxDevice>? Devices { get; init; }
+    [JsonPropertyName("sysctl")] public IReadOnlyDictionary<string, string>? Sysctl { get; init; }
+    [JsonPropertyName("rootfsPropagation")] public string? RootfsPropagation { get; init; }
+    [JsonPropertyName("maskedPaths")] public IReadOnlyList<string>? MaskedPaths { get; init; }
+    [JsonPropertyName("readonlyPaths")] public IReadOnlyList<string>? ReadonlyPaths { get; init; }
 }
 
 /// <summary>What the init reports back: "console" (with the pty master attached), "ready", "error", or
-/// "exec" (the command could not be executed; <see cref="ExitCode"/> is 126 or 127).</summary>
+/// "exec" (the command could not be executed; <see cref="ExitCode"/> is 126 or 127). One datagram of four
+/// newline-separated fields — type, error kind, exit code, message (which may hold newlines itself) — rather than
+/// JSON: the init sends one on every start and should not build serializer metadata for it.</summary>
 internal sealed record InitMessage
 {
     public const string Console = "console", Ready = "ready", Error = "error", Exec = "exec";
 
-    [JsonPropertyName("type")] public required string Type { get; init; }
-    [JsonPropertyName("message")] public string? Message { get; init; }
-    [JsonPropertyName("kind")] public Oci.Errors.ErrorKind Kind { get; init; }
-    [JsonPropertyName("exitCode")] public int ExitCode { get; init; }
+    public required string Type { get; init; }
+    public string? Message { get; init; }
+    public Oci.Errors.ErrorKind Kind { get; init; }
+    public int ExitCode { get; init; }
+
+    public byte[] Encode() => System.Text.Encoding.UTF8.GetBytes(
+        $"{Type}\n{((int)Kind).ToString(System.Globalization.CultureInfo.InvariantCulture)}\n{ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)}\n{Message}");
+
+    public static InitMessage Decode(ReadOnlySpan<byte> datagram)
+    {
+        var parts = System.Text.Encoding.UTF8.GetString(datagram).Split('\n', 4);
+        if (parts.Length != 4
+            || !int.TryParse(parts[1], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var kind)
+            || !int.TryParse(parts[2], System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var code))
+            throw new Oci.Errors.BerthException(Oci.Errors.ErrorKind.Internal, "container init sent a malformed report");
+        return new InitMessage { Type = parts[0], Kind = (Oci.Errors.ErrorKind)kind, ExitCode = code, Message = parts[3].Length == 0 ? null : parts[3] };
+    }
 }
 
 /// <summary>What the caller sends <c>berth init exec</c>, the process that joins a running container: the process to
