@@ -24,7 +24,7 @@ namespace Berth.Runtime.Process;
 ///  join: pid ◄──────────────┘
 ///  send InitConfig ───────────────────────────────────────────────────────────► (parses it while we wait)
 ///  cgroup v2: cgroup.procs ← pid
-///  send "cgroup joined" ───────────────────────────────────────────────────────► ───────────────────────────────────────────────────────────► unshare(NEWCGROUP), mounts,
+///  send "cgroup joined" ───────────────────────────────────────────────────────► unshare(NEWCGROUP), mounts,
 ///                                                                                pivot_root, creds, seccomp
 ///  ◄───────────────────────────────────────────────────────────────────────────  "ready"
 ///  (start) open exec.fifo ─────────────────────────────────────────────────────► fifo opened → execve(command)
