@@ -64,7 +64,7 @@ public sealed class DockerDifferentialTests(BuildFixture f)
         }
     }
 
-    private static string Listing(SavedImage i) => string.Join('\n', i.Tree.Select(kv => $"{kv.Key}: {kv.Value}"));
+    private static string Listing(SavedImage i) => SavedImage.Listing(i.Tree);
 
     /// <summary>A config field, normalised: docker writes "" for unset strings where berth omits them, and map
     /// key order is not meaningful.</summary>

@@ -29,8 +29,8 @@ public sealed class RemoteSourceTests(BuildFixture f)
         var tag = Tag("url");
         Build(berth, "-t", tag, ctx);
         var image = SavedImage.Of(berth, tag);
-        Assert.Equal($"file 600 0:0 2 {SavedImage.Sha12("v1")}", image.Tree["dl/app.txt"]);
-        Assert.Equal($"file 600 0:0 2 {SavedImage.Sha12("v1")}", image.Tree["named.txt"]);
+        Assert.Equal($"file 600 0:0 2 {SavedImage.Sha256("v1")}", image.Tree["dl/app.txt"]);
+        Assert.Equal($"file 600 0:0 2 {SavedImage.Sha256("v1")}", image.Tree["named.txt"]);
         Assert.Contains(SavedImage.Sha12("v1"), image.Tree["copy"]);
 
         var again = Build(berth, "-t", tag, ctx);
@@ -53,7 +53,7 @@ public sealed class RemoteSourceTests(BuildFixture f)
         var ctx = f.Context(("Dockerfile", $"FROM busybox\nADD --checksum={sum} --chmod=644 {server.Url}/pinned.bin /p\n"));
         var tag = Tag("sum");
         Build(berth, "-t", tag, ctx);
-        Assert.Equal($"file 644 0:0 14 {SavedImage.Sha12("pinned content")}", SavedImage.Of(berth, tag).Tree["p"]);
+        Assert.Equal($"file 644 0:0 14 {SavedImage.Sha256("pinned content")}", SavedImage.Of(berth, tag).Tree["p"]);
         int requests = server.Requests;
         Assert.DoesNotContain("running", Build(berth, "-t", tag, ctx));
         Assert.Equal(requests, server.Requests);

@@ -719,6 +719,8 @@ internal static class ContainerCommands
         var c = new Command("exec", "Execute a command in a running container") { detach, interactive, tty, env, user, workdir, privileged, name, command };
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
+            // The exec process joins the container's cgroups within milliseconds (see CgroupMigration).
+            Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var service = Containers(ctx);
             var row = service.Resolve(p.GetValue(name)!);
             var request = new ExecRequest

@@ -122,7 +122,7 @@ public sealed class SaveLoadTests(BaseImages bases) : IDisposable
         Assert.Equal("Loaded image: legacy:1", berth.Ok("load", "-i", archive).Trim());
         Assert.Equal("sha256:" + configHex, berth.Ok("image", "inspect", "--format", "{{.Id}}", "legacy:1").Trim());
         Assert.Equal(0, berth.Run("system", "check").ExitCode);
-        var layers = TreeListing.FromLayers(berth, "legacy:1", ignore: []);
+        var layers = SavedImage.Listing(SavedImage.Of(berth, "legacy:1").Tree);
         Assert.Contains("hello.txt: file", layers);
         Assert.Contains("zstd.txt: file", layers);
         Assert.Contains("bin/busybox: file", layers);
