@@ -61,6 +61,7 @@ public sealed partial class ContainerRuntime
                 : null;
             (pid, sync) = SpawnInit(initPath, ["berth", "init", "exec"], 0, joins, options.Stdio, cgroup, [mountNs], protectBinary: false);
             cgroup?.AddProcess(pid);
+            CgroupMigration.End();
             // The container's filter, compiled once (the cache the init's came from) and sent along.
             using (var seccomp = CompiledSeccomp(spec))
             {

@@ -109,6 +109,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             // The v2 join waits for an RCU grace period: the init reads its configuration meanwhile, and goes on
             // (cgroup namespace, mounts, the command) only after this message.
             cgroup.AddProcess(pid);
+            CgroupMigration.End();
             SendWithFd(parentEnd, InitConfig.CgroupJoined, null);
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init in its cgroups");
             console = AwaitInit(parentEnd, pid, options.ConsoleSocket, "container init", untilExec: false);
