@@ -104,7 +104,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             using (var seccomp = CompiledSeccomp(spec))
             {
                 var config = InitConfig.For(spec, rootfs, fifo, layout, _options.NoOpenat2);
-                SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonContext.Default.InitConfig), seccomp);
+                SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonWriter.Default.InitConfig), seccomp);
             }
             // The v2 join waits for an RCU grace period: the init reads its configuration meanwhile, and goes on
             // (cgroup namespace, mounts, the command) only after this message.
@@ -397,7 +397,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
     {
         var dir = StateDirOf(record.Id);
         var tmp = Path.Combine(dir, $".{StateFile}.{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}");
-        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(record, RuntimeJsonContext.Default.ContainerRecord));
+        File.WriteAllBytes(tmp, JsonSerializer.SerializeToUtf8Bytes(record, RuntimeJsonWriter.Default.ContainerRecord));
         File.Move(tmp, Path.Combine(dir, StateFile), overwrite: true);
     }
 }

@@ -17,6 +17,18 @@ namespace Berth.Runtime;
 [JsonSerializable(typeof(ContainerRecord))]
 internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 
+/// <summary>The documents berth writes on every <c>run</c> (config.json, the runtime state, the init's configuration,
+/// the seccomp cache key), serialized by the generator's fast path: no System.Text.Json metadata is built for their
+/// type graphs, which cost more than a millisecond of each start. Same options as <see cref="RuntimeJsonContext"/>,
+/// so the output is the same.</summary>
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, WriteIndented = true,
+    GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(RuntimeSpec))]
+[JsonSerializable(typeof(InitConfig))]
+[JsonSerializable(typeof(ContainerRecord))]
+[JsonSerializable(typeof(LinuxSeccomp))]
+internal sealed partial class RuntimeJsonWriter : JsonSerializerContext;
+
 /// <summary>Reads and writes the runtime's JSON documents (config.json, state) with the source-generated context.</summary>
 public static class RuntimeJson
 {
@@ -33,7 +45,7 @@ public static class RuntimeJson
         }
     }
 
-    public static byte[] Serialize(RuntimeSpec spec) => JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.RuntimeSpec);
+    public static byte[] Serialize(RuntimeSpec spec) => JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonWriter.Default.RuntimeSpec);
 
     public static byte[] Serialize(ContainerState state) => JsonSerializer.SerializeToUtf8Bytes(state, RuntimeJsonContext.Default.ContainerState);
 

@@ -100,7 +100,7 @@ internal static class SeccompProgram
     private static byte[] Key(LinuxSeccomp spec)
     {
         var head = Encoding.UTF8.GetBytes($"{SeccompLibraryVersion()} {System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture}\n");
-        var json = JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.LinuxSeccomp);
+        var json = JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonWriter.Default.LinuxSeccomp);
         return [.. Magic, .. head, .. json];
     }
 

@@ -279,3 +279,33 @@ public sealed class SpecGeneratorTests
         Assert.Throws<BerthException>(() => SpecGenerator.Generate(id, new ContainerConfig { Cmd = ["sh"] }, new RunOptions(), TestHost.Amd64));
     }
 }
+
+public sealed class RuntimeJsonWriterTests
+{
+    [Fact]
+    public void TheFastPathWritesWhatTheMetadataSerializerWrites()
+    {
+        // config.json and the state are written by the generator's fast path and read back with metadata: the two
+        // must agree byte for byte, privileged and resource-limited specs included.
+        foreach (var options in new[]
+        {
+            new RunOptions(),
+            new RunOptions { Privileged = true, Memory = 64 << 20, PidsLimit = 64, Cpus = 0.5m, Terminal = true, Hostname = "h" },
+        })
+        {
+            var spec = SpecGenerator.Generate("c", new Oci.ContainerConfig { Cmd = ["sh"], Env = ["A=1"] }, options, SpecHost.Detect());
+            var fast = RuntimeJson.Serialize(spec);
+            var slow = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonContext.Default.RuntimeSpec);
+            Assert.Equal(System.Text.Encoding.UTF8.GetString(slow), System.Text.Encoding.UTF8.GetString(fast));
+            Assert.Equal(spec with { }, RuntimeJson.ParseSpec(fast, "config.json") with { }, SpecComparer.Instance);
+        }
+    }
+
+    private sealed class SpecComparer : IEqualityComparer<RuntimeSpec>
+    {
+        public static readonly SpecComparer Instance = new();
+        public bool Equals(RuntimeSpec? a, RuntimeSpec? b) =>
+            System.Text.Json.JsonSerializer.Serialize(a, RuntimeJsonContext.Default.RuntimeSpec) == System.Text.Json.JsonSerializer.Serialize(b, RuntimeJsonContext.Default.RuntimeSpec);
+        public int GetHashCode(RuntimeSpec s) => 0;
+    }
+}
