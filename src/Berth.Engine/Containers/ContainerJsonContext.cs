@@ -15,6 +15,10 @@ namespace Berth.Engine.Containers;
 [JsonSerializable(typeof(List<JsonElement>))]
 public sealed partial class ContainerJsonContext : JsonSerializerContext
 {
+    /// <summary>Each container's stored config, written on every <c>create</c>/<c>run</c> by the generator's fast path
+    /// (no metadata built for its type graph); the same output as <see cref="ContainerJsonContext.Default"/>.</summary>
+    internal static ContainerJsonWriter Writer => ContainerJsonWriter.Default;
+
     /// <summary>docker's layout: four-space indentation, and only HTML-sensitive characters escaped (as Go's
     /// encoding/json), so "+" and non-ASCII text stay readable.</summary>
     public static ContainerJsonContext Indented { get; } = new(new JsonSerializerOptions
@@ -30,3 +34,7 @@ public sealed partial class ContainerJsonContext : JsonSerializerContext
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }
+
+[JsonSourceGenerationOptions(WriteIndented = false, GenerationMode = JsonSourceGenerationMode.Serialization)]
+[JsonSerializable(typeof(StoredContainerConfig))]
+internal sealed partial class ContainerJsonWriter : JsonSerializerContext;

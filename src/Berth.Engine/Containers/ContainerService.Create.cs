@@ -128,7 +128,7 @@ public sealed partial class ContainerService
                 ImageId = image.Id.ToString(),
                 ImageName = request.Image,
                 Created = Time.GetUtcNow(),
-                Config = JsonSerializer.Serialize(stored, ContainerJsonContext.Default.StoredContainerConfig),
+                Config = JsonSerializer.Serialize(stored, ContainerJsonContext.Writer.StoredContainerConfig),
             };
             if (!Store.Metadata.TryAddContainer(row))
             {
@@ -136,6 +136,7 @@ public sealed partial class ContainerService
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder?.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
             }
             lock (_freshSpecs) _freshSpecs[id] = spec;
+            s_parsedConfigs.AddOrUpdate(row.Config, stored);
             return row;
         }
         catch

@@ -52,9 +52,13 @@ public sealed partial class ContainerService
 
     public string LogPathOf(string id) => Path.Combine(DirOf(id), id + "-json.log");
 
+    /// <summary>Stored configs by the very string a row carries: a row this process has just created (or parsed)
+    /// is not parsed again, which keeps <c>run</c> from building the serializer's metadata for it at all.</summary>
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<string, StoredContainerConfig> s_parsedConfigs = new();
+
     public static StoredContainerConfig ConfigOf(ContainerRow row) =>
-        JsonSerializer.Deserialize(row.Config, ContainerJsonContext.Default.StoredContainerConfig)
-        ?? throw BerthException.DataLoss($"container {row.Id}: empty config");
+        s_parsedConfigs.GetValue(row.Config, json => JsonSerializer.Deserialize(json, ContainerJsonContext.Default.StoredContainerConfig)
+            ?? throw BerthException.DataLoss($"container {row.Id}: empty config"));
 
     /// <summary>Finds a container by full ID, name (with or without docker's leading '/') or unique ID prefix, and
     /// brings its state up to date. Throws NotFound with docker's wording.</summary>
