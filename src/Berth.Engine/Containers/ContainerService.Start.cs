@@ -83,7 +83,7 @@ public sealed partial class ContainerService
         Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow());
         CleanupRuntime(running.Id);
         Berth.Oci.Diagnostics.Timeline.Mark("engine: runtime state removed");
-        if (autoRemove) RemoveStopped(running.Id, removeVolumes: true);
+        if (autoRemove) RemoveStopped(running.Id, removeVolumes: true, running);
     }
 
     /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent; its stdio is

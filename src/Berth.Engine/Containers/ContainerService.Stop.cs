@@ -123,9 +123,12 @@ public sealed partial class ContainerService
 
     /// <summary>Deletes a stopped container: runtime state, row, bundle and log, and with
     /// <paramref name="removeVolumes"/> its anonymous volumes.</summary>
-    internal void RemoveStopped(string id, bool removeVolumes)
+    /// <summary>Removes a container that is not running: runtime state, bundle, row, and (with
+    /// <paramref name="removeVolumes"/>) its anonymous volumes. <paramref name="known"/>: the row, when the caller
+    /// has it (its stored config is then not read and parsed again).</summary>
+    internal void RemoveStopped(string id, bool removeVolumes, ContainerRow? known = null)
     {
-        var row = Store.Metadata.GetContainer(id);
+        var row = known ?? Store.Metadata.GetContainer(id);
         CleanupRuntime(id);
         var dir = DirOf(id);
         if (Directory.Exists(dir))
