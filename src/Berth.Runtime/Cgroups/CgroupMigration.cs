@@ -15,7 +15,8 @@ public static class CgroupMigration
     private static volatile bool s_stop;
     private static int s_started;
 
-    /// <summary>Starts the no-op migrations if there is a cgroup v2 hierarchy to join; returns at once.</summary>
+    /// <summary>Starts the no-op migrations if there is a cgroup v2 hierarchy to join and none are running; returns
+    /// at once.</summary>
     public static void Begin()
     {
         if (!Environment.IsPrivilegedProcess || Interlocked.Exchange(ref s_started, 1) != 0) return;
@@ -44,6 +45,11 @@ public static class CgroupMigration
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Only an optimisation: the join itself reports real errors.
+        }
+        finally
+        {
+            // A later Begin (a long-lived process starting another container) starts a new loop.
+            Volatile.Write(ref s_started, 0);
         }
     }
 }
