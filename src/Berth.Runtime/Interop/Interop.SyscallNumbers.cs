@@ -17,6 +17,7 @@ internal static partial class Interop
         internal static long setresuid => Arm64 ? 147 : 117;
         internal static long setresgid => Arm64 ? 149 : 119;
         internal static long setgroups => Arm64 ? 159 : 116;
+        internal static long bpf => Arm64 ? 280 : 321;
     }
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
