@@ -43,6 +43,17 @@ public sealed class BuildFixture : IDisposable
         return dir;
     }
 
+    /// <summary>A unique tag, so tests sharing the fixture's store never meet.</summary>
+    public static string Tag(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}:t";
+
+    /// <summary><c>berth build --progress=plain ARGS</c>, asserting success; returns the progress (stderr).</summary>
+    public static string BuildOk(Testing.Berth berth, params string[] args)
+    {
+        var r = berth.Run(["build", "--progress=plain", .. args]);
+        Assert.True(r.ExitCode == 0, r.ToString());
+        return r.Stderr;
+    }
+
     public void Dispose() => _dir.Dispose();
 }
 

@@ -1,12 +1,11 @@
 using Berth.Testing;
+using static Berth.Build.Tests.BuildFixture;
 
 namespace Berth.Build.Tests;
 
 [Collection("build")]
 public sealed class InstructionTests(BuildFixture f)
 {
-    private static string Tag(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}:t";
-
     [Fact]
     public void ConfigInstructionsShapeTheImageConfigAndHistory()
     {

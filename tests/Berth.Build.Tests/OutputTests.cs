@@ -1,13 +1,12 @@
 using System.Formats.Tar;
 using Berth.Testing;
+using static Berth.Build.Tests.BuildFixture;
 
 namespace Berth.Build.Tests;
 
 [Collection("build")]
 public sealed class OutputTests(BuildFixture f)
 {
-    private static string Tag(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}:t";
-
     [Fact]
     public void OutputOciAndDockerWriteTheArchiveSaveWrites()
     {

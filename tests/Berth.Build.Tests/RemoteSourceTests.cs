@@ -3,21 +3,13 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Berth.Testing;
+using static Berth.Build.Tests.BuildFixture;
 
 namespace Berth.Build.Tests;
 
 [Collection("build")]
 public sealed class RemoteSourceTests(BuildFixture f)
 {
-    private static string Tag(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}:t";
-
-    private static string Build(Testing.Berth berth, params string[] args)
-    {
-        var r = berth.Run(["build", "--progress=plain", .. args]);
-        Assert.True(r.ExitCode == 0, r.ToString());
-        return r.Stderr;
-    }
-
     [Fact]
     public void AddUrlIsKeyedByTheContentItFetches()
     {
@@ -27,16 +19,16 @@ public sealed class RemoteSourceTests(BuildFixture f)
         server.Files["/files/app.txt"] = "v1";
         var ctx = f.Context(("Dockerfile", $"FROM busybox\nADD {server.Url}/files/app.txt /dl/\nADD {server.Url}/files/app.txt /named.txt\nRUN cat /dl/app.txt > /copy\n"));
         var tag = Tag("url");
-        Build(berth, "-t", tag, ctx);
+        BuildOk(berth, "-t", tag, ctx);
         var image = SavedImage.Of(berth, tag);
         Assert.Equal($"file 600 0:0 2 {SavedImage.Sha256("v1")}", image.Tree["dl/app.txt"]);
         Assert.Equal($"file 600 0:0 2 {SavedImage.Sha256("v1")}", image.Tree["named.txt"]);
         Assert.Contains(SavedImage.Sha12("v1"), image.Tree["copy"]);
 
-        var again = Build(berth, "-t", tag, ctx);
+        var again = BuildOk(berth, "-t", tag, ctx);
         Assert.DoesNotContain("running", again);
         server.Files["/files/app.txt"] = "v2";
-        var changed = Build(berth, "-t", tag, ctx);
+        var changed = BuildOk(berth, "-t", tag, ctx);
         Assert.Contains($"running: ADD: {server.Url}/files/app.txt changed", changed);
         Assert.Contains(SavedImage.Sha12("v2"), SavedImage.Of(berth, tag).Tree["copy"]);
     }
@@ -52,10 +44,10 @@ public sealed class RemoteSourceTests(BuildFixture f)
         var sum = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes("pinned content")));
         var ctx = f.Context(("Dockerfile", $"FROM busybox\nADD --checksum={sum} --chmod=644 {server.Url}/pinned.bin /p\n"));
         var tag = Tag("sum");
-        Build(berth, "-t", tag, ctx);
+        BuildOk(berth, "-t", tag, ctx);
         Assert.Equal($"file 644 0:0 14 {SavedImage.Sha256("pinned content")}", SavedImage.Of(berth, tag).Tree["p"]);
         int requests = server.Requests;
-        Assert.DoesNotContain("running", Build(berth, "-t", tag, ctx));
+        Assert.DoesNotContain("running", BuildOk(berth, "-t", tag, ctx));
         Assert.Equal(requests, server.Requests);
 
         var wrong = f.Context(("Dockerfile", $"FROM busybox\nADD --checksum=sha256:{new string('0', 64)} {server.Url}/pinned.bin /p\n"));
@@ -104,14 +96,14 @@ public sealed class RemoteSourceTests(BuildFixture f)
             RUN cat /out > /copy
             """));
         var tag = Tag("fromcontent");
-        Build(berth, "-t", tag, ctx);
-        var other = Build(berth, "-t", tag, "--build-arg", "REV=2", ctx);
+        BuildOk(berth, "-t", tag, ctx);
+        var other = BuildOk(berth, "-t", tag, "--build-arg", "REV=2", ctx);
         Assert.Matches(@"RUN echo fixed > /out && echo \$REV > /rev\n#\d+ running", other);
         Assert.Matches(@"COPY --from=build /out /out\n#\d+ CACHED", other);
         Assert.Matches(@"RUN cat /out > /copy\n#\d+ CACHED", other);
 
         File.WriteAllText(Path.Combine(ctx, "Dockerfile"), File.ReadAllText(Path.Combine(ctx, "Dockerfile")).Replace("echo fixed", "echo changed", StringComparison.Ordinal));
-        var changed = Build(berth, "-t", tag, ctx);
+        var changed = BuildOk(berth, "-t", tag, ctx);
         Assert.Contains("running: COPY: out changed", changed);
         Assert.Contains(SavedImage.Sha12("changed\n"), SavedImage.Of(berth, tag).Tree["copy"]);
     }
