@@ -34,7 +34,7 @@ public static class ContainerInit
         }
         try
         {
-            var config = ReceiveConfig(sync, out var seccompProgram);
+            var config = ReceiveConfig(sync, RuntimeJsonContext.Default.InitConfig, "berth init", out var seccompProgram);
             Berth.Oci.Diagnostics.Timeline.Mark("init: configuration read");
             // Returns the command's status under --init; otherwise it returns only by throwing (execve replaced us).
             return Execute(config, sync, seccompProgram);
@@ -52,15 +52,15 @@ public static class ContainerInit
         }
     }
 
-    /// <summary>The configuration, and the seccomp filter already compiled to BPF if the caller sent one along
+    /// <summary>The configuration (<c>berth init</c>'s or <c>berth init exec</c>'s, named by <paramref name="role"/>
+    /// in errors), and the seccomp filter already compiled to BPF if the caller sent one along
     /// (<see cref="SeccompProgram"/>).</summary>
-    private static InitConfig ReceiveConfig(SafeFdHandle sync, out byte[]? seccompProgram)
+    internal static T ReceiveConfig<T>(SafeFdHandle sync, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string role, out byte[]? seccompProgram)
     {
         var message = ReceiveMessage(sync, 4 << 20, out var programFd);
         using (programFd) seccompProgram = programFd is null ? null : SeccompProgram.Read(programFd);
-        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, "berth init: the caller went away before sending the configuration");
-        return JsonSerializer.Deserialize(message, RuntimeJsonContext.Default.InitConfig)
-            ?? throw new BerthException(ErrorKind.Internal, "berth init: empty configuration");
+        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, $"{role}: the caller went away before sending the configuration");
+        return JsonSerializer.Deserialize(message, type) ?? throw new BerthException(ErrorKind.Internal, $"{role}: empty configuration");
     }
 
     private static void AwaitCgroup(SafeFdHandle sync)

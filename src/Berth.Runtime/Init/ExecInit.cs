@@ -38,7 +38,7 @@ internal static class ExecInit
         }
         try
         {
-            var config = Receive(sync, out var seccompProgram);
+            var config = ContainerInit.ReceiveConfig(sync, RuntimeJsonContext.Default.ExecConfig, "berth init exec", out var seccompProgram);
             Execute(config, seccompProgram, sync);
             return 125; // Execute returns only by throwing
         }
@@ -53,16 +53,6 @@ internal static class ExecInit
             ContainerInit.Report(sync, new InitMessage { Type = InitMessage.Error, Message = e.Message, Kind = kind });
             return 125;
         }
-    }
-
-    /// <summary>The configuration, and the container's seccomp filter compiled to BPF if the caller sent it along.</summary>
-    private static ExecConfig Receive(SafeFdHandle sync, out byte[]? seccompProgram)
-    {
-        var message = ReceiveMessage(sync, 4 << 20, out var programFd);
-        using (programFd) seccompProgram = programFd is null ? null : SeccompProgram.Read(programFd);
-        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, "berth init exec: the caller went away before sending the configuration");
-        return JsonSerializer.Deserialize(message, RuntimeJsonContext.Default.ExecConfig)
-            ?? throw new BerthException(ErrorKind.Internal, "berth init exec: empty configuration");
     }
 
     private static void Execute(ExecConfig config, byte[]? seccompProgram, SafeFdHandle sync)
