@@ -16,4 +16,6 @@ internal sealed record ContainerRecord
     [JsonPropertyName("cgroupPaths")] public IReadOnlyDictionary<string, string>? CgroupPaths { get; init; }
     [JsonPropertyName("cgroupCreated")] public IReadOnlyList<string>? CgroupCreated { get; init; }
     [JsonPropertyName("annotations")] public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+    /// <summary>The spec's hooks, for those run after create (poststart, poststop).</summary>
+    [JsonPropertyName("hooks")] public Spec.Hooks? Hooks { get; init; }
 }

@@ -57,7 +57,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
         bundle = Path.GetFullPath(bundle);
         if (spec.Process is null) throw BerthException.Invalid($"{bundle}/config.json: no process");
         if (spec.Root is null) throw BerthException.Invalid($"{bundle}/config.json: no root");
-        if (spec.Hooks is { IsEmpty: false }) throw new BerthException(ErrorKind.NotImplemented, "OCI hooks are not supported yet");
+        HookRunner.Validate(spec.Hooks, $"{bundle}/config.json");
         if (spec.Linux?.UidMappings is { Count: > 0 }) throw new BerthException(ErrorKind.NotImplemented, "user namespaces (uid mappings) are not supported yet");
         var namespaces = NamespaceSet.From(spec.Linux);
         var rootfs = Path.GetFullPath(spec.Root.Path, bundle);
@@ -77,7 +77,8 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             throw new BerthException(ErrorKind.Conflict, $"container with id {id} already exists", e);
         }
 
-        var record = new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Created = DateTimeOffset.UtcNow, Annotations = spec.Annotations };
+        var hooks = spec.Hooks is { IsEmpty: false } h ? h : null;
+        var record = new ContainerRecord { Id = id, Bundle = bundle, Rootfs = rootfs, Created = DateTimeOffset.UtcNow, Annotations = spec.Annotations, Hooks = hooks };
         WriteRecord(record);
 
         ICgroupManager? cgroup = null;
@@ -103,7 +104,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init spawned");
             using (var seccomp = CompiledSeccomp(spec))
             {
-                var config = InitConfig.For(spec, rootfs, fifo, layout, _options.NoOpenat2);
+                var config = InitConfig.For(spec, id, bundle, rootfs, fifo, layout, _options.NoOpenat2);
                 SendWithFd(parentEnd, JsonSerializer.SerializeToUtf8Bytes(config, RuntimeJsonWriter.Default.InitConfig), seccomp);
             }
             // The v2 join waits for an RCU grace period: the init reads its configuration meanwhile, and goes on
@@ -112,7 +113,16 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             CgroupMigration.End();
             SendWithFd(parentEnd, InitConfig.CgroupJoined, null);
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init in its cgroups");
-            console = AwaitInit(parentEnd, pid, options.ConsoleSocket, "container init", untilExec: false);
+            // prestart and createRuntime hooks: in our namespaces, once the init has every mount in place and waits
+            // before pivot_root.
+            var initPid = pid;
+            Action? runtimeHooks = hooks is null ? null : () =>
+            {
+                var state = new ContainerState { Id = id, Status = ContainerState.Creating, Pid = initPid, Bundle = bundle, Annotations = spec.Annotations };
+                HookRunner.Run(HookRunner.Prestart, hooks.Prestart, state, bundle);
+                HookRunner.Run(HookRunner.CreateRuntime, hooks.CreateRuntime, state, bundle);
+            };
+            console = AwaitInit(parentEnd, pid, options.ConsoleSocket, "container init", untilExec: false, runtimeHooks);
             Berth.Oci.Diagnostics.Timeline.Mark("runtime: init ready");
 
             var startTime = ProcessInfo.StartTime(pid) ?? throw new BerthException(ErrorKind.Internal, $"container {id}: init exited during create");
@@ -194,7 +204,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
     /// <paramref name="consoleSocket"/>), then "ready"; "exec" (126/127) or "error" when it could not get there. A
     /// container's init waits after "ready" for the start; an exec process (<paramref name="untilExec"/>) executes
     /// the command right away, and the socket closing on its execve is the success.</summary>
-    private static SafeFdHandle? AwaitInit(SafeFdHandle sync, int pid, string? consoleSocket, string what, bool untilExec)
+    private static SafeFdHandle? AwaitInit(SafeFdHandle sync, int pid, string? consoleSocket, string what, bool untilExec, Action? runtimeHooks = null)
     {
         var buffer = new byte[64 * 1024];
         SafeFdHandle? console = null;
@@ -231,6 +241,11 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
                         fd?.Dispose();
                         if (!untilExec) return console;
                         ready = true;
+                        break;
+                    case InitMessage.Hooks when runtimeHooks is not null:
+                        fd?.Dispose();
+                        runtimeHooks();
+                        SendWithFd(sync, InitHooks.Done, null);
                         break;
                     case InitMessage.Exec:
                         fd?.Dispose();
@@ -278,6 +293,11 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             Thread.Sleep(1);
         }
         File.Delete(fifo);
+        if (record.Hooks?.Poststart is { Count: > 0 } poststart)
+        {
+            var state = new ContainerState { Id = id, Status = ContainerState.Running, Pid = record.Pid, Bundle = record.Bundle, Annotations = record.Annotations };
+            foreach (var warning in HookRunner.RunAll(HookRunner.Poststart, poststart, state, record.Bundle)) _options.Warning?.Invoke(warning);
+        }
     }
 
     private static unsafe long ReadOrAgain(SafeFdHandle fd, Span<byte> buffer)
@@ -362,6 +382,11 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             cgroup.Destroy();
         }
         Directory.Delete(StateDirOf(id), recursive: true);
+        if (record.Hooks?.Poststop is { Count: > 0 } poststop)
+        {
+            var state = new ContainerState { Id = id, Status = ContainerState.Stopped, Bundle = record.Bundle, Annotations = record.Annotations };
+            foreach (var warning in HookRunner.RunAll(HookRunner.Poststop, poststop, state, record.Bundle)) _options.Warning?.Invoke(warning);
+        }
     }
 
     private string StatusOf(ContainerRecord record)

@@ -27,6 +27,7 @@ internal sealed partial class RuntimeJsonContext : JsonSerializerContext;
 [JsonSerializable(typeof(InitConfig))]
 [JsonSerializable(typeof(ContainerRecord))]
 [JsonSerializable(typeof(LinuxSeccomp))]
+[JsonSerializable(typeof(ContainerState))]
 internal sealed partial class RuntimeJsonWriter : JsonSerializerContext;
 
 /// <summary>Reads and writes the runtime's JSON documents (config.json, state) with the source-generated context.</summary>
@@ -47,7 +48,7 @@ public static class RuntimeJson
 
     public static byte[] Serialize(RuntimeSpec spec) => JsonSerializer.SerializeToUtf8Bytes(spec, RuntimeJsonWriter.Default.RuntimeSpec);
 
-    public static byte[] Serialize(ContainerState state) => JsonSerializer.SerializeToUtf8Bytes(state, RuntimeJsonContext.Default.ContainerState);
+    public static byte[] Serialize(ContainerState state) => JsonSerializer.SerializeToUtf8Bytes(state, RuntimeJsonWriter.Default.ContainerState);
 
     public static byte[] Serialize(IReadOnlyList<ContainerState> states) =>
         JsonSerializer.SerializeToUtf8Bytes(states.ToList(), RuntimeJsonContext.Default.ListContainerState);

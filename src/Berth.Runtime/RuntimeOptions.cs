@@ -14,6 +14,10 @@ public sealed record RuntimeOptions
     /// every time.</summary>
     public string? SeccompCacheDir { get; init; } = "/run/berth/seccomp";
 
+    /// <summary>Where warnings go (a poststart or poststop hook that failed: the spec makes those warnings); null
+    /// drops them.</summary>
+    public Action<string>? Warning { get; init; }
+
     /// <summary>For tests: resolve container paths with the component walk instead of openat2.</summary>
     public bool NoOpenat2 { get; init; }
 }

@@ -35,7 +35,7 @@ internal static class RuntimeCommand
     }
 
     private static ContainerRuntime RuntimeFor(ParseResult r, Option<string> stateRoot) =>
-        new(new RuntimeOptions { StateRoot = r.GetValue(stateRoot)! });
+        new(new RuntimeOptions { StateRoot = r.GetValue(stateRoot)!, Warning = m => Error($"warning: {m}") });
 
     private static Argument<string> IdArgument() => new("container-id") { Description = "The container's ID" };
 

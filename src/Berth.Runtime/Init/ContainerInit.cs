@@ -63,12 +63,28 @@ public static class ContainerInit
         return JsonSerializer.Deserialize(message, type) ?? throw new BerthException(ErrorKind.Internal, $"{role}: empty configuration");
     }
 
-    private static void AwaitCgroup(SafeFdHandle sync)
+    /// <summary>Waits for the caller's go-ahead (<paramref name="expected"/>, e.g. "cgroup joined").</summary>
+    private static void Await(SafeFdHandle sync, ReadOnlySpan<byte> expected)
     {
         var message = ReceiveMessage(sync, 64, out var fd);
         fd?.Dispose();
-        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, "berth init: the caller went away before joining the cgroup");
-        if (!message.AsSpan().SequenceEqual(InitConfig.CgroupJoined)) throw new BerthException(ErrorKind.Internal, "berth init: unexpected message instead of \"cgroup joined\"");
+        var what = Encoding.ASCII.GetString(expected);
+        if (message.Length == 0) throw new BerthException(ErrorKind.Internal, $"berth init: the caller went away before \"{what}\"");
+        if (!message.AsSpan().SequenceEqual(expected)) throw new BerthException(ErrorKind.Internal, $"berth init: unexpected message instead of \"{what}\"");
+    }
+
+    /// <summary>Right before pivot_root, every mount in place: the caller's prestart and createRuntime hooks (it
+    /// answers when they have run), then createContainer, ours, in the container's mount namespace.</summary>
+    private static void BeforePivotRoot(InitHooks hooks, SafeFdHandle sync, string rootfs)
+    {
+        if (hooks.Runtime)
+        {
+            SendWithFd(sync, Message(new InitMessage { Type = InitMessage.Hooks }), null);
+            Await(sync, InitHooks.Done);
+        }
+        if (hooks.CreateContainer is not { Count: > 0 } createHooks) return;
+        // In the rootfs, as runc runs them.
+        Process.HookRunner.Run(Process.HookRunner.CreateContainer, createHooks, hooks.State(ContainerState.Creating), rootfs);
     }
 
     private static int Execute(InitConfig config, SafeFdHandle sync, byte[]? seccompProgram)
@@ -91,7 +107,7 @@ public static class ContainerInit
 
         // The caller puts us into the container's cgroups while we got this far; a cgroup namespace created now has
         // them as its root.
-        AwaitCgroup(sync);
+        Await(sync, InitConfig.CgroupJoined);
         Berth.Oci.Diagnostics.Timeline.Mark("init: in its cgroups");
         if (namespaces.CreateCgroupNamespace) CheckIo(unshare(CLONE_NEWCGROUP), "unshare(CLONE_NEWCGROUP)");
         // A development build (JIT) loads assemblies lazily from the host's disk, which pivot_root takes away;
@@ -101,7 +117,10 @@ public static class ContainerInit
         var reaper = Reaper.IsRequested(spec);
         if (reaper) Reaper.Prepare();
 
-        using var applier = new MountPlanApplier(config.Cgroups);
+        var hooks = config.Hooks;
+        // Serialized now: a development build (JIT) could not load the serializer's assemblies after pivot_root.
+        var startState = hooks?.StartContainer is { Count: > 0 } ? RuntimeJson.Serialize(hooks.State(ContainerState.Created)) : null;
+        using var applier = new MountPlanApplier(config.Cgroups) { BeforePivotRoot = hooks is null ? null : () => BeforePivotRoot(hooks, sync, config.Rootfs) };
         applier.Apply(plan);
         Berth.Oci.Diagnostics.Timeline.Mark("init: rootfs ready");
 
@@ -164,6 +183,7 @@ public static class ContainerInit
         using (var started = OpenFd(fifo.ProcPath, O_WRONLY))
             WriteAll(started, "0"u8, "exec.fifo");
 
+        if (startState is not null) Process.HookRunner.Run(Process.HookRunner.StartContainer, hooks!.StartContainer, startState, null);
         Berth.Oci.Diagnostics.Timeline.Mark("init: exec");
         umask(process.User.Umask ?? 0x12 /* 022 */);
         if (reaper) return Reaper.Run(executable, args, env, process.Terminal == true, sync);

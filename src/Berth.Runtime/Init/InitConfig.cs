@@ -24,11 +24,13 @@ internal sealed record InitConfig
     [JsonPropertyName("execFifo")] public required string ExecFifo { get; init; }
     [JsonPropertyName("cgroups")] public required CgroupLayout Cgroups { get; init; }
     [JsonPropertyName("noOpenat2")] public bool NoOpenat2 { get; init; }
+    /// <summary>The hooks the init runs itself, and what their state needs; null without any.</summary>
+    [JsonPropertyName("hooks")] public InitHooks? Hooks { get; init; }
 
     /// <summary>The caller's second message, once the init is in every cgroup hierarchy.</summary>
     public static ReadOnlySpan<byte> CgroupJoined => "cgroup joined"u8;
 
-    public static InitConfig For(RuntimeSpec spec, string rootfs, string execFifo, CgroupLayout cgroups, bool noOpenat2)
+    public static InitConfig For(RuntimeSpec spec, string id, string bundle, string rootfs, string execFifo, CgroupLayout cgroups, bool noOpenat2)
     {
         var linux = spec.Linux ?? new LinuxSpec();
         return new InitConfig
@@ -48,6 +50,7 @@ internal sealed record InitConfig
             ExecFifo = execFifo,
             Cgroups = cgroups,
             NoOpenat2 = noOpenat2,
+            Hooks = InitHooks.For(spec, id, bundle),
         };
     }
 
@@ -65,6 +68,40 @@ internal sealed record InitConfig
             Namespaces = Linux.Namespaces, Devices = Linux.Devices, Sysctl = Linux.Sysctl, RootfsPropagation = Linux.RootfsPropagation,
             MaskedPaths = Linux.MaskedPaths, ReadonlyPaths = Linux.ReadonlyPaths,
         },
+    };
+}
+
+/// <summary>The OCI hooks the init runs (createContainer before pivot_root, startContainer before the command) and
+/// whether it must stop before pivot_root for the caller's (prestart, createRuntime): <see cref="Process.HookRunner"/>.</summary>
+internal sealed record InitHooks
+{
+    [JsonPropertyName("runtime")] public bool Runtime { get; init; }
+    [JsonPropertyName("createContainer")] public IReadOnlyList<Hook>? CreateContainer { get; init; }
+    [JsonPropertyName("startContainer")] public IReadOnlyList<Hook>? StartContainer { get; init; }
+    [JsonPropertyName("id")] public required string Id { get; init; }
+    [JsonPropertyName("bundle")] public required string Bundle { get; init; }
+    [JsonPropertyName("annotations")] public IReadOnlyDictionary<string, string>? Annotations { get; init; }
+
+    /// <summary>The caller's answer to <see cref="InitMessage.Hooks"/> once its hooks have run.</summary>
+    public static ReadOnlySpan<byte> Done => "hooks done"u8;
+
+    public static InitHooks? For(RuntimeSpec spec, string id, string bundle)
+    {
+        if (spec.Hooks is not { IsEmpty: false } h) return null;
+        return new InitHooks
+        {
+            Runtime = (h.Prestart?.Count ?? 0) + (h.CreateRuntime?.Count ?? 0) > 0,
+            CreateContainer = h.CreateContainer,
+            StartContainer = h.StartContainer,
+            Id = id,
+            Bundle = bundle,
+            Annotations = spec.Annotations,
+        };
+    }
+
+    public ContainerState State(string status) => new()
+    {
+        Id = Id, Status = status, Pid = Interop.Interop.getpid(), Bundle = Bundle, Annotations = Annotations,
     };
 }
 
@@ -86,6 +123,9 @@ internal sealed record InitLinux
 internal sealed record InitMessage
 {
     public const string Console = "console", Ready = "ready", Error = "error", Exec = "exec";
+    /// <summary>Every mount is in place, pivot_root is next: the caller runs its prestart and createRuntime hooks and
+    /// answers <see cref="InitHooks.Done"/>.</summary>
+    public const string Hooks = "hooks";
 
     public required string Type { get; init; }
     public string? Message { get; init; }

@@ -10,7 +10,7 @@ internal static partial class Interop
     internal const int O_RDONLY = 0, O_WRONLY = 1, O_RDWR = 2, O_CREAT = 0x40, O_EXCL = 0x80, O_NOCTTY = 0x100,
         O_TRUNC = 0x200, O_APPEND = 0x400, O_NONBLOCK = 0x800, O_DIRECTORY = 0x10000, O_NOFOLLOW = 0x20000,
         O_CLOEXEC = 0x80000, O_PATH = 0x200000;
-    internal const int F_DUPFD_CLOEXEC = 1030;
+    internal const int F_DUPFD_CLOEXEC = 1030, F_SETPIPE_SZ = 1031;
     internal const int AT_FDCWD = -100, AT_SYMLINK_NOFOLLOW = 0x100, AT_REMOVEDIR = 0x200, AT_EMPTY_PATH = 0x1000;
     internal const int F_GETFD = 1, F_SETFD = 2, F_GETFL = 3, F_SETFL = 4, FD_CLOEXEC = 1;
     internal const uint CLOSE_RANGE_CLOEXEC = 4;
@@ -66,6 +66,9 @@ internal static partial class Interop
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int dup(int fd);
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static unsafe partial int pipe2(int* fds, int flags);
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int dup3(int oldfd, int newfd, int flags);

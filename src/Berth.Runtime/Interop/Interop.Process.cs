@@ -39,6 +39,12 @@ internal static partial class Interop
     internal static unsafe partial int posix_spawn_file_actions_addclosefrom_np(void* fileActions, int from);
 
     [LibraryImport(Libraries.Libc)]
+    internal static partial int usleep(uint microseconds);
+
+    [LibraryImport(Libraries.Libc, StringMarshalling = StringMarshalling.Utf8)]
+    internal static unsafe partial int posix_spawn_file_actions_addchdir_np(void* fileActions, string path);
+
+    [LibraryImport(Libraries.Libc)]
     internal static unsafe partial int posix_spawnattr_init(void* attr);
 
     [LibraryImport(Libraries.Libc)]

@@ -19,6 +19,10 @@ internal sealed class MountPlanApplier(CgroupLayout cgroups) : IDisposable
     private SafeFdHandle? _root;
     private string _rootPath = "/";
 
+    /// <summary>Runs right before pivot_root, with every mount in place (the OCI createRuntime and createContainer
+    /// hooks).</summary>
+    public Action? BeforePivotRoot { get; init; }
+
     public SafeFdHandle? ConsoleMaster { get; private set; }
     public SafeFdHandle? ConsoleSlave { get; private set; }
 
@@ -55,6 +59,7 @@ internal sealed class MountPlanApplier(CgroupLayout cgroups) : IDisposable
                 SetupConsole(c);
                 break;
             case PivotRoot:
+                BeforePivotRoot?.Invoke();
                 DoPivotRoot();
                 break;
             case WriteSysctl s:
