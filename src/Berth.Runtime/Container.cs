@@ -73,19 +73,7 @@ public sealed class Container : IDisposable
         return status;
     }
 
-    private ExitStatus Reap()
-    {
-        int status;
-        while (true)
-        {
-            if (waitpid(Pid, out status, 0) >= 0) break;
-            var errno = LastErrno;
-            if (errno == EINTR) continue;
-            // Reaped elsewhere (ECHILD): the status is lost; report it as killed, as Docker does for a lost container.
-            return new ExitStatus(137, 9, _cgroup.OomKillCount() > 0);
-        }
-        return ExitStatus.FromWaitStatus(status, _cgroup.OomKillCount() > 0);
-    }
+    private ExitStatus Reap() => ExitStatus.FromWaitStatus(Process.ProcessLauncher.Wait(Pid), _cgroup.OomKillCount() > 0);
 
     public void Dispose()
     {

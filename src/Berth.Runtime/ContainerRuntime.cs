@@ -310,6 +310,17 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
         }
     }
 
+    /// <summary>The exit status of a container's init that the caller, its parent, reaped itself without the
+    /// <see cref="Container"/> (a monitor that re-executed itself): <paramref name="waitStatus"/> from waitpid, or
+    /// null when it was lost, and the OOM kill from the container's cgroup, which must not be deleted yet.</summary>
+    public ExitStatus ExitStatusOf(string id, int? waitStatus)
+    {
+        var record = ReadRecord(id);
+        var oom = record.CgroupKind is { } kind
+            && CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect()).OomKillCount() > 0;
+        return ExitStatus.FromWaitStatus(waitStatus, oom);
+    }
+
     public ContainerState State(string id)
     {
         var record = ReadRecord(id);

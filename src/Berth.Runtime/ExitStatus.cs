@@ -5,6 +5,14 @@ namespace Berth.Runtime;
 /// of the container's cgroup.</summary>
 public sealed record ExitStatus(int ExitCode, int? Signal, bool OomKilled)
 {
+    /// <summary>From waitpid's status; null when the status was lost (reaped elsewhere): reported as killed, as
+    /// Docker does for a lost container.</summary>
+    internal static ExitStatus FromWaitStatus(int? waitStatus, bool oomKilled)
+    {
+        if (waitStatus is not { } status) return new ExitStatus(137, 9, oomKilled);
+        return FromWaitStatus(status, oomKilled);
+    }
+
     internal static ExitStatus FromWaitStatus(int status, bool oomKilled)
     {
         var termsig = status & 0x7f;

@@ -244,6 +244,34 @@ public sealed class LifecycleTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void TheIdleMonitorIsAFreshImageHoldingOnlyTheLogAndTheOutput()
+    {
+        // After starting the container the monitor re-executes itself to shed its start-up memory: same PID (still
+        // the init's parent), nothing of the start left open — no database, no sync socket, no cgroup file.
+        using var s = new ContainerStore(image);
+        var id = s.Ok("run", "-d", "--name", "watched", "busybox", "sh", "-c", "echo before; sleep 100").Trim();
+        var pid = InspectOne(s, "watched").GetProperty("State").GetProperty("Pid").GetInt32();
+        var monitor = File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal))["PPid:".Length..].Trim();
+        var cmdline = File.ReadAllText($"/proc/{monitor}/cmdline").Split('\0');
+        Assert.Equal(["monitor", s.Root, id, "watch"], cmdline[1..5]);
+        var logPath = InspectOne(s, "watched").GetProperty("LogPath").GetString()!;
+        var targets = Directory.EnumerateFileSystemEntries($"/proc/{monitor}/fd").Select(fd => new FileInfo(fd).LinkTarget ?? "").ToList();
+        Assert.Contains(logPath, targets);
+        Assert.Equal(2, targets.Count(t => t.StartsWith("pipe:", StringComparison.Ordinal))); // the container's stdout and stderr
+        // The .NET runtime of the new image opens /dev/urandom for itself.
+        Assert.All(targets, t => Assert.True(t == logPath || t == "/dev/null" || t == "/dev/urandom" || t.StartsWith("pipe:", StringComparison.Ordinal), t));
+        // The watch still logs, and records the exit.
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (!s.Ok("logs", "watched").Contains("before") && DateTime.UtcNow < deadline) Thread.Sleep(50);
+        Assert.Equal("before\n", s.Ok("logs", "watched"));
+        s.Ok("kill", "watched");
+        Assert.Equal("137\n", s.Ok("wait", "watched"));
+        Assert.Contains("Exited (137)", s.Ok("ps", "-a"));
+        s.Ok("rm", "watched");
+        s.AssertClean([id]);
+    }
+
+    [Fact]
     public void ContainerAndExecProcessesAreInTheContainersCgroupInEveryHierarchy()
     {
         // The init is born inside (v1: its spawning thread moves itself first; v2: one cgroup.procs write before it

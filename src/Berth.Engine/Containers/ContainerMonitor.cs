@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.IO.Pipes;
 using Berth.Engine.Images;
 using Berth.Oci.Errors;
@@ -9,17 +10,20 @@ namespace Berth.Engine.Containers;
 
 /// <summary>The monitor of a detached container: <c>berth monitor ROOT ID</c>, started by <c>run -d</c>/<c>start</c>.
 /// It leaves the caller's session, becomes the parent of the container's init, reports one line on its stdout
-/// ("ok", or "error\tCODE\tmessage") so the caller can exit, then copies the container's output into the
-/// json-file log until the container exits, records the exit status (and OOM kill) in the metadata, cleans up the
-/// runtime state, and removes the container for <c>--rm</c>. If the monitor dies the container runs on; readers
-/// notice the monitor is gone (<see cref="ContainerService.Reconcile"/>).</summary>
+/// ("ok", or "error\tCODE\tmessage") so the caller can exit, then re-executes itself as <c>berth monitor ROOT ID
+/// watch …</c> (same PID, so still the init's parent; only the output descriptors kept), which copies the
+/// container's output into the json-file log until the container exits, records the exit status (and OOM kill) in
+/// the metadata, cleans up the runtime state, and removes the container for <c>--rm</c>. If the monitor dies the
+/// container runs on; readers notice the monitor is gone (<see cref="ContainerService.Reconcile"/>).</summary>
 public static class ContainerMonitor
 {
     public const string Role = "monitor";
     internal const string Ok = "ok";
+    private const string WatchRole = "watch";
 
     public static int Run(string[] args)
     {
+        if (WatchArgs.Parse(args) is { } watching) return Watch(watching);
         if (args.Length != 3)
         {
             Console.Error.WriteLine("berth monitor: internal role, started by berth itself");
@@ -80,29 +84,67 @@ public static class ContainerMonitor
         Report(Ok);
         ProcessSession.StdioToDevNull();
 
-        using (container)
-        using (var log = new JsonLogWriter(service.LogPathOf(running.Id), TimeProvider.System))
+        // From here on the monitor only copies output and waits: it re-executes itself to shed what start-up left
+        // resident (SQLite, serializer metadata, the runtime's code paths), which no trimming can give back safely.
+        // execve keeps the PID, so it stays the init's parent, and only the descriptors it needs.
+        var logPath = service.LogPathOf(running.Id);
+        store.Dispose();
+        var handles = new[] { stdout?.SafePipeHandle, stderr?.SafePipeHandle, (System.Runtime.InteropServices.SafeHandle?)container.Console };
+        var fds = handles.Select(h => h is null ? -1 : (int)h.DangerousGetHandle()).ToArray();
+        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, logPath, fds[0], fds[1], fds[2]);
+        // The descriptors now belong to the watch (this image's or the next): nothing here may close them.
+        foreach (var h in handles) h?.SetHandleAsInvalid();
+        ProcessLauncher.ExecSelf(watch.ToArgs(), handles.OfType<System.Runtime.InteropServices.SafeHandle>().ToList());
+        // execve failed: watch from this image.
+        container.Dispose();
+        return Watch(watch);
+    }
+
+    /// <summary>What <c>berth monitor ROOT ID watch …</c> gets on its command line: the container, its init, and the
+    /// descriptors of its output (-1 for none).</summary>
+    private sealed record WatchArgs(string Root, string Id, int Pid, bool Tty, bool AutoRemove, string LogPath, int Stdout, int Stderr, int Console)
+    {
+        public IReadOnlyList<string> ToArgs() =>
+        [
+            "berth", Role, Root, Id, WatchRole, Number(Pid), Tty ? "tty" : "-", AutoRemove ? "rm" : "-", LogPath,
+            Number(Stdout), Number(Stderr), Number(Console),
+        ];
+
+        public static WatchArgs? Parse(string[] a)
+        {
+            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var log, var o, var e, var c]) return null;
+            return new WatchArgs(root, id, int.Parse(pid, CultureInfo.InvariantCulture), tty == "tty", rm == "rm", log,
+                int.Parse(o, CultureInfo.InvariantCulture), int.Parse(e, CultureInfo.InvariantCulture), int.Parse(c, CultureInfo.InvariantCulture));
+        }
+
+        private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The idle half of the monitor: copies the container's output into its json-file log until the init
+    /// exits, then records the exit status (and OOM kill), cleans up the runtime state, and removes the container for
+    /// <c>--rm</c>.</summary>
+    private static int Watch(WatchArgs w)
+    {
+        using (var log = new JsonLogWriter(w.LogPath, TimeProvider.System))
         {
             var pumps = new List<Thread>();
-            if (container.Console is { } master)
-            {
-                var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(master.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
-                pumps.Add(Pump(() => log.Pump(stream, "stdout", null)));
-            }
+            FileStream? Open(int fd) => fd < 0 ? null : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, 1);
+            using var console = Open(w.Console);
+            using var stdout = Open(w.Stdout);
+            using var stderr = Open(w.Stderr);
+            if (console is not null) pumps.Add(Pump(() => log.Pump(console, "stdout", null)));
             if (stdout is not null) pumps.Add(Pump(() => log.Pump(stdout, "stdout", null)));
             if (stderr is not null) pumps.Add(Pump(() => log.Pump(stderr, "stderr", null)));
-            // Idle for as long as the container runs: the database is closed (reopened to record the exit) and what
-            // start-up left resident is given back; this thread reaps the init itself.
-            store.Dispose();
             ProcessMemory.Trim();
-            var status = container.Wait();
+            // This process is the init's parent: it reaps it itself.
+            var waitStatus = ProcessLauncher.Wait(w.Pid);
             // Output still in the pipes is the container's last words; a pty master reads EIO once the slave is gone.
-            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(tty ? 1 : 5));
-            using var finishing = Store.Open(args[1]);
-            new ContainerService(finishing, new ImageService(finishing, TimeProvider.System), TimeProvider.System).Finish(running, status, autoRemove);
+            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(w.Tty ? 1 : 5));
+            using var store = Store.Open(w.Root);
+            var service = new ContainerService(store, new ImageService(store, TimeProvider.System), TimeProvider.System);
+            var status = service.Runtime.ExitStatusOf(w.Id, waitStatus);
+            if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, status, w.AutoRemove);
         }
-        stdout?.Dispose();
-        stderr?.Dispose();
         return 0;
     }
 

@@ -228,9 +228,11 @@ public static class ContainerInit
 
     internal static unsafe void Exec(string path, IReadOnlyList<string> args, IReadOnlyList<string> env)
     {
-        var p = Native(path);
-        var argv = NativeArray(args);
-        var envp = NativeArray(env);
+        // Not freed: execve replaces us, or the process ends soon after.
+        var native = new NativeStrings();
+        var p = native.Utf8(path);
+        var argv = native.Array(args);
+        var envp = native.Array(env);
 
         // .NET ignores SIGPIPE; an ignored disposition survives execve, and the command must get the default.
         signal(SIGPIPE, SIG_DFL);
@@ -252,9 +254,11 @@ public static class ContainerInit
     /// group (tini's isolate_child). Returns 0 or the errno of the failed execve.</summary>
     internal static unsafe int SpawnCommand(string path, IReadOnlyList<string> args, IReadOnlyList<string> env, bool terminal, out int pid)
     {
-        var p = Native(path);
-        var argv = NativeArray(args);
-        var envp = NativeArray(env);
+        // Not freed: execve replaces us, or the process ends soon after.
+        var native = new NativeStrings();
+        var p = native.Utf8(path);
+        var argv = native.Array(args);
+        var envp = native.Array(env);
         var fileActions = NativeMemory.AllocZeroed(SpawnFileActionsSize);
         var attr = NativeMemory.AllocZeroed(SpawnAttrSize);
         var mask = stackalloc byte[SigSetSize];
@@ -274,21 +278,6 @@ public static class ContainerInit
         NativeMemory.Free(fileActions);
         NativeMemory.Free(attr);
         return rc;
-    }
-
-    private static unsafe byte* Native(string s)
-    {
-        var bytes = Encoding.UTF8.GetBytes(s + "\0");
-        var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
-        bytes.CopyTo(new Span<byte>(p, bytes.Length));
-        return p;
-    }
-
-    private static unsafe byte** NativeArray(IReadOnlyList<string> items)
-    {
-        var p = (byte**)NativeMemory.AllocZeroed((nuint)((items.Count + 1) * sizeof(nint)));
-        for (var i = 0; i < items.Count; i++) p[i] = Native(items[i]);
-        return p;
     }
 
     internal static byte[] Message(InitMessage m) => m.Encode();

@@ -79,7 +79,7 @@ internal static unsafe class HookRunner
     {
         var (readEnd, writeEnd) = Pipe();
         using var output = new SafeFdHandle(CheckIo(memfd_create("berth-hook-output", MFD_CLOEXEC), "memfd_create"));
-        var allocations = new List<nint>();
+        using var native = new NativeStrings();
         var fileActions = NativeMemory.AllocZeroed(SpawnFileActionsSize);
         var attr = NativeMemory.AllocZeroed(SpawnAttrSize);
         var mask = NativeMemory.AllocZeroed(SigSetSize);
@@ -96,9 +96,9 @@ internal static unsafe class HookRunner
                 writeEnd.Dispose();
 
                 var args = hook.Args is { Count: > 0 } a ? a : [hook.Path];
-                var path = Utf8(hook.Path, allocations);
-                var argv = Utf8Array(args, allocations);
-                var envp = Utf8Array(hook.Env ?? [], allocations);
+                var path = native.Utf8(hook.Path);
+                var argv = native.Array(args);
+                var envp = native.Array(hook.Env ?? []);
                 posix_spawn_file_actions_init(fileActions);
                 posix_spawnattr_init(attr);
                 posix_spawn_file_actions_adddup2(fileActions, readEnd.Fd, 0);
@@ -123,7 +123,6 @@ internal static unsafe class HookRunner
             NativeMemory.Free(attr);
             NativeMemory.Free(mask);
             NativeMemory.Free(defaults);
-            foreach (var p in allocations) NativeMemory.Free((void*)p);
         }
 
         var status = 0;
@@ -156,22 +155,5 @@ internal static unsafe class HookRunner
         var fds = stackalloc int[2];
         CheckIo(pipe2(fds, O_CLOEXEC), "pipe2");
         return (new SafeFdHandle(fds[0]), new SafeFdHandle(fds[1]));
-    }
-
-    private static byte* Utf8(string s, List<nint> allocations)
-    {
-        var bytes = Encoding.UTF8.GetBytes(s + "\0");
-        var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
-        bytes.CopyTo(new Span<byte>(p, bytes.Length));
-        allocations.Add((nint)p);
-        return p;
-    }
-
-    private static byte** Utf8Array(IReadOnlyList<string> items, List<nint> allocations)
-    {
-        var p = (byte**)NativeMemory.AllocZeroed((nuint)((items.Count + 1) * sizeof(nint)));
-        allocations.Add((nint)p);
-        for (var i = 0; i < items.Count; i++) p[i] = Utf8(items[i], allocations);
-        return p;
     }
 }

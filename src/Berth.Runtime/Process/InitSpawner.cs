@@ -64,37 +64,21 @@ internal static unsafe class InitSpawner
     /// <summary>Spawns the init and returns its PID (as seen from the caller's PID namespace).</summary>
     public static int Spawn(Request r)
     {
-        var allocations = new List<nint>();
-        byte* Utf8(string s)
-        {
-            var bytes = System.Text.Encoding.UTF8.GetBytes(s + "\0");
-            var p = (byte*)NativeMemory.Alloc((nuint)bytes.Length);
-            bytes.CopyTo(new Span<byte>(p, bytes.Length));
-            allocations.Add((nint)p);
-            return p;
-        }
-        byte** Array(IReadOnlyList<string> items)
-        {
-            var p = (byte**)NativeMemory.AllocZeroed((nuint)((items.Count + 1) * sizeof(nint)));
-            allocations.Add((nint)p);
-            for (var i = 0; i < items.Count; i++) p[i] = Utf8(items[i]);
-            return p;
-        }
-
+        using var native = new NativeStrings();
         var fileActions = NativeMemory.AllocZeroed(SpawnFileActionsSize);
         var attr = NativeMemory.AllocZeroed(SpawnAttrSize);
         var sigset = NativeMemory.AllocZeroed(SigSetSize);
         var sigdefault = NativeMemory.AllocZeroed(SigSetSize);
         try
         {
-            var path = Utf8(r.InitPath);
-            var argv = Array(r.Args);
+            var path = native.Utf8(r.InitPath);
+            var argv = native.Array(r.Args);
             // The init reads its configuration from the sync socket, not the environment; pass only what the .NET
             // host of a development build needs to start.
             var env = r.Environment.Concat(System.Environment.GetEnvironmentVariables().Keys.Cast<string>()
                 .Where(k => k.StartsWith("DOTNET_", StringComparison.Ordinal) || k.StartsWith("COREHOST_", StringComparison.Ordinal) || k == Berth.Oci.Diagnostics.Timeline.Variable)
                 .Select(k => $"{k}={System.Environment.GetEnvironmentVariable(k)}")).ToList();
-            var envp = Array(env);
+            var envp = native.Array(env);
 
             Check(posix_spawn_file_actions_init(fileActions), "posix_spawn_file_actions_init");
             Check(posix_spawnattr_init(attr), "posix_spawnattr_init");
@@ -163,7 +147,6 @@ internal static unsafe class InitSpawner
             NativeMemory.Free(attr);
             NativeMemory.Free(sigset);
             NativeMemory.Free(sigdefault);
-            foreach (var p in allocations) NativeMemory.Free((void*)p);
         }
     }
 

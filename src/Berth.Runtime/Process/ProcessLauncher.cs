@@ -1,3 +1,4 @@
+using Berth.Runtime.Interop;
 using static Berth.Runtime.Interop.Interop;
 
 namespace Berth.Runtime.Process;
@@ -20,6 +21,29 @@ public static class ProcessLauncher
             ProtectBinary = false,
             Environment = environment ?? [],
         });
+
+    /// <summary>execve(2) of this process's own binary with <paramref name="args"/> (argv[0] included) and the same
+    /// environment, keeping <paramref name="keep"/> open across it; every other descriptor closes on exec (.NET opens
+    /// them all close-on-exec). The PID, and with it the parenthood of our children, stays. Returns only when execve
+    /// failed, with the reason, leaving the descriptors as they were.</summary>
+    public static unsafe string ExecSelf(IReadOnlyList<string> args, IReadOnlyList<System.Runtime.InteropServices.SafeHandle> keep)
+    {
+        var path = Environment.ProcessPath;
+        if (path is null) return "cannot find the berth executable";
+        var env = Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToList();
+        var fds = keep.Select(h => (int)h.DangerousGetHandle()).ToList();
+        foreach (var fd in fds) fcntl(fd, F_SETFD, 0);
+        using var native = new NativeStrings();
+        try
+        {
+            execve(native.Utf8(path), native.Array(args), native.Array(env));
+            return $"execve {path}: {StrError(LastErrno)}";
+        }
+        finally
+        {
+            foreach (var fd in fds) fcntl(fd, F_SETFD, FD_CLOEXEC);
+        }
+    }
 
     /// <summary>waitpid(2) for a child of ours: its wait status, or null when it is not our child (any more).</summary>
     public static int? Wait(int pid)
