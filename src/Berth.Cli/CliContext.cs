@@ -60,6 +60,12 @@ internal sealed class CliContext : IDisposable
                 if (ctx.LogLevel == "debug") ctx.Err.WriteLine(e);
                 return Task.FromResult(ExitCodes.For(e.Kind));
             }
+            catch (Output.TemplateException e)
+            {
+                // docker: a malformed --format is a usage error (64), one that fails on the data exits 1.
+                ctx.Err.WriteLine($"template parsing error: {e.Message}");
+                return Task.FromResult(e.IsParse ? ExitCodes.BadTemplate : ExitCodes.Failure);
+            }
             catch (OperationCanceledException)
             {
                 return Task.FromResult(ExitCodes.Interrupted);

@@ -9,6 +9,8 @@ public static class ExitCodes
     public const int Success = 0;
     public const int Failure = 1;
     public const int Usage = 125;
+    /// <summary>docker's exit for a --format template that does not parse (sysexits EX_USAGE).</summary>
+    public const int BadTemplate = 64;
     public const int CannotInvoke = 126;
     public const int NotFound = 127;
     public const int Interrupted = 130;

@@ -691,10 +691,11 @@ internal static class ContainerCommands
             }
             else
             {
+                var template = GoTemplate.Parse(fmt);
                 foreach (var d in docs)
                 {
-                    var (values, raw) = ImageCommands.Flatten(d);
-                    ctx.Out.WriteLine(GoTemplate.Render(fmt, values, d, raw));
+                    using var doc = JsonDocument.Parse(d);
+                    ctx.Out.WriteLine(template.Execute(doc.RootElement));
                 }
             }
             return rc;

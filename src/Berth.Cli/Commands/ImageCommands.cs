@@ -146,46 +146,16 @@ internal static class ImageCommands
             }
             else
             {
+                var template = GoTemplate.Parse(fmt);
                 foreach (var i in list)
                 {
-                    var json = JsonSerializer.Serialize(i, EngineJsonContext.Default.ImageInspect);
-                    var (values, raw) = Flatten(json);
-                    ctx.Out.WriteLine(GoTemplate.Render(fmt, values, json, raw));
+                    using var doc = JsonDocument.Parse(JsonSerializer.Serialize(i, EngineJsonContext.Default.ImageInspect));
+                    ctx.Out.WriteLine(template.Execute(doc.RootElement));
                 }
             }
             return rc;
         });
     }
-
-    /// <summary>Flattens a JSON object into dotted keys ("Config.Cmd") with JSON-ish values, for templates.</summary>
-    internal static (Dictionary<string, string> Values, Dictionary<string, string> Raw) Flatten(string json)
-    {
-        var result = new Dictionary<string, string>();
-        var raw = new Dictionary<string, string>();
-        using var doc = JsonDocument.Parse(json);
-        void Walk(JsonElement e, string prefix)
-        {
-            if (prefix.Length > 0) raw[prefix] = e.GetRawText();
-            if (e.ValueKind == JsonValueKind.Object)
-            {
-                if (prefix.Length > 0) result[prefix] = GoValue(e);
-                foreach (var p in e.EnumerateObject()) Walk(p.Value, prefix.Length == 0 ? p.Name : prefix + "." + p.Name);
-            }
-            else result[prefix] = GoValue(e);
-        }
-        Walk(doc.RootElement, "");
-        return (result, raw);
-    }
-
-    /// <summary>How Go's template prints a value: strings bare, arrays as [a b], maps as map[k:v], null as &lt;nil&gt;.</summary>
-    private static string GoValue(JsonElement e) => e.ValueKind switch
-    {
-        JsonValueKind.String => e.GetString()!,
-        JsonValueKind.Array => "[" + string.Join(" ", e.EnumerateArray().Select(GoValue)) + "]",
-        JsonValueKind.Object => "map[" + string.Join(" ", e.EnumerateObject().OrderBy(p => p.Name, StringComparer.Ordinal).Select(p => p.Name + ":" + GoValue(p.Value))) + "]",
-        JsonValueKind.Null => "<nil>",
-        _ => e.GetRawText(),
-    };
 
     private static Command History(string name)
     {

@@ -125,11 +125,11 @@ internal static class VolumeCommands
             }
             else
             {
+                var template = GoTemplate.Parse(fmt);
                 foreach (var v in list)
                 {
-                    var json = JsonSerializer.Serialize(v, ContainerJsonContext.Default.VolumeInspect);
-                    var (values, raw) = ImageCommands.Flatten(json);
-                    ctx.Out.WriteLine(GoTemplate.Render(fmt, values, json, raw));
+                    using var doc = JsonDocument.Parse(JsonSerializer.Serialize(v, ContainerJsonContext.Default.VolumeInspect));
+                    ctx.Out.WriteLine(template.Execute(doc.RootElement));
                 }
             }
             return rc;

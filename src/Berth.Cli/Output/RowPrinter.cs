@@ -30,26 +30,57 @@ public static class RowPrinter
         }
         if (GoTemplate.IsTable(format, out var body))
         {
+            var template = GoTemplate.Parse(body);
+            // The header row is the template run over the column titles (docker's header context).
             var headers = new Dictionary<string, string>();
+            foreach (var kv in rows.Count > 0 ? rows[0] : new Dictionary<string, string>()) headers[kv.Key] = kv.Key.ToUpperInvariant();
             foreach (var c in columns) headers[c.Field] = c.Header;
-            var cells = new List<string[]>();
-            string Render(IReadOnlyDictionary<string, string> f) => GoTemplate.Render(body, f, "");
-            var headerRow = GoTemplate.Render(body, new Dictionary<string, string>(rows.Count > 0 ? rows[0] : headers)
-                .ToDictionary(kv => kv.Key, kv => headers.GetValueOrDefault(kv.Key, kv.Key.ToUpperInvariant())), "");
-            cells.Add(headerRow.Split('\t'));
-            foreach (var r in rows) cells.Add(Render(r).Split('\t'));
+            var cells = new List<string[]> { Render(template, headers, header: true).Split('\t') };
+            foreach (var r in rows) cells.Add(Render(template, r, header: false).Split('\t'));
             var t = new Table(cells[0]);
             foreach (var c in cells.Skip(1)) t.Add(c);
             output.Write(t.ToString());
             return;
         }
-        foreach (var r in rows) output.WriteLine(GoTemplate.Render(format, r, Json(r)));
+        var plain = GoTemplate.Parse(format);
+        foreach (var r in rows) output.WriteLine(Render(plain, r, header: false));
     }
 
+    /// <summary>Runs the template over one row; docker's rows have a <c>Label</c> method reading one label out of
+    /// their "k=v,…" Labels.</summary>
+    private static string Render(GoTemplate template, IReadOnlyDictionary<string, string> row, bool header)
+    {
+        using var doc = JsonDocument.Parse(Json(row));
+        return template.Execute(doc.RootElement, (string name, IReadOnlyList<object?> args, out object? result) =>
+        {
+            result = null;
+            if (name != "Label" || args.Count != 1) return false;
+            if (header)
+            {
+                result = "LABEL";
+                return true;
+            }
+            var key = args[0]?.ToString() ?? "";
+            foreach (var pair in row.GetValueOrDefault("Labels", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
+            {
+                var eq = pair.IndexOf('=');
+                if ((eq < 0 ? pair : pair[..eq]) == key) result = eq < 0 ? "" : pair[(eq + 1)..];
+            }
+            result ??= "";
+            return true;
+        });
+    }
+
+    /// <summary>A row as docker's <c>--format json</c> prints it: one object, keys in order, Go's escaping.</summary>
     public static string Json(IReadOnlyDictionary<string, string> row)
     {
-        var sorted = new Dictionary<string, string>();
-        foreach (var kv in row.OrderBy(k => k.Key, StringComparer.Ordinal)) sorted[kv.Key] = kv.Value;
-        return JsonSerializer.Serialize(sorted, CliJsonContext.Default.DictionaryStringString);
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, GoTemplate.JsonOptions))
+        {
+            writer.WriteStartObject();
+            foreach (var kv in row.OrderBy(k => k.Key, StringComparer.Ordinal)) writer.WriteString(kv.Key, kv.Value);
+            writer.WriteEndObject();
+        }
+        return Encoding.UTF8.GetString(buffer.ToArray());
     }
 }
