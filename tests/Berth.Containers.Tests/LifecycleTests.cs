@@ -79,6 +79,11 @@ public sealed class LifecycleTests(BusyboxFixture image)
         var pid = state.GetProperty("Pid").GetInt32();
         Assert.Equal("sleep", File.ReadAllText($"/proc/{pid}/comm").Trim());
         Assert.Contains("sleep 100", s.Ok("top", "sleeper"));
+        // ps options pass through as with dockerd, columns as docker's CLI lays them out (min width 20, padding 3).
+        var top = s.Ok("top", "sleeper", "-o", "pid,comm").Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["PID                 COMMAND", $"{pid,-20}sleep"], top);
+        var noPid = s.Run("top", "sleeper", "-o", "comm");
+        Assert.True(noPid.ExitCode != 0 && noPid.Stderr.Contains("Couldn't find PID field in ps output"), noPid.ToString());
 
         sw.Restart();
         Assert.Equal("sleeper\n", s.Ok("stop", "-t", "1", "sleeper"));
@@ -197,6 +202,9 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Contains("bind source path does not exist", badMount.Stderr);
         var badFlag = s.Run("run", "--rm", "--nosuchflag", "busybox");
         Assert.Equal(125, badFlag.ExitCode);
+        var badSignal = s.Run("run", "--rm", "--stop-signal", "FOO", "busybox", "true");
+        Assert.Equal(125, badSignal.ExitCode);
+        Assert.Contains("Invalid signal: FOO", badSignal.Stderr);
         var detachedMissing = s.Run("run", "-d", "--rm", "busybox", "nosuchcommand");
         Assert.Equal(127, detachedMissing.ExitCode);
         Assert.Empty(s.AllIds());

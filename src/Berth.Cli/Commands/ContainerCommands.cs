@@ -612,21 +612,37 @@ internal static class ContainerCommands
     private static Command Top()
     {
         var name = new Argument<string>("CONTAINER");
-        var c = new Command("top", "Display the running processes of a container") { name };
+        var psOptions = new Argument<string[]>("ps OPTIONS") { Arity = ArgumentArity.ZeroOrMore };
+        var c = new Command("top", "Display the running processes of a container") { name, psOptions };
+        c.TreatUnmatchedTokensAsErrors = false;
         return With(c, (ctx, p, ct) =>
         {
             var service = Containers(ctx);
-            var pids = service.Processes(service.Resolve(p.GetValue(name)!));
-            var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, UseShellExecute = false };
-            foreach (var a in new[] { "-o", "user,pid,ppid,c,stime,tty,time,args", "-p", string.Join(',', pids.DefaultIfEmpty(-1)) }) psi.ArgumentList.Add(a);
+            var row = service.Resolve(p.GetValue(name)!);
+            if (row.Status != "running") throw BerthException.Conflict($"container {row.Id} is not running");
+            var pids = service.Processes(row).ToHashSet();
+            // As dockerd: the ps options as given (default -ef), the rows whose PID column is one of the container's.
+            var args = (p.GetValue(psOptions) ?? []).Concat(p.UnmatchedTokens).ToList();
+            if (args.Count == 0) args = ["-ef"];
+            var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in args) psi.ArgumentList.Add(a);
             using var ps = System.Diagnostics.Process.Start(psi)!;
-            var lines = ps.StandardOutput.ReadToEnd().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var output = ps.StandardOutput.ReadToEnd();
+            var error = ps.StandardError.ReadToEnd();
             ps.WaitForExit();
-            var table = new Table(["UID", "PID", "PPID", "C", "STIME", "TTY", "TIME", "CMD"]);
+            if (ps.ExitCode != 0) throw BerthException.Invalid($"ps: {error.Trim()}");
+            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            var titles = lines.Length > 0 ? lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+            var pidColumn = Array.IndexOf(titles, "PID");
+            if (pidColumn < 0) throw BerthException.Invalid("Couldn't find PID field in ps output");
+            var table = new Table(titles) { MinWidth = 20 };
             foreach (var line in lines.Skip(1))
             {
-                var cells = line.Split(' ', 8, StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-                if (cells.Length == 8) table.Add(cells);
+                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length <= pidColumn || !int.TryParse(fields[pidColumn], out var pid) || !pids.Contains(pid)) continue;
+                // The last column (the command) keeps its spaces.
+                if (fields.Length > titles.Length) fields = [.. fields[..(titles.Length - 1)], string.Join(' ', fields[(titles.Length - 1)..])];
+                table.Add(fields);
             }
             ctx.Out.Write(table.ToString());
             return 0;

@@ -25,6 +25,7 @@ public sealed partial class ContainerService
         }
         if (request.Name is { } wanted && !ValidName(wanted.TrimStart('/')))
             throw BerthException.Invalid($"Invalid container name ({wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
         if (request.Network is not ("none" or "host"))
             throw BerthException.Invalid($"network {request.Network} not found (berth supports --network none and host until bridge networks exist)");
 
