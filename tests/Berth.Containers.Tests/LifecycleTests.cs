@@ -95,8 +95,13 @@ public sealed class LifecycleTests(BusyboxFixture image)
         // start (detached again) and restart
         Assert.Equal("sleeper\n", s.Ok("start", "sleeper"));
         Assert.Contains("Up", s.Ok("ps", "--format", "{{.Status}}"));
+        var before = InspectOne(s, "sleeper").GetProperty("State").GetProperty("Pid").GetInt32();
         Assert.Equal("sleeper\n", s.Ok("restart", "-t", "0", "sleeper"));
-        Assert.Equal(1, InspectOne(s, "sleeper").GetProperty("RestartCount").GetInt32());
+        var restarted = InspectOne(s, "sleeper");
+        Assert.True(restarted.GetProperty("State").GetProperty("Running").GetBoolean());
+        Assert.NotEqual(before, restarted.GetProperty("State").GetProperty("Pid").GetInt32());
+        // docker counts only a restart policy's restarts, not a manual one.
+        Assert.Equal(0, restarted.GetProperty("RestartCount").GetInt32());
         Assert.Equal("sleeper\n", s.Ok("rm", "-f", "sleeper"));
         s.AssertClean([id]);
     }
@@ -149,7 +154,7 @@ public sealed class LifecycleTests(BusyboxFixture image)
     {
         // create/start split is what compose-like tools use; ps formats are what scripts parse.
         using var s = new ContainerStore(image);
-        var id = s.Ok("create", "--name", "later", "--label", "app=web", "busybox", "sh", "-c", "echo started; exit 2").Trim();
+        var id = s.Ok("create", "--name", "later", "--label", "app=web", "busybox", "sh", "-c", "echo started; echo 12345678 > /tmp/f; exit 2").Trim();
         Assert.Contains("Created", s.Ok("ps", "-a"));
         Assert.Equal(id + "\n", s.Ok("ps", "-aq", "--no-trunc"));
         Assert.Equal(id[..12] + "\n", s.Ok("ps", "-aq", "--filter", "label=app=web"));
@@ -166,6 +171,15 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Equal("later exited\n", s.Ok("ps", "-a", "--format", "{{.Names}} {{.State}}"));
         Assert.Equal("exited 2 /later\n", s.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}} {{.Name}}", "later"));
         Assert.Equal("web\n", s.Ok("inspect", "-f", "{{.Config.Labels.app}}", "later"));
+        Assert.Equal("web app=web;\n", s.Ok("inspect", "-f", "{{index .Config.Labels \"app\"}} {{range $k, $v := .Config.Labels}}{{$k}}={{$v}};{{end}}", "later"));
+        Assert.Equal("later|web\n", s.Ok("ps", "-a", "--format", "{{.Names}}|{{.Label \"app\"}}"));
+        var badTemplate = s.Run("inspect", "-f", "{{.State.Nope}}", "later");
+        Assert.True(badTemplate.ExitCode == 1 && badTemplate.Stderr.Contains("map has no entry for key \"Nope\""), badTemplate.ToString());
+        Assert.Equal(64, s.Run("inspect", "-f", "{{.Name", "later").ExitCode);
+        // exec into a stopped or missing container is refused as docker's daemon refuses it: exit 1.
+        var execStopped = s.Run("exec", "later", "true");
+        Assert.True(execStopped.ExitCode == 1 && execStopped.Stderr.Contains("is not running"), execStopped.ToString());
+        Assert.Equal(1, s.Run("exec", "nosuchcontainer", "true").ExitCode);
         // inspect falls through to images
         Assert.StartsWith("sha256:", s.Ok("inspect", "-f", "{{.Id}}", "busybox"));
         // rmi refuses an image a container uses
@@ -174,6 +188,7 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Contains(id, rmi.Stderr);
         var prune = s.Ok("container", "prune", "-f");
         Assert.Contains(id, prune);
+        Assert.EndsWith("Total reclaimed space: 9B\n", prune); // the writable layer's /tmp/f
         Assert.Empty(s.AllIds());
         s.AssertClean([id]);
     }

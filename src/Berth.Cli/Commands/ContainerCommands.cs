@@ -158,7 +158,7 @@ internal static class ContainerCommands
         public readonly Option<bool> ReadOnly = new("--read-only") { Description = "Mount the container's root filesystem as read only" };
         public readonly Option<bool> Interactive = new("--interactive", "-i") { Description = "Keep STDIN open even if not attached" };
         public readonly Option<bool> Tty = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
-        public readonly Option<string?> Hostname = new("--hostname") { Description = "Container host name" };
+        public readonly Option<string?> Hostname = new("--hostname", "-h") { Description = "Container host name" };
         public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
         public readonly Option<string> Network = new("--network", "--net")
         {
@@ -662,14 +662,14 @@ internal static class ContainerCommands
                 var answer = Console.In.ReadLine()?.Trim().ToLowerInvariant();
                 if (answer is not ("y" or "yes")) return 0;
             }
-            var removed = Containers(ctx).Prune(ct);
+            var (removed, reclaimed) = Containers(ctx).Prune(ct);
             if (removed.Count > 0)
             {
                 ctx.Out.WriteLine("Deleted Containers:");
                 foreach (var id in removed) ctx.Out.WriteLine(id);
                 ctx.Out.WriteLine();
             }
-            ctx.Out.WriteLine("Total reclaimed space: 0B");
+            ctx.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(reclaimed)}");
             return 0;
         });
     }
@@ -739,7 +739,19 @@ internal static class ContainerCommands
             // The exec process joins the container's cgroups within milliseconds (see CgroupMigration).
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var service = Containers(ctx);
-            var row = service.Resolve(p.GetValue(name)!);
+            // As docker: a container that is missing or not running is the daemon's refusal (exit 1), not a failure to
+            // run the command (126/127) or berth's own (125).
+            ContainerRow row;
+            try
+            {
+                row = service.Resolve(p.GetValue(name)!);
+                if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+            }
+            catch (BerthException e)
+            {
+                ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                return ExitCodes.Failure;
+            }
             var request = new ExecRequest
             {
                 Command = p.GetValue(command)!,

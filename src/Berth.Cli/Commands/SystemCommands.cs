@@ -87,7 +87,7 @@ internal static class SystemCommands
                     "WARNING! This will remove:\n  - all stopped containers\n  - " + (a ? "all images without at least one container associated to them" : "all dangling images") + "\n  - unused build cache\n"))
                 return 0;
             // As docker: stopped containers first (they hold images), then images, then the build cache.
-            var containers = new Engine.Containers.ContainerService(ctx.Store, ctx.Images, TimeProvider.System).Prune(ct);
+            var (containers, containerBytes) = new Engine.Containers.ContainerService(ctx.Store, ctx.Images, TimeProvider.System).Prune(ct);
             if (containers.Count > 0)
             {
                 ctx.Out.WriteLine("Deleted Containers:");
@@ -104,7 +104,7 @@ internal static class SystemCommands
             }
             var (records, cacheBytes) = new Engine.Builds.BuildService(ctx.Images, TimeProvider.System).Prune(ctx.Images.ExtraRoots, ct);
             if (records > 0) ctx.Out.WriteLine($"Deleted build cache objects: {records}\n");
-            ctx.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(r.Reclaimed + cacheBytes)}");
+            ctx.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(containerBytes + r.Reclaimed + cacheBytes)}");
             return 0;
         })(c);
         return c;

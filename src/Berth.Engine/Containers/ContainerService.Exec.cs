@@ -30,7 +30,7 @@ public sealed partial class ContainerService
     public int Exec(ContainerRow row, ExecRequest request, CancellationToken ct)
     {
         row = Reconcile(row);
-        if (row.Status != "running") throw BerthException.Conflict($"container {row.Id} is not running");
+        if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
         if (request.Command.Count == 0) throw BerthException.Invalid("no command specified");
         var spec = ContainerRuntime.LoadSpec(DirOf(row.Id));
         var container = spec.Process ?? throw BerthException.DataLoss($"container {row.Id}: config.json has no process");

@@ -81,13 +81,12 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary><c>restart</c>: stop (if running), then start detached.</summary>
+    /// <summary><c>restart</c>: stop (if running), then start detached. RestartCount counts only the restarts of a
+    /// restart policy, as docker's; a manual restart leaves it.</summary>
     public ContainerRow Restart(ContainerRow row, int? timeout, CancellationToken ct, int? signal = null)
     {
         row = Stop(row, timeout, ct, signal);
         var fresh = Store.Metadata.GetContainer(row.Id) ?? throw BerthException.NotFound($"No such container: {row.Id}");
-        fresh = fresh with { RestartCount = fresh.RestartCount + 1 };
-        Store.Metadata.UpdateContainer(fresh);
         StartDetached(fresh, ct);
         return fresh;
     }
@@ -152,16 +151,20 @@ public sealed partial class ContainerService
     }
 
     /// <summary><c>container prune</c>: removes every container that is not running.</summary>
-    public IReadOnlyList<string> Prune(CancellationToken ct)
+    /// <summary><c>container prune</c>: removes every stopped container; returns their IDs and the bytes their
+    /// writable layers held.</summary>
+    public (IReadOnlyList<string> Removed, long Reclaimed) Prune(CancellationToken ct)
     {
         var removed = new List<string>();
+        var bytes = 0L;
         foreach (var row in List())
         {
             ct.ThrowIfCancellationRequested();
             if (row.Status == "running") continue;
+            bytes += DirectorySize.Of(Path.Combine(DirOf(row.Id), "upper"));
             RemoveStopped(row.Id, removeVolumes: false);
             removed.Add(row.Id);
         }
-        return removed;
+        return (removed, bytes);
     }
 }

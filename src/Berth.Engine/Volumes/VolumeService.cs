@@ -90,24 +90,12 @@ public sealed class VolumeService(Store store, TimeProvider time)
         {
             if (!all && !v.Anonymous) continue;
             if (UsedBy(v.Name).Count > 0) continue;
-            bytes += SizeOf(Path.Combine(VolumesDir, v.Name));
+            bytes += DirectorySize.Of(Path.Combine(VolumesDir, v.Name));
             store.Metadata.DeleteVolume(v.Name);
             DeleteTree(Path.Combine(VolumesDir, v.Name));
             removed.Add(v.Name);
         }
         return (removed, bytes);
-    }
-
-    private static long SizeOf(string dir)
-    {
-        try
-        {
-            return new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }).Sum(f => f.Length);
-        }
-        catch (IOException)
-        {
-            return 0;
-        }
     }
 
     private static void DeleteTree(string dir)
