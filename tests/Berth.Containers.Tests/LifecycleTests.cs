@@ -267,6 +267,27 @@ public sealed class LifecycleTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void PsOrderFiltersSizesAndLogDecorations()
+    {
+        // ps -l/-n, before=/since= (by creation), -s (writable layer and image), logs -t (nine fraction digits, as
+        // docker prints them) and --details.
+        using var s = new ContainerStore(image);
+        s.Ok("run", "--name", "first", "busybox", "sh", "-c", "echo one");
+        s.Ok("run", "--name", "second", "busybox", "sh", "-c", "echo 12345 > /f");
+        s.Ok("run", "--name", "third", "busybox", "true");
+        Assert.Equal("third\n", s.Ok("ps", "-l", "--format", "{{.Names}}"));
+        Assert.Equal("third\nsecond\n", s.Ok("ps", "-n", "2", "--format", "{{.Names}}"));
+        Assert.Equal("first\n", s.Ok("ps", "-a", "--filter", "before=second", "--format", "{{.Names}}"));
+        Assert.Equal("third\n", s.Ok("ps", "-a", "--filter", "since=second", "--format", "{{.Names}}"));
+        var sizes = s.Ok("ps", "-a", "-s", "--filter", "name=second");
+        Assert.Contains("SIZE", sizes.Split('\n')[0]);
+        Assert.Matches(@"second\s+6B \(virtual [0-9.]+[kM]B\)", sizes);
+        Assert.Matches(@"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{9}Z one\n$", s.Ok("logs", "-t", "first"));
+        Assert.Equal(" one\n", s.Ok("logs", "--details", "first"));
+        s.Ok("rm", "first", "second", "third");
+    }
+
+    [Fact]
     public void TheIdleMonitorIsAFreshImageHoldingOnlyTheLogAndTheOutput()
     {
         // After starting the container the monitor re-executes itself to shed its start-up memory: same PID (still

@@ -457,8 +457,9 @@ internal static class ContainerCommands
         var format = new Option<string?>("--format") { Description = "Format output: table, json, or a Go template" };
         var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output (status=, name=, id=, label=, ancestor=, exited=)" };
         var last = new Option<int?>("--last", "-n") { Description = "Show n last created containers (includes all states)" };
-        var latest = new Option<bool>("--latest") { Description = "Show the latest created container (includes all states)" };
-        var c = new Command(name, "List containers") { all, quiet, noTrunc, format, filter, last, latest };
+        var latest = new Option<bool>("--latest", "-l") { Description = "Show the latest created container (includes all states)" };
+        var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
+        var c = new Command(name, "List containers") { all, quiet, noTrunc, format, filter, last, latest, size };
         foreach (var a in aliases) c.Aliases.Add(a);
         return With(c, (ctx, p, ct) =>
         {
@@ -475,20 +476,35 @@ internal static class ContainerCommands
                     throw BerthException.Invalid($"invalid filter '{f.Key}'");
             var showAll = p.GetValue(all) || filters.Any(f => f.Key is "status" or "exited") || p.GetValue(last) is not null || p.GetValue(latest);
             var rows = service.List().Where(r => showAll || r.Status == "running").ToList();
-            rows = rows.Where(r => Matches(service, r, filters)).ToList();
+            // before=/since=: containers created before or after the one named.
+            var created = filters.Where(f => f.Key is "before" or "since")
+                .ToDictionary(f => f.Value, f => service.Resolve(f.Value).Created);
+            rows = rows.Where(r => Matches(service, r, filters, created)).ToList();
             if (p.GetValue(latest)) rows = rows.Take(1).ToList();
             if (p.GetValue(last) is { } n && n >= 0) rows = rows.Take(n).ToList();
             var trunc = !p.GetValue(noTrunc);
             var printed = rows.Select(r => Row(r, trunc, now)).ToList();
-            RowPrinter.Print(ctx.Out, printed,
-                [new("CONTAINER ID", "ID"), new("IMAGE", "Image"), new("COMMAND", "Command"), new("CREATED", "RunningFor"),
-                 new("STATUS", "Status"), new("PORTS", "Ports"), new("NAMES", "Names")],
-                p.GetValue(format), p.GetValue(quiet), "ID");
+            List<RowPrinter.Column> columns =
+            [
+                new("CONTAINER ID", "ID"), new("IMAGE", "Image"), new("COMMAND", "Command"), new("CREATED", "RunningFor"),
+                new("STATUS", "Status"), new("PORTS", "Ports"), new("NAMES", "Names"),
+            ];
+            if (p.GetValue(size))
+            {
+                // The writable layer, and with the image beneath it ("virtual"), as docker's ps -s.
+                for (var i = 0; i < rows.Count; i++)
+                {
+                    var (rw, image) = service.SizeOf(rows[i]);
+                    printed[i]["Size"] = $"{Units.HumanSize(rw)} (virtual {Units.HumanSize(rw + image)})";
+                }
+                columns.Add(new("SIZE", "Size"));
+            }
+            RowPrinter.Print(ctx.Out, printed, columns, p.GetValue(format), p.GetValue(quiet), "ID");
             return 0;
         });
     }
 
-    private static bool Matches(ContainerService service, ContainerRow r, List<(string Key, string Value)> filters)
+    private static bool Matches(ContainerService service, ContainerRow r, List<(string Key, string Value)> filters, Dictionary<string, DateTimeOffset> created)
     {
         foreach (var group in filters.GroupBy(f => f.Key))
         {
@@ -502,6 +518,8 @@ internal static class ContainerCommands
                               || service.Images.TryResolve(f.Value, out var img) && img!.Id.ToString() == r.ImageId,
                 "label" => LabelMatches(ContainerService.ConfigOf(r).Labels, f.Value),
                 "volume" => ContainerService.ConfigOf(r).Mounts.Any(m => m.Name == f.Value || m.Destination == f.Value),
+                "before" => r.Created < created[f.Value],
+                "since" => r.Created > created[f.Value],
                 _ => true,
             });
             if (!ok) return false;
@@ -549,8 +567,9 @@ internal static class ContainerCommands
         var since = new Option<string?>("--since") { Description = "Show logs since timestamp (2013-01-02T13:23:37Z) or relative (42m)" };
         var until = new Option<string?>("--until") { Description = "Show logs before a timestamp or relative time" };
         var timestamps = new Option<bool>("--timestamps", "-t") { Description = "Show timestamps" };
+        var details = new Option<bool>("--details") { Description = "Show extra details provided to logs" };
         var name = new Argument<string>("CONTAINER");
-        var c = new Command("logs", "Fetch the logs of a container") { follow, tail, since, until, timestamps, name };
+        var c = new Command("logs", "Fetch the logs of a container") { follow, tail, since, until, timestamps, details, name };
         return With(c, (ctx, p, ct) =>
         {
             var service = Containers(ctx);
@@ -568,15 +587,27 @@ internal static class ContainerCommands
             using var stdout = Console.OpenStandardOutput();
             using var stderr = Console.OpenStandardError();
             var stamps = p.GetValue(timestamps);
+            // --details: the log's extra attributes (berth's log driver has none), then a space, as docker's.
+            var prefix = p.GetValue(details) ? " " : "";
             service.Logs(row, options, e =>
             {
                 var target = e.Stream == "stderr" ? stderr : stdout;
-                var text = stamps ? e.Time + " " + e.Log : e.Log;
+                var text = (stamps ? FixedNanos(e.Time) + " " : "") + prefix + e.Log;
                 target.Write(System.Text.Encoding.UTF8.GetBytes(text));
                 target.Flush();
             }, ct);
             return 0;
         });
+    }
+
+    /// <summary>A log time as docker prints it with -t: RFC 3339 with exactly nine fraction digits.</summary>
+    private static string FixedNanos(string time)
+    {
+        if (!time.EndsWith('Z')) return time;
+        var dot = time.IndexOf('.');
+        var fraction = dot < 0 ? "" : time[(dot + 1)..^1];
+        if (fraction.Length >= 9 || !fraction.All(char.IsAsciiDigit)) return time;
+        return (dot < 0 ? time[..^1] : time[..dot]) + "." + fraction.PadRight(9, '0') + "Z";
     }
 
     /// <summary>docker's --since/--until: RFC 3339, a date, Unix seconds, or a duration before now (10m, 1h30m).</summary>

@@ -150,7 +150,14 @@ public sealed partial class ContainerService
                 Volumes.RemoveQuiet(m.Name!);
     }
 
-    /// <summary><c>container prune</c>: removes every container that is not running.</summary>
+    /// <summary>The bytes of a container's writable layer and of its image (docker's SizeRw and, added, SizeRootFs).</summary>
+    public (long Writable, long Image) SizeOf(ContainerRow row)
+    {
+        var writable = DirectorySize.Of(Path.Combine(DirOf(row.Id), "upper"));
+        var image = Images.TryResolve(row.ImageId, out var record) ? Images.SizeOf(record!) : 0;
+        return (writable, image);
+    }
+
     /// <summary><c>container prune</c>: removes every stopped container; returns their IDs and the bytes their
     /// writable layers held.</summary>
     public (IReadOnlyList<string> Removed, long Reclaimed) Prune(CancellationToken ct)
