@@ -267,6 +267,38 @@ public sealed class LifecycleTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void InspectHasDockersFieldsInDockersOrder()
+    {
+        // Templates fail on a missing key, as docker's do: every field docker 20.10's inspect prints must be there.
+        // The key lists are docker's, printed by `docker inspect` for a container and an image on this machine.
+        using var s = new ContainerStore(image);
+        s.Ok("create", "--name", "shape", "--cap-add", "net_admin", "busybox", "true");
+        using var doc = JsonDocument.Parse(s.Ok("inspect", "shape"));
+        var c = doc.RootElement[0];
+        static string[] Keys(JsonElement e) => e.EnumerateObject().Select(p => p.Name).ToArray();
+        Assert.Equal(["Id", "Created", "Path", "Args", "State", "Image", "ResolvConfPath", "HostnamePath", "HostsPath", "LogPath", "Name",
+            "RestartCount", "Driver", "Platform", "MountLabel", "ProcessLabel", "AppArmorProfile", "ExecIDs", "HostConfig", "GraphDriver",
+            "Mounts", "Config", "NetworkSettings"], Keys(c));
+        Assert.Equal(["Binds", "ContainerIDFile", "LogConfig", "NetworkMode", "PortBindings", "RestartPolicy", "AutoRemove", "VolumeDriver",
+            "VolumesFrom", "CapAdd", "CapDrop", "CgroupnsMode", "Dns", "DnsOptions", "DnsSearch", "ExtraHosts", "GroupAdd", "IpcMode", "Cgroup",
+            "Links", "OomScoreAdj", "PidMode", "Privileged", "PublishAllPorts", "ReadonlyRootfs", "SecurityOpt", "Tmpfs", "UTSMode", "UsernsMode",
+            "ShmSize", "Runtime", "ConsoleSize", "Isolation", "CpuShares", "Memory", "NanoCpus", "CgroupParent", "BlkioWeight", "BlkioWeightDevice",
+            "BlkioDeviceReadBps", "BlkioDeviceWriteBps", "BlkioDeviceReadIOps", "BlkioDeviceWriteIOps", "CpuPeriod", "CpuQuota",
+            "CpuRealtimePeriod", "CpuRealtimeRuntime", "CpusetCpus", "CpusetMems", "Devices", "DeviceCgroupRules", "DeviceRequests",
+            "KernelMemory", "KernelMemoryTCP", "MemoryReservation", "MemorySwap", "MemorySwappiness", "OomKillDisable", "PidsLimit", "Ulimits",
+            "CpuCount", "CpuPercent", "IOMaximumIOps", "IOMaximumBandwidth", "MaskedPaths", "ReadonlyPaths"], Keys(c.GetProperty("HostConfig")));
+        Assert.Equal(["Bridge", "SandboxID", "HairpinMode", "LinkLocalIPv6Address", "LinkLocalIPv6PrefixLen", "Ports", "SandboxKey",
+            "SecondaryIPAddresses", "SecondaryIPv6Addresses", "EndpointID", "Gateway", "GlobalIPv6Address", "GlobalIPv6PrefixLen", "IPAddress",
+            "IPPrefixLen", "IPv6Gateway", "MacAddress", "Networks"], Keys(c.GetProperty("NetworkSettings")));
+        Assert.Equal("no [CAP_NET_ADMIN] \n", s.Ok("inspect", "-f", "{{.HostConfig.RestartPolicy.Name}} {{.HostConfig.CapAdd}} {{.NetworkSettings.IPAddress}}", "shape"));
+        using var img = JsonDocument.Parse(s.Ok("image", "inspect", "busybox"));
+        var config = Keys(img.RootElement[0].GetProperty("Config")).Where(k => k is not ("ExposedPorts" or "Healthcheck" or "ArgsEscaped" or "StopSignal" or "Shell"));
+        Assert.Equal(["Hostname", "Domainname", "User", "AttachStdin", "AttachStdout", "AttachStderr", "Tty", "OpenStdin", "StdinOnce", "Env",
+            "Cmd", "Image", "Volumes", "WorkingDir", "Entrypoint", "OnBuild", "Labels"], config);
+        s.Ok("rm", "shape");
+    }
+
+    [Fact]
     public void PsOrderFiltersSizesAndLogDecorations()
     {
         // ps -l/-n, before=/since= (by creation), -s (writable layer and image), logs -t (nine fraction digits, as

@@ -23,6 +23,8 @@ public sealed record ContainerInspect
     public string MountLabel { get; init; } = "";
     public string ProcessLabel { get; init; } = "";
     public string AppArmorProfile { get; init; } = "";
+    /// <summary>The IDs of running exec sessions; berth's exec has none to name (null, as docker's with none).</summary>
+    public IReadOnlyList<string>? ExecIDs { get; init; }
     public required HostConfigJson HostConfig { get; init; }
     public required GraphDriverJson GraphDriver { get; init; }
     public required IReadOnlyList<MountPointJson> Mounts { get; init; }
@@ -45,24 +47,84 @@ public sealed record ContainerStateJson
     public required string FinishedAt { get; init; }
 }
 
+/// <summary>HostConfig with every field docker's has, in docker's order (templates such as
+/// <c>{{.HostConfig.RestartPolicy.Name}}</c> must find them); what berth does not support has docker's default.</summary>
 public sealed record HostConfigJson
 {
     public IReadOnlyList<string>? Binds { get; init; }
+    public string ContainerIDFile { get; init; } = "";
+    public LogConfigJson LogConfig { get; init; } = new();
     public required string NetworkMode { get; init; }
+    public IReadOnlyDictionary<string, EmptyJson> PortBindings { get; init; } = new Dictionary<string, EmptyJson>();
+    public RestartPolicyJson RestartPolicy { get; init; } = new();
     public bool AutoRemove { get; init; }
+    public string VolumeDriver { get; init; } = "";
+    public IReadOnlyList<string>? VolumesFrom { get; init; }
     public IReadOnlyList<string>? CapAdd { get; init; }
     public IReadOnlyList<string>? CapDrop { get; init; }
+    /// <summary>berth always gives a container its own cgroup namespace.</summary>
+    public string CgroupnsMode { get; init; } = "private";
+    public IReadOnlyList<string> Dns { get; init; } = [];
+    public IReadOnlyList<string> DnsOptions { get; init; } = [];
+    public IReadOnlyList<string> DnsSearch { get; init; } = [];
+    public IReadOnlyList<string>? ExtraHosts { get; init; }
+    public IReadOnlyList<string>? GroupAdd { get; init; }
+    public string IpcMode { get; init; } = "private";
+    public string Cgroup { get; init; } = "";
+    public IReadOnlyList<string>? Links { get; init; }
+    public int OomScoreAdj { get; init; }
+    public string PidMode { get; init; } = "";
     public bool Privileged { get; init; }
+    public bool PublishAllPorts { get; init; }
     public bool ReadonlyRootfs { get; init; }
     public IReadOnlyList<string>? SecurityOpt { get; init; }
     public IReadOnlyDictionary<string, string>? Tmpfs { get; init; }
-    public long Memory { get; init; }
-    public long MemorySwap { get; init; }
-    public long NanoCpus { get; init; }
+    public string UTSMode { get; init; } = "";
+    public string UsernsMode { get; init; } = "";
+    public long ShmSize { get; init; } = 64L << 20;
+    public string Runtime { get; init; } = "berth";
+    public IReadOnlyList<int> ConsoleSize { get; init; } = [0, 0];
+    public string Isolation { get; init; } = "";
     public long CpuShares { get; init; }
+    public long Memory { get; init; }
+    public long NanoCpus { get; init; }
+    public string CgroupParent { get; init; } = "";
+    public int BlkioWeight { get; init; }
+    public IReadOnlyList<string> BlkioWeightDevice { get; init; } = [];
+    public IReadOnlyList<string> BlkioDeviceReadBps { get; init; } = [];
+    public IReadOnlyList<string> BlkioDeviceWriteBps { get; init; } = [];
+    public IReadOnlyList<string> BlkioDeviceReadIOps { get; init; } = [];
+    public IReadOnlyList<string> BlkioDeviceWriteIOps { get; init; } = [];
+    public long CpuPeriod { get; init; }
+    public long CpuQuota { get; init; }
+    public long CpuRealtimePeriod { get; init; }
+    public long CpuRealtimeRuntime { get; init; }
+    public string CpusetCpus { get; init; } = "";
+    public string CpusetMems { get; init; } = "";
+    public IReadOnlyList<string> Devices { get; init; } = [];
+    public IReadOnlyList<string>? DeviceCgroupRules { get; init; }
+    public IReadOnlyList<string>? DeviceRequests { get; init; }
+    public long KernelMemory { get; init; }
+    public long KernelMemoryTCP { get; init; }
+    public long MemoryReservation { get; init; }
+    public long MemorySwap { get; init; }
+    public long? MemorySwappiness { get; init; }
+    public bool OomKillDisable { get; init; }
     public long? PidsLimit { get; init; }
-    public bool? Init { get; init; }
-    public LogConfigJson LogConfig { get; init; } = new();
+    public IReadOnlyList<string> Ulimits { get; init; } = [];
+    public long CpuCount { get; init; }
+    public long CpuPercent { get; init; }
+    public long IOMaximumIOps { get; init; }
+    public long IOMaximumBandwidth { get; init; }
+    public IReadOnlyList<string>? MaskedPaths { get; init; }
+    public IReadOnlyList<string>? ReadonlyPaths { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Init { get; init; }
+}
+
+public sealed record RestartPolicyJson
+{
+    public string Name { get; init; } = "no";
+    public int MaximumRetryCount { get; init; }
 }
 
 public sealed record LogConfigJson
@@ -73,8 +135,8 @@ public sealed record LogConfigJson
 
 public sealed record GraphDriverJson
 {
-    public string Name { get; init; } = "overlay2";
     public required IReadOnlyDictionary<string, string> Data { get; init; }
+    public string Name { get; init; } = "overlay2";
 }
 
 public sealed record MountPointJson
@@ -114,8 +176,26 @@ public sealed record ContainerConfigJson
 
 public sealed record EmptyJson;
 
+/// <summary>NetworkSettings with docker's fields; berth's networks (none, host) have no addresses of their own.</summary>
 public sealed record NetworkSettingsJson
 {
+    public string Bridge { get; init; } = "";
+    public string SandboxID { get; init; } = "";
+    public bool HairpinMode { get; init; }
+    public string LinkLocalIPv6Address { get; init; } = "";
+    public int LinkLocalIPv6PrefixLen { get; init; }
+    public IReadOnlyDictionary<string, EmptyJson> Ports { get; init; } = new Dictionary<string, EmptyJson>();
+    public string SandboxKey { get; init; } = "";
+    public IReadOnlyList<string>? SecondaryIPAddresses { get; init; }
+    public IReadOnlyList<string>? SecondaryIPv6Addresses { get; init; }
+    public string EndpointID { get; init; } = "";
+    public string Gateway { get; init; } = "";
+    public string GlobalIPv6Address { get; init; } = "";
+    public int GlobalIPv6PrefixLen { get; init; }
+    public string IPAddress { get; init; } = "";
+    public int IPPrefixLen { get; init; }
+    public string IPv6Gateway { get; init; } = "";
+    public string MacAddress { get; init; } = "";
     public IReadOnlyDictionary<string, EmptyJson> Networks { get; init; } = new Dictionary<string, EmptyJson>();
 }
 

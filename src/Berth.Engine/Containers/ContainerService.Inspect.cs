@@ -66,8 +66,8 @@ public sealed partial class ContainerService
                 Binds = request.Binds.Count > 0 ? request.Binds : null,
                 NetworkMode = request.Network,
                 AutoRemove = request.AutoRemove,
-                CapAdd = request.CapAdd.Count > 0 ? request.CapAdd : null,
-                CapDrop = request.CapDrop.Count > 0 ? request.CapDrop : null,
+                CapAdd = request.CapAdd.Count > 0 ? request.CapAdd.Select(CapabilityName).ToList() : null,
+                CapDrop = request.CapDrop.Count > 0 ? request.CapDrop.Select(CapabilityName).ToList() : null,
                 Privileged = request.Privileged,
                 ReadonlyRootfs = request.ReadOnly,
                 SecurityOpt = request.SecurityOpt.Count > 0 ? request.SecurityOpt : null,
@@ -78,15 +78,17 @@ public sealed partial class ContainerService
                 CpuShares = (long)(request.CpuShares ?? 0),
                 PidsLimit = request.PidsLimit,
                 Init = request.Init ? true : null,
+                MaskedPaths = request.Privileged ? null : Berth.Runtime.Security.DockerDefaults.MaskedPaths,
+                ReadonlyPaths = request.Privileged ? null : Berth.Runtime.Security.DockerDefaults.ReadonlyPaths,
             },
             GraphDriver = new GraphDriverJson
             {
                 Data = new Dictionary<string, string>
                 {
                     ["LowerDir"] = string.Join(':', config.LowerDirs),
+                    ["MergedDir"] = Path.Combine(dir, "rootfs"),
                     ["UpperDir"] = Path.Combine(dir, "upper"),
                     ["WorkDir"] = Path.Combine(dir, "work"),
-                    ["MergedDir"] = Path.Combine(dir, "rootfs"),
                 },
             },
             Mounts = config.Mounts.Where(m => m.Type != "tmpfs").Select(m => new MountPointJson
@@ -125,6 +127,13 @@ public sealed partial class ContainerService
                 Networks = new Dictionary<string, EmptyJson> { [request.Network] = new() },
             },
         };
+    }
+
+    /// <summary>docker stores capabilities by their full name: NET_ADMIN is CAP_NET_ADMIN; ALL stays ALL.</summary>
+    private static string CapabilityName(string name)
+    {
+        var upper = name.Trim().ToUpperInvariant();
+        return upper == "ALL" || upper.StartsWith("CAP_", StringComparison.Ordinal) ? upper : "CAP_" + upper;
     }
 
     /// <summary><c>top</c>: the PIDs (host view) of every process in the container's cgroup.</summary>

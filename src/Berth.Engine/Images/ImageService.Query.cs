@@ -10,6 +10,7 @@ public sealed partial class ImageService
         var config = ReadConfig(image);
         var tags = TagsOf(image.Id);
         var lastTag = Store.Metadata.LastTagTime(image.Id)?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        var size = SizeOf(image);
         return new ImageInspect
         {
             Id = image.Id.ToString(),
@@ -18,14 +19,28 @@ public sealed partial class ImageService
             Created = config.Created?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture),
             Author = config.Author ?? "",
             Comment = config.History?.LastOrDefault()?.Comment ?? "",
-            Config = config.Config,
+            Config = ImageConfigJson.From(config.Config),
             Architecture = config.Architecture,
             Os = config.Os,
-            Size = SizeOf(image),
+            Size = size,
+            VirtualSize = size,
+            GraphDriver = new GraphDriverDataJson(GraphDriverData(image)),
             RootFS = new RootFsJson("layers", config.RootFs.DiffIds.Select(d => d.ToString()).ToList()),
             Metadata = new ImageMetadataJson(lastTag),
             Descriptor = new DescriptorJson(image.ManifestMediaType, image.ManifestDigest.ToString(), image.ManifestSize),
         };
+    }
+
+    /// <summary>Where the image's layers are, as docker's overlay2 names them: the top snapshot as UpperDir, the ones
+    /// beneath it as LowerDir.</summary>
+    private Dictionary<string, string> GraphDriverData(ImageRecord image)
+    {
+        var data = new Dictionary<string, string>();
+        if (image.Layers.Count == 0) return data;
+        var paths = image.Layers.Select(l => Store.Snapshots.PathOf(l.ChainId)).ToList();
+        if (paths.Count > 1) data["LowerDir"] = string.Join(':', paths[..^1].AsEnumerable().Reverse());
+        data["UpperDir"] = paths[^1];
+        return data;
     }
 
     public sealed record HistoryRow(string Id, DateTimeOffset? Created, string CreatedBy, long Size, string Comment);
