@@ -52,7 +52,10 @@ internal static class ProcessCredentials
         foreach (var name in caps?.Ambient ?? [])
         {
             if (!Capabilities.TryGetNumber(name, out var bit)) continue;
-            CheckIo(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)bit, 0, 0), "prctl(PR_CAP_AMBIENT_RAISE)", name);
+            // The kernel raises an ambient capability only if it is permitted and inheritable; runc's own default
+            // spec asks for ambient capabilities without inheritable ones, and runc leaves them out (EPERM): so do we.
+            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)bit, 0, 0) != 0 && LastErrno != EPERM)
+                throw new Interop.SyscallException("prctl(PR_CAP_AMBIENT_RAISE)", LastErrno, name);
         }
     }
 

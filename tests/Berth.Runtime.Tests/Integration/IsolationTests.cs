@@ -131,4 +131,36 @@ public sealed class IsolationTests(RuntimeFixture fx)
         foreach (var dir in fx.CgroupPaths(id + "-runc").Values) if (Directory.Exists(dir)) Directory.Delete(dir);
         fx.AssertClean(bundle.Path);
     }
+
+    [Fact]
+    public void RuncsOwnDefaultSpecRunsAsUnderRunc()
+    {
+        // `runc spec` denies every device in the cgroup and asks for ambient capabilities without inheritable ones:
+        // runc appends the devices every container may use and leaves the ambient set empty, and so must berth.
+        fx.Require();
+        HostCapabilities.RequireTool("runc");
+        var id = fx.NextId("runcspec");
+        using var bundle = fx.Bundle(id, new RunOptions { Command = ["true"] });
+        File.Delete(Path.Combine(bundle.Path, "config.json"));
+        var spec = Run.Tool("runc", ["spec", "--bundle", bundle.Path]);
+        Assert.True(spec.ExitCode == 0, spec.ToString());
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(Path.Combine(bundle.Path, "config.json")))!;
+        json["process"]!["terminal"] = false;
+        json["process"]!["args"] = new System.Text.Json.Nodes.JsonArray("sh", "-c",
+            "echo x > /dev/null && head -c 1 /dev/zero | wc -c; grep -E '^Cap(Eff|Amb)' /proc/self/status; touch /ro 2>&1 | grep -c Read-only");
+        json["linux"]!["cgroupsPath"] = $"{fx.CgroupParent}/{id}";
+        File.WriteAllText(Path.Combine(bundle.Path, "config.json"), json.ToJsonString());
+
+        var ours = fx.Cli("run", "--bundle", bundle.Path, id);
+        Assert.True(ours.ExitCode == 0, ours.ToString());
+        Assert.Equal("1\nCapEff:\t0000000020000420\nCapAmb:\t0000000000000000\n1\n", ours.Stdout);
+        using var runcState = new TempDirectory("berth-runc");
+        json["linux"]!["cgroupsPath"] = $"{fx.CgroupParent}/{id}-runc";
+        File.WriteAllText(Path.Combine(bundle.Path, "config.json"), json.ToJsonString());
+        var theirs = Run.Tool("runc", ["--root", runcState.Path, "run", "--bundle", bundle.Path, id + "-runc"], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(theirs.ExitCode == 0, theirs.ToString());
+        Assert.Equal(theirs.Stdout, ours.Stdout);
+        foreach (var dir in fx.CgroupPaths(id + "-runc").Values) if (Directory.Exists(dir)) Directory.Delete(dir);
+        fx.AssertClean(bundle.Path);
+    }
 }

@@ -89,7 +89,7 @@ public sealed class CgroupV1Manager : ICgroupManager
             var pids = DirOf("pids") ?? throw new BerthException(ErrorKind.NotImplemented, "pids limit: no pids cgroup hierarchy is mounted");
             CgroupFs.Write(pids, "pids.max", p.Limit > 0 ? CgroupLayout.Format(p.Limit) : "max");
         }
-        if (r.Devices is { Count: > 0 } rules && DirOf("devices") is { } devices)
+        if (DeviceRules.For(r.Devices) is { Count: > 0 } rules && DirOf("devices") is { } devices)
         {
             foreach (var rule in rules)
             {

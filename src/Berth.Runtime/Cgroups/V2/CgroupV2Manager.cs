@@ -81,7 +81,7 @@ public sealed class CgroupV2Manager : ICgroupManager
             if (file.Contains('/') || file.StartsWith('.')) throw BerthException.Invalid($"invalid unified cgroup key {file}");
             CgroupFs.Write(_dir, file, value);
         }
-        if (r.Devices is { Count: > 0 } rules) DeviceFilter.Apply(rules, _dir);
+        if (DeviceRules.For(r.Devices) is { Count: > 0 } rules) DeviceFilter.Apply(rules, _dir);
     }
 
     /// <summary>runc's conversion from cpu.shares [2, 262144] to cpu.weight [1, 10000].</summary>
