@@ -84,7 +84,7 @@ public sealed class CgroupManagerTests : IDisposable
         Assert.Equal("100000", Read("cpu", "cpu.cfs_period_us"));
         Assert.Equal("512", Read("cpu", "cpu.shares"));
         Assert.Equal("64", Read("pids", "pids.max"));
-        Assert.Equal("c 136:* rwm", Read("devices", "devices.allow")); // the last rule written
+        Assert.Equal("c 10:200 rwm", Read("devices", "devices.allow")); // the last rule written: runc's always-allowed tun, after the spec's
         Assert.Equal("0-1", Read("cpuset", "cpuset.cpus"));
         Assert.Equal("0", File.ReadAllText(Path.Combine(_dir.Path, "cpuset", "berth", "cpuset.mems")));
     }
