@@ -217,6 +217,14 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Contains("bind source path does not exist", badMount.Stderr);
         var badFlag = s.Run("run", "--rm", "--nosuchflag", "busybox");
         Assert.Equal(125, badFlag.ExitCode);
+        var badProfile = Path.Combine(s.Root, "bad-profile.json");
+        File.WriteAllText(badProfile, "{\n  \"defaultAction\": ");
+        var badSeccomp = s.Run("run", "--rm", "--security-opt", $"seccomp={badProfile}", "busybox", "true");
+        Assert.Equal(125, badSeccomp.ExitCode);
+        // In words, with where: not a resource key such as "ZeroDepthAtEnd".
+        Assert.Contains("seccomp profile", badSeccomp.Stderr);
+        Assert.Contains("LineNumber: 1", badSeccomp.Stderr);
+        Assert.DoesNotMatch(@"\b[A-Z][a-z]+[A-Z][A-Za-z]*(AtEnd|NotFound)\b", badSeccomp.Stderr);
         var badSignal = s.Run("run", "--rm", "--stop-signal", "FOO", "busybox", "true");
         Assert.Equal(125, badSignal.ExitCode);
         Assert.Contains("Invalid signal: FOO", badSignal.Stderr);
