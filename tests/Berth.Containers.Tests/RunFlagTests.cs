@@ -25,6 +25,47 @@ public sealed class RunFlagTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void HostFlagsShapeTheContainersSystem()
+    {
+        // --add-host, --dns*, --ulimit, --shm-size, --sysctl, --group-add, --oom-score-adj, --domainname, --cidfile,
+        // --label-file and -h, as docker applies them; and docker's refusals.
+        using var s = new ContainerStore(image);
+        var cidFile = s.Dir.Combine("cid");
+        var labelFile = s.Dir.Combine("labels");
+        File.WriteAllText(labelFile, "# comment\nfrom=file\n");
+        var output = s.Ok("run", "--name", "shaped", "--add-host", "db:10.0.0.5", "--dns", "192.0.2.1", "--dns-search", "example.com",
+            "--dns-option", "ndots:2", "--ulimit", "nofile=2048:4096", "--shm-size", "128m", "--sysctl", "net.ipv4.ip_forward=1",
+            "--group-add", "1234", "--oom-score-adj", "500", "--domainname", "example.org", "--cidfile", cidFile, "--label-file", labelFile,
+            "-h", "shapedhost", "busybox", "sh", "-c",
+            "tail -1 /etc/hosts; grep -v '^#' /etc/resolv.conf; ulimit -n; ulimit -Hn; df -k /dev/shm | tail -1 | awk '{print $2}'; " +
+            "cat /proc/sys/net/ipv4/ip_forward; id -G; cat /proc/self/oom_score_adj; cat /proc/sys/kernel/domainname; hostname");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("10.0.0.5\tdb", lines[0]);
+        Assert.Equal(["nameserver 192.0.2.1", "search example.com", "options ndots:2"], lines.Where(l => l.StartsWith("nameserver") || l.StartsWith("search") || l.StartsWith("options")));
+        Assert.Equal(["2048", "4096", "131072", "1"], lines.SkipWhile(l => !l.StartsWith("options")).Skip(1).Take(4));
+        Assert.Contains("1234", lines[^4].Split(' '));
+        Assert.Equal(["500", "example.org", "shapedhost"], lines[^3..]);
+        var id = File.ReadAllText(cidFile);
+        Assert.Equal(64, id.Length);
+        Assert.Equal("file 500 [db:10.0.0.5] [192.0.2.1] nofile=2048:4096 134217728 example.org\n", s.Ok("inspect", "-f",
+            "{{.Config.Labels.from}} {{.HostConfig.OomScoreAdj}} {{.HostConfig.ExtraHosts}} {{.HostConfig.Dns}} " +
+            "{{range .HostConfig.Ulimits}}{{.Name}}={{.Soft}}:{{.Hard}}{{end}} {{.HostConfig.ShmSize}} {{.Config.Domainname}}", "shaped"));
+        // Without --ulimit the container has the caller's limits, as docker's have dockerd's.
+        Assert.Equal($"{Run.Tool("/bin/sh", ["-c", "ulimit -n"]).Stdout.Trim()}\n", s.Ok("run", "--rm", "busybox", "sh", "-c", "ulimit -n"));
+
+        var again = s.Run("run", "--rm", "--cidfile", cidFile, "busybox", "true");
+        Assert.True(again.ExitCode == 125 && again.Stderr.Contains("Container ID file found"), again.ToString());
+        var sysctl = s.Run("run", "--rm", "--sysctl", "kernel.hostname=x", "busybox", "true");
+        Assert.True(sysctl.ExitCode == 125 && sysctl.Stderr.Contains("sysctl 'kernel.hostname' is not whitelisted"), sysctl.ToString());
+        var ulimit = s.Run("run", "--rm", "--ulimit", "nofile=10:5", "busybox", "true");
+        Assert.True(ulimit.ExitCode == 125 && ulimit.Stderr.Contains("soft limit must be less than or equal to hard limit"), ulimit.ToString());
+        var host = s.Run("run", "--rm", "--add-host", "db:not-an-ip", "busybox", "true");
+        Assert.True(host.ExitCode == 125 && host.Stderr.Contains("invalid IP address"), host.ToString());
+        Assert.Equal(125, s.Run("run", "--rm", "--oom-score-adj", "5000", "busybox", "true").ExitCode);
+        s.Ok("rm", "shaped");
+    }
+
+    [Fact]
     public void AnEmptyVolumeStartsWithTheImagesFilesAtItsPath()
     {
         // docker's rule: a new (empty) volume mounted over image content is seeded with a copy of it, owners and

@@ -177,6 +177,18 @@ internal static class ContainerCommands
         public readonly Option<string?> StopSignal = new("--stop-signal") { Description = "Signal to stop the container" };
         public readonly Option<int?> StopTimeout = new("--stop-timeout") { Description = "Timeout (in seconds) to stop a container" };
         public readonly Option<bool> Init = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
+        public readonly Option<string?> Domainname = new("--domainname") { Description = "Container NIS domain name" };
+        public readonly Option<string[]> AddHost = new("--add-host") { Description = "Add a custom host-to-IP mapping (host:ip)" };
+        public readonly Option<string[]> Dns = new("--dns") { Description = "Set custom DNS servers" };
+        public readonly Option<string[]> DnsSearch = new("--dns-search") { Description = "Set custom DNS search domains" };
+        public readonly Option<string[]> DnsOption = new("--dns-option") { Description = "Set DNS options" };
+        public readonly Option<string[]> Ulimit = new("--ulimit") { Description = "Ulimit options (name=soft[:hard], e.g. nofile=1024:2048)" };
+        public readonly Option<string?> ShmSize = new("--shm-size") { Description = "Size of /dev/shm (e.g. 128m)" };
+        public readonly Option<string[]> Sysctl = new("--sysctl") { Description = "Sysctl options (namespaced kernel parameters: net.*, kernel.shm*, fs.mqueue.* …)" };
+        public readonly Option<string[]> GroupAdd = new("--group-add") { Description = "Add additional groups to join" };
+        public readonly Option<int?> OomScoreAdj = new("--oom-score-adj") { Description = "Tune host's OOM preferences (-1000 to 1000)" };
+        public readonly Option<string?> CidFile = new("--cidfile") { Description = "Write the container ID to the file" };
+        public readonly Option<string[]> LabelFile = new("--label-file") { Description = "Read in a line delimited file of labels" };
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
 
@@ -184,7 +196,8 @@ internal static class ContainerCommands
         {
             foreach (var o in new Option[] { Rm, Name, Env, EnvFile, Workdir, User, Entrypoint, Volume, Mount, Tmpfs, ReadOnly, Interactive, Tty,
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
-                         StopSignal, StopTimeout, Init })
+                         StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
+                         OomScoreAdj, CidFile, LabelFile })
                 c.Options.Add(o);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
@@ -204,7 +217,9 @@ internal static class ContainerCommands
             }
             foreach (var e in p.GetValue(Env) ?? []) AddEnv(env, e);
             var labels = new Dictionary<string, string>();
-            foreach (var l in p.GetValue(Label) ?? [])
+            var labelLines = (p.GetValue(LabelFile) ?? []).SelectMany(File.ReadAllLines)
+                .Select(l => l.Trim()).Where(l => l.Length > 0 && !l.StartsWith('#'));
+            foreach (var l in labelLines.Concat(p.GetValue(Label) ?? []))
             {
                 var eq = l.IndexOf('=');
                 labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];
@@ -224,6 +239,16 @@ internal static class ContainerCommands
                     throw BerthException.Invalid($"invalid argument \"{cpus}\" for \"--cpus\" flag: failed to parse {cpus} as a rational number");
                 nanoCpus = (long)(c * 1_000_000_000m);
             }
+            var sysctls = new Dictionary<string, string>();
+            foreach (var kv in p.GetValue(Sysctl) ?? [])
+            {
+                var eq = kv.IndexOf('=');
+                if (eq <= 0) throw BerthException.Invalid($"invalid argument \"{kv}\" for \"--sysctl\" flag: {kv} is not a valid key=value pair");
+                sysctls[kv[..eq]] = kv[(eq + 1)..];
+            }
+            foreach (var u in p.GetValue(Ulimit) ?? []) HostOptions.ParseUlimit(u);
+            if (p.GetValue(OomScoreAdj) is { } adj and (< -1000 or > 1000))
+                throw BerthException.Invalid($"Invalid value {adj}, range for oom score adj is [-1000, 1000]");
             return new ContainerRequest
             {
                 Image = p.GetValue(Image)!,
@@ -245,6 +270,17 @@ internal static class ContainerCommands
                 Mounts = p.GetValue(Mount) ?? [],
                 Tmpfs = tmpfs,
                 ReadOnly = p.GetValue(ReadOnly),
+                Domainname = p.GetValue(Domainname),
+                ExtraHosts = p.GetValue(AddHost) ?? [],
+                Dns = p.GetValue(Dns) ?? [],
+                DnsSearch = p.GetValue(DnsSearch) ?? [],
+                DnsOptions = p.GetValue(DnsOption) ?? [],
+                Ulimits = p.GetValue(Ulimit) ?? [],
+                ShmSize = p.GetValue(ShmSize) is { } shm ? Units.ParseBytes(shm) : null,
+                Sysctls = sysctls,
+                GroupAdd = p.GetValue(GroupAdd) ?? [],
+                OomScoreAdj = p.GetValue(OomScoreAdj),
+                CidFile = p.GetValue(CidFile),
                 Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
                 Memory = p.GetValue(Memory) is { } m ? Units.ParseBytes(m) : null,
                 MemorySwap = p.GetValue(MemorySwap) is { } s ? s == "-1" ? -1 : Units.ParseBytes(s) : null,

@@ -111,15 +111,18 @@ public sealed record HostConfigJson
     public long? MemorySwappiness { get; init; }
     public bool OomKillDisable { get; init; }
     public long? PidsLimit { get; init; }
-    public IReadOnlyList<string> Ulimits { get; init; } = [];
+    public IReadOnlyList<UlimitJson> Ulimits { get; init; } = [];
     public long CpuCount { get; init; }
     public long CpuPercent { get; init; }
     public long IOMaximumIOps { get; init; }
     public long IOMaximumBandwidth { get; init; }
     public IReadOnlyList<string>? MaskedPaths { get; init; }
     public IReadOnlyList<string>? ReadonlyPaths { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
     [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public bool? Init { get; init; }
 }
+
+public sealed record UlimitJson(string Name, long Hard, long Soft);
 
 public sealed record RestartPolicyJson
 {

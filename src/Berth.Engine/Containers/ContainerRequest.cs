@@ -42,6 +42,19 @@ public sealed record ContainerRequest
     [JsonPropertyName("capDrop")] public IReadOnlyList<string> CapDrop { get; init; } = [];
     [JsonPropertyName("privileged")] public bool Privileged { get; init; }
     [JsonPropertyName("securityOpt")] public IReadOnlyList<string> SecurityOpt { get; init; } = [];
+    [JsonPropertyName("domainname")] public string? Domainname { get; init; }
+    /// <summary><c>--add-host</c>: "host:ip" entries for /etc/hosts.</summary>
+    [JsonPropertyName("extraHosts")] public IReadOnlyList<string> ExtraHosts { get; init; } = [];
+    [JsonPropertyName("dns")] public IReadOnlyList<string> Dns { get; init; } = [];
+    [JsonPropertyName("dnsSearch")] public IReadOnlyList<string> DnsSearch { get; init; } = [];
+    [JsonPropertyName("dnsOptions")] public IReadOnlyList<string> DnsOptions { get; init; } = [];
+    /// <summary><c>--ulimit</c> as written: <c>name=soft[:hard]</c>.</summary>
+    [JsonPropertyName("ulimits")] public IReadOnlyList<string> Ulimits { get; init; } = [];
+    [JsonPropertyName("shmSize")] public long? ShmSize { get; init; }
+    [JsonPropertyName("sysctls")] public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
+    [JsonPropertyName("groupAdd")] public IReadOnlyList<string> GroupAdd { get; init; } = [];
+    [JsonPropertyName("oomScoreAdj")] public int? OomScoreAdj { get; init; }
+    [JsonPropertyName("cidFile")] public string? CidFile { get; init; }
 }
 
 /// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>

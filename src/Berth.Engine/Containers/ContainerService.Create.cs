@@ -26,6 +26,11 @@ public sealed partial class ContainerService
         if (request.Name is { } wanted && !ValidName(wanted.TrimStart('/')))
             throw BerthException.Invalid($"Invalid container name ({wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
+        foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
+        var rlimits = request.Ulimits.Select(HostOptions.Rlimit).ToList();
+        var extraHosts = request.ExtraHosts.Select(HostOptions.HostsLine).ToList();
+        if (request.CidFile is { } cidFile && File.Exists(cidFile))
+            throw BerthException.Invalid($"Container ID file found, make sure the other container isn't running or delete {cidFile}");
         if (request.Network is not ("none" or "host"))
             throw BerthException.Invalid($"network {request.Network} not found (berth supports --network none and host until bridge networks exist)");
 
@@ -52,7 +57,7 @@ public sealed partial class ContainerService
             var mounts = ResolveMounts(request, createdVolumes);
             PopulateVolumes(mounts, lowers, dir, ct);
             var hostname = request.Hostname is { Length: > 0 } h ? h : id[..12];
-            WriteNetworkFiles(dir, hostname, request.Network);
+            WriteNetworkFiles(dir, hostname, request, extraHosts);
 
             var binds = new List<BindMount>
             {
@@ -100,6 +105,13 @@ public sealed partial class ContainerService
                 Terminal = request.Tty,
                 Init = request.Init,
                 CgroupParent = "/berth",
+                Domainname = request.Domainname,
+                GroupAdd = request.GroupAdd.Count > 0 ? request.GroupAdd : null,
+                ShmSize = request.ShmSize,
+                Sysctls = request.Sysctls.Count > 0 ? request.Sysctls : null,
+                OomScoreAdj = request.OomScoreAdj,
+                // As docker: without --ulimit the container has the limits of the process that starts it.
+                Rlimits = rlimits,
             };
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);
@@ -138,6 +150,7 @@ public sealed partial class ContainerService
             }
             lock (_freshSpecs) _freshSpecs[id] = spec;
             s_parsedConfigs.AddOrUpdate(row.Config, stored);
+            if (request.CidFile is { } idFile) File.WriteAllText(idFile, id);
             return row;
         }
         catch
@@ -245,8 +258,9 @@ public sealed partial class ContainerService
         return new UserDatabase { Passwd = passwd, Group = group };
     }
 
-    private static void WriteNetworkFiles(string dir, string hostname, string network)
+    private static void WriteNetworkFiles(string dir, string hostname, ContainerRequest request, IReadOnlyList<string> extraHosts)
     {
+        var network = request.Network;
         File.WriteAllText(Path.Combine(dir, "hostname"), hostname + "\n");
         if (network == "host")
         {
@@ -258,7 +272,10 @@ public sealed partial class ContainerService
             File.WriteAllText(Path.Combine(dir, "hosts"),
                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
         }
+        if (extraHosts.Count > 0) File.AppendAllText(Path.Combine(dir, "hosts"), string.Join('\n', extraHosts) + "\n");
         var resolv = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        if (request.Dns.Count + request.DnsSearch.Count + request.DnsOptions.Count > 0)
+            resolv = HostOptions.ResolvConf(resolv, request.Dns, request.DnsSearch, request.DnsOptions);
         File.WriteAllText(Path.Combine(dir, "resolv.conf"), resolv);
     }
 
