@@ -307,6 +307,44 @@ public sealed class LifecycleTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void RestartPoliciesRestartUntilStoppedOrOutOfRetries()
+    {
+        // --restart on-failure:N restarts a failing container N times; always restarts until a user stops it; an
+        // attached run returns its code and leaves the restart to a monitor. Back-off as docker: 100 ms, doubling.
+        using var s = new ContainerStore(image);
+        var failing = s.Ok("run", "-d", "--name", "failing", "--restart", "on-failure:2", "busybox", "sh", "-c", "echo run; exit 3").Trim();
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (s.Ok("logs", "failing") != "run\nrun\nrun\n" && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Thread.Sleep(1000);
+        Assert.Equal("run\nrun\nrun\n", s.Ok("logs", "failing"));
+        Assert.Equal("2 exited 3 on-failure:2\n", s.Ok("inspect", "-f",
+            "{{.RestartCount}} {{.State.Status}} {{.State.ExitCode}} {{.HostConfig.RestartPolicy.Name}}:{{.HostConfig.RestartPolicy.MaximumRetryCount}}", "failing"));
+
+        s.Ok("run", "-d", "--name", "forever", "--restart", "always", "busybox", "sh", "-c", "sleep 0.2");
+        deadline = DateTime.UtcNow.AddSeconds(20);
+        while (InspectOne(s, "forever").GetProperty("RestartCount").GetInt32() < 2 && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.True(InspectOne(s, "forever").GetProperty("RestartCount").GetInt32() >= 2);
+        s.Ok("stop", "-t", "0", "forever");
+        var stopped = InspectOne(s, "forever").GetProperty("RestartCount").GetInt32();
+        Thread.Sleep(1500);
+        Assert.Equal(stopped, InspectOne(s, "forever").GetProperty("RestartCount").GetInt32());
+        Assert.Contains("Exited", s.Ok("ps", "-a", "--filter", "name=forever", "--format", "{{.Status}}"));
+
+        var attached = s.Run("run", "--name", "attached", "--restart", "on-failure:1", "busybox", "sh", "-c", "echo once; exit 4");
+        Assert.Equal(4, attached.ExitCode);
+        deadline = DateTime.UtcNow.AddSeconds(20);
+        while (s.Ok("logs", "attached") != "once\nonce\n" && DateTime.UtcNow < deadline) Thread.Sleep(100);
+        Assert.Equal("once\nonce\n", s.Ok("logs", "attached"));
+
+        var conflict = s.Run("run", "--rm", "--restart", "always", "busybox", "true");
+        Assert.True(conflict.ExitCode == 125 && conflict.Stderr.Contains("Conflicting options: --restart and --rm"), conflict.ToString());
+        Assert.Equal(125, s.Run("run", "--restart", "sometimes", "busybox", "true").ExitCode);
+        Thread.Sleep(500);
+        s.Ok("rm", "-f", "failing", "forever", "attached");
+        s.AssertClean([failing]);
+    }
+
+    [Fact]
     public void PsOrderFiltersSizesAndLogDecorations()
     {
         // ps -l/-n, before=/since= (by creation), -s (writable layer and image), logs -t (nine fraction digits, as

@@ -189,6 +189,7 @@ internal static class ContainerCommands
         public readonly Option<int?> OomScoreAdj = new("--oom-score-adj") { Description = "Tune host's OOM preferences (-1000 to 1000)" };
         public readonly Option<string?> CidFile = new("--cidfile") { Description = "Write the container ID to the file" };
         public readonly Option<string[]> LabelFile = new("--label-file") { Description = "Read in a line delimited file of labels" };
+        public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
 
@@ -197,7 +198,7 @@ internal static class ContainerCommands
             foreach (var o in new Option[] { Rm, Name, Env, EnvFile, Workdir, User, Entrypoint, Volume, Mount, Tmpfs, ReadOnly, Interactive, Tty,
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
-                         OomScoreAdj, CidFile, LabelFile })
+                         OomScoreAdj, CidFile, LabelFile, Restart })
                 c.Options.Add(o);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
@@ -247,6 +248,8 @@ internal static class ContainerCommands
                 sysctls[kv[..eq]] = kv[(eq + 1)..];
             }
             foreach (var u in p.GetValue(Ulimit) ?? []) HostOptions.ParseUlimit(u);
+            var restart = RestartPolicy.Parse(p.GetValue(Restart));
+            if (restart.Name != "no" && p.GetValue(Rm)) throw BerthException.Invalid("Conflicting options: --restart and --rm");
             if (p.GetValue(OomScoreAdj) is { } adj and (< -1000 or > 1000))
                 throw BerthException.Invalid($"Invalid value {adj}, range for oom score adj is [-1000, 1000]");
             return new ContainerRequest
@@ -281,6 +284,7 @@ internal static class ContainerCommands
                 GroupAdd = p.GetValue(GroupAdd) ?? [],
                 OomScoreAdj = p.GetValue(OomScoreAdj),
                 CidFile = p.GetValue(CidFile),
+                Restart = p.GetValue(Restart),
                 Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
                 Memory = p.GetValue(Memory) is { } m ? Units.ParseBytes(m) : null,
                 MemorySwap = p.GetValue(MemorySwap) is { } s ? s == "-1" ? -1 : Units.ParseBytes(s) : null,

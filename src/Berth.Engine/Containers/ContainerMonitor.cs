@@ -144,6 +144,7 @@ public static class ContainerMonitor
             var service = new ContainerService(store, new ImageService(store, TimeProvider.System), TimeProvider.System);
             var status = service.Runtime.ExitStatusOf(w.Id, waitStatus);
             if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, status, w.AutoRemove);
+            if (!w.AutoRemove) service.RestartIfDue(w.Id);
         }
         return 0;
     }

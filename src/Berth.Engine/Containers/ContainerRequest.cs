@@ -55,6 +55,8 @@ public sealed record ContainerRequest
     [JsonPropertyName("groupAdd")] public IReadOnlyList<string> GroupAdd { get; init; } = [];
     [JsonPropertyName("oomScoreAdj")] public int? OomScoreAdj { get; init; }
     [JsonPropertyName("cidFile")] public string? CidFile { get; init; }
+    /// <summary><c>--restart</c> as written (<see cref="RestartPolicy"/>); null is "no".</summary>
+    [JsonPropertyName("restart")] public string? Restart { get; init; }
 }
 
 /// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>

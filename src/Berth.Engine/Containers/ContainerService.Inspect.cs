@@ -79,6 +79,7 @@ public sealed partial class ContainerService
                 PidsLimit = request.PidsLimit,
                 Init = request.Init ? true : null,
                 ContainerIDFile = request.CidFile ?? "",
+                RestartPolicy = RestartPolicy.Parse(request.Restart) is var policy ? new RestartPolicyJson { Name = policy.Name, MaximumRetryCount = policy.MaximumRetryCount } : new(),
                 Dns = request.Dns,
                 DnsOptions = request.DnsOptions,
                 DnsSearch = request.DnsSearch,

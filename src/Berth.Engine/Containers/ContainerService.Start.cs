@@ -25,6 +25,8 @@ public sealed partial class ContainerService
     internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio)
     {
         if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
+        // A start, by a user or by the restart policy, ends a user's stop.
+        File.Delete(StoppedByUserMarker(row.Id));
         // Leftovers of a previous run whose parent died before cleaning up.
         if (row.Status == "exited" || row.StartedAt is not null) CleanupRuntime(row.Id);
         Container container;
@@ -162,6 +164,7 @@ public sealed partial class ContainerService
             stderr?.Dispose();
             Finish(running, status, autoRemove);
             Berth.Oci.Diagnostics.Timeline.Mark("engine: done");
+            if (!autoRemove) RestartIfDue(running.Id);
             return status.ExitCode;
         }
     }

@@ -19,6 +19,7 @@ public sealed partial class ContainerService
         var config = ConfigOf(row);
         signal ??= StopSignalOf(config);
         var seconds = timeout ?? config.Request.StopTimeout ?? DefaultStopTimeout;
+        MarkStoppedByUser(row.Id);
         try
         {
             Runtime.Kill(row.Id, signal.Value);
@@ -71,6 +72,7 @@ public sealed partial class ContainerService
     {
         row = Reconcile(row);
         if (row.Status != "running") throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
+        MarkStoppedByUser(row.Id);
         try
         {
             Runtime.Kill(row.Id, signal);
@@ -78,6 +80,45 @@ public sealed partial class ContainerService
         catch (BerthException e) when (e.Kind is ErrorKind.Conflict or ErrorKind.NotFound)
         {
             throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
+        }
+    }
+
+    /// <summary>A container stopped, killed or removed by a user is not restarted by its restart policy until it is
+    /// started again (docker's HasBeenManuallyStopped): a file beside its bundle says so.</summary>
+    private string StoppedByUserMarker(string id) => Path.Combine(DirOf(id), "stopped-by-user");
+
+    private void MarkStoppedByUser(string id)
+    {
+        try
+        {
+            File.WriteAllText(StoppedByUserMarker(id), "");
+        }
+        catch (IOException)
+        {
+        }
+    }
+
+    /// <summary>After a container exited and its exit was recorded: starts it again under a new monitor when its
+    /// restart policy says so, after docker's back-off, unless it was stopped, removed or started meanwhile.</summary>
+    internal void RestartIfDue(string id)
+    {
+        var row = Store.Metadata.GetContainer(id);
+        if (row is null || row.Status != "exited") return;
+        var policy = RestartPolicy.Parse(ConfigOf(row).Request.Restart);
+        if (!policy.ShouldRestart(row.ExitCode, row.RestartCount, File.Exists(StoppedByUserMarker(id)))) return;
+        var ran = row.FinishedAt is { } f && row.StartedAt is { } s ? f - s : TimeSpan.Zero;
+        Thread.Sleep(RestartPolicy.Delay(row.RestartCount, ran));
+        row = Store.Metadata.GetContainer(id);
+        if (row is null || row.Status != "exited" || File.Exists(StoppedByUserMarker(id))) return;
+        row = row with { RestartCount = row.RestartCount + 1 };
+        Store.Metadata.UpdateContainer(row);
+        try
+        {
+            StartDetached(row, CancellationToken.None);
+        }
+        catch (BerthException)
+        {
+            // Recorded on the row by the start that failed; docker gives up the same way.
         }
     }
 
@@ -113,6 +154,7 @@ public sealed partial class ContainerService
         {
             if (!force)
                 throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
+            MarkStoppedByUser(row.Id);
             KillAll(row.Id);
             WaitDead(row, TimeSpan.FromSeconds(30), ct);
             AwaitRecorded(row, ct);
@@ -120,8 +162,6 @@ public sealed partial class ContainerService
         RemoveStopped(row.Id, removeVolumes);
     }
 
-    /// <summary>Deletes a stopped container: runtime state, row, bundle and log, and with
-    /// <paramref name="removeVolumes"/> its anonymous volumes.</summary>
     /// <summary>Removes a container that is not running: runtime state, bundle, row, and (with
     /// <paramref name="removeVolumes"/>) its anonymous volumes. <paramref name="known"/>: the row, when the caller
     /// has it (its stored config is then not read and parsed again).</summary>
