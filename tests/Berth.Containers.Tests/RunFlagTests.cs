@@ -66,6 +66,59 @@ public sealed class RunFlagTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void HostNamespacesDevicesAndCgroupKnobs()
+    {
+        // --pid/--ipc/--uts host share the host's namespace; --device makes the node and lets the device cgroup allow
+        // exactly the permissions given; the cgroup knobs land in the container's cgroup files.
+        using var s = new ContainerStore(image);
+        Assert.Equal("False\n", s.Ok("run", "--rm", "--pid", "host", "busybox", "sh", "-c", "[ $$ = 1 ] && echo True || echo False"));
+        Assert.Equal(Environment.MachineName + "\n", s.Ok("run", "--rm", "--uts", "host", "busybox", "hostname"));
+        var conflict = s.Run("run", "--rm", "--uts", "host", "-h", "x", "busybox", "true");
+        Assert.True(conflict.ExitCode == 125 && conflict.Stderr.Contains("Conflicting options: hostname and the UTS mode"), conflict.ToString());
+        var shm = $"/dev/shm/berth-test-{Guid.NewGuid():N}";
+        File.WriteAllText(shm, "shared\n");
+        try
+        {
+            Assert.Equal("shared\n", s.Ok("run", "--rm", "--ipc", "host", "busybox", "cat", shm));
+            Assert.NotEqual(0, s.Run("run", "--rm", "busybox", "cat", shm).ExitCode);
+        }
+        finally
+        {
+            File.Delete(shm);
+        }
+
+        HostCapabilities.Require(File.Exists("/dev/loop0"), "needs /dev/loop0");
+        Assert.Equal("readable\n", s.Ok("run", "--rm", "--device", "/dev/loop0", "busybox", "sh", "-c", "head -c 1 /dev/loop0 >/dev/null && echo readable"));
+        var readOnly = s.Run("run", "--rm", "--device", "/dev/loop0:/dev/disk0:r", "busybox", "sh", "-c", "test -b /dev/disk0 && echo node; echo x > /dev/disk0");
+        Assert.Equal("node\n", readOnly.Stdout);
+        Assert.Contains("Operation not permitted", readOnly.Stderr);
+        Assert.NotEqual(0, s.Run("run", "--rm", "busybox", "test", "-e", "/dev/loop0").ExitCode);
+        Assert.Equal(125, s.Run("run", "--rm", "--device", "/no/such/device", "busybox", "true").ExitCode);
+
+        var id = s.Ok("run", "-d", "--cpuset-cpus", "0", "--cpu-period", "50000", "--cpu-quota", "25000", "--memory-reservation", "32m",
+            "--oom-kill-disable", "-m", "64m", "busybox", "sleep", "30").Trim();
+        string Read(string path) => File.ReadAllText(path).Trim();
+        if (Directory.Exists($"/sys/fs/cgroup/cpu/berth/{id}"))
+        {
+            // cgroup v1 (this machine's controllers)
+            Assert.Equal("0", Read($"/sys/fs/cgroup/cpuset/berth/{id}/cpuset.cpus"));
+            Assert.Equal("50000", Read($"/sys/fs/cgroup/cpu/berth/{id}/cpu.cfs_period_us"));
+            Assert.Equal("25000", Read($"/sys/fs/cgroup/cpu/berth/{id}/cpu.cfs_quota_us"));
+            Assert.Equal("33554432", Read($"/sys/fs/cgroup/memory/berth/{id}/memory.soft_limit_in_bytes"));
+            Assert.StartsWith("oom_kill_disable 1", Read($"/sys/fs/cgroup/memory/berth/{id}/memory.oom_control"));
+        }
+        else
+        {
+            Assert.Equal("25000 50000", Read($"/sys/fs/cgroup/berth/{id}/cpu.max"));
+            Assert.Equal("0", Read($"/sys/fs/cgroup/berth/{id}/cpuset.cpus"));
+        }
+        Assert.Equal("0 50000 25000 33554432 true\n", s.Ok("inspect", "-f",
+            "{{.HostConfig.CpusetCpus}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.MemoryReservation}} {{.HostConfig.OomKillDisable}}", id));
+        s.Ok("rm", "-f", id);
+        Assert.Equal(125, s.Run("run", "--rm", "--cpus", "1", "--cpu-period", "1000", "busybox", "true").ExitCode);
+    }
+
+    [Fact]
     public void AnEmptyVolumeStartsWithTheImagesFilesAtItsPath()
     {
         // docker's rule: a new (empty) volume mounted over image content is seeded with a copy of it, owners and

@@ -189,6 +189,17 @@ internal static class ContainerCommands
         public readonly Option<int?> OomScoreAdj = new("--oom-score-adj") { Description = "Tune host's OOM preferences (-1000 to 1000)" };
         public readonly Option<string?> CidFile = new("--cidfile") { Description = "Write the container ID to the file" };
         public readonly Option<string[]> LabelFile = new("--label-file") { Description = "Read in a line delimited file of labels" };
+        public readonly Option<string?> Pid = new("--pid") { Description = "PID namespace to use: host, or a new one (default)" };
+        public readonly Option<string?> Ipc = new("--ipc") { Description = "IPC mode to use: host, or private (default)" };
+        public readonly Option<string?> Uts = new("--uts") { Description = "UTS namespace to use: host, or a new one (default)" };
+        public readonly Option<string[]> Device = new("--device") { Description = "Add a host device to the container (/dev/host[:/dev/ctr][:rwm])" };
+        public readonly Option<string?> CpusetCpus = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
+        public readonly Option<string?> CpusetMems = new("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
+        public readonly Option<ulong?> CpuPeriod = new("--cpu-period") { Description = "Limit CPU CFS (Completely Fair Scheduler) period" };
+        public readonly Option<long?> CpuQuota = new("--cpu-quota") { Description = "Limit CPU CFS (Completely Fair Scheduler) quota" };
+        public readonly Option<string?> MemoryReservation = new("--memory-reservation") { Description = "Memory soft limit" };
+        public readonly Option<ulong?> MemorySwappiness = new("--memory-swappiness") { Description = "Tune container memory swappiness (0 to 100)" };
+        public readonly Option<bool> OomKillDisable = new("--oom-kill-disable") { Description = "Disable OOM Killer" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
@@ -198,7 +209,8 @@ internal static class ContainerCommands
             foreach (var o in new Option[] { Rm, Name, Env, EnvFile, Workdir, User, Entrypoint, Volume, Mount, Tmpfs, ReadOnly, Interactive, Tty,
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
-                         OomScoreAdj, CidFile, LabelFile, Restart })
+                         OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
+                         MemoryReservation, MemorySwappiness, OomKillDisable })
                 c.Options.Add(o);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
@@ -248,6 +260,17 @@ internal static class ContainerCommands
                 sysctls[kv[..eq]] = kv[(eq + 1)..];
             }
             foreach (var u in p.GetValue(Ulimit) ?? []) HostOptions.ParseUlimit(u);
+            string Mode(Option<string?> option, string flag, params string[] allowed)
+            {
+                var value = p.GetValue(option) ?? "";
+                if (value.Length > 0 && !allowed.Contains(value))
+                    throw BerthException.Invalid($"invalid {flag} value \"{value}\": berth supports {string.Join(" and ", allowed.Select(a => $"\"{a}\""))}");
+                return value == "private" ? "" : value;
+            }
+            var pidMode = Mode(Pid, "--pid", "host");
+            var ipcMode = Mode(Ipc, "--ipc", "host", "private");
+            var utsMode = Mode(Uts, "--uts", "host");
+            if (utsMode == "host" && p.GetValue(Hostname) is not null) throw BerthException.Invalid("Conflicting options: hostname and the UTS mode");
             var restart = RestartPolicy.Parse(p.GetValue(Restart));
             if (restart.Name != "no" && p.GetValue(Rm)) throw BerthException.Invalid("Conflicting options: --restart and --rm");
             if (p.GetValue(OomScoreAdj) is { } adj and (< -1000 or > 1000))
@@ -285,6 +308,17 @@ internal static class ContainerCommands
                 OomScoreAdj = p.GetValue(OomScoreAdj),
                 CidFile = p.GetValue(CidFile),
                 Restart = p.GetValue(Restart),
+                PidMode = pidMode,
+                IpcMode = ipcMode,
+                UtsMode = utsMode,
+                Devices = p.GetValue(Device) ?? [],
+                CpusetCpus = p.GetValue(CpusetCpus),
+                CpusetMems = p.GetValue(CpusetMems),
+                CpuPeriod = p.GetValue(CpuPeriod),
+                CpuQuota = p.GetValue(CpuQuota),
+                MemoryReservation = p.GetValue(MemoryReservation) is { } mr ? Units.ParseBytes(mr) : null,
+                MemorySwappiness = p.GetValue(MemorySwappiness),
+                OomKillDisable = p.GetValue(OomKillDisable),
                 Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
                 Memory = p.GetValue(Memory) is { } m ? Units.ParseBytes(m) : null,
                 MemorySwap = p.GetValue(MemorySwap) is { } s ? s == "-1" ? -1 : Units.ParseBytes(s) : null,

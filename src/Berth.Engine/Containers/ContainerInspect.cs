@@ -101,7 +101,7 @@ public sealed record HostConfigJson
     public long CpuRealtimeRuntime { get; init; }
     public string CpusetCpus { get; init; } = "";
     public string CpusetMems { get; init; } = "";
-    public IReadOnlyList<string> Devices { get; init; } = [];
+    public IReadOnlyList<DeviceJson> Devices { get; init; } = [];
     public IReadOnlyList<string>? DeviceCgroupRules { get; init; }
     public IReadOnlyList<string>? DeviceRequests { get; init; }
     public long KernelMemory { get; init; }
@@ -123,6 +123,22 @@ public sealed record HostConfigJson
 }
 
 public sealed record UlimitJson(string Name, long Hard, long Soft);
+
+/// <summary>A <c>--device</c> as docker's inspect shows it.</summary>
+public sealed record DeviceJson
+{
+    public DeviceJson(string spec)
+    {
+        var parts = spec.Split(':');
+        PathOnHost = parts[0];
+        PathInContainer = parts.Length >= 2 && !parts[1].All(c => c is 'r' or 'w' or 'm') ? parts[1] : parts[0];
+        CgroupPermissions = parts.Length >= 2 && parts[^1].All(c => c is 'r' or 'w' or 'm') ? parts[^1] : "rwm";
+    }
+
+    public string PathOnHost { get; }
+    public string PathInContainer { get; }
+    public string CgroupPermissions { get; }
+}
 
 public sealed record RestartPolicyJson
 {

@@ -57,6 +57,19 @@ public sealed record ContainerRequest
     [JsonPropertyName("cidFile")] public string? CidFile { get; init; }
     /// <summary><c>--restart</c> as written (<see cref="RestartPolicy"/>); null is "no".</summary>
     [JsonPropertyName("restart")] public string? Restart { get; init; }
+    /// <summary>"" (a namespace of its own) or "host", for <c>--pid</c>, <c>--ipc</c>, <c>--uts</c>.</summary>
+    [JsonPropertyName("pidMode")] public string PidMode { get; init; } = "";
+    [JsonPropertyName("ipcMode")] public string IpcMode { get; init; } = "";
+    [JsonPropertyName("utsMode")] public string UtsMode { get; init; } = "";
+    /// <summary><c>--device</c> as written: <c>/dev/host[:/dev/ctr][:rwm]</c>.</summary>
+    [JsonPropertyName("devices")] public IReadOnlyList<string> Devices { get; init; } = [];
+    [JsonPropertyName("cpusetCpus")] public string? CpusetCpus { get; init; }
+    [JsonPropertyName("cpusetMems")] public string? CpusetMems { get; init; }
+    [JsonPropertyName("cpuPeriod")] public ulong? CpuPeriod { get; init; }
+    [JsonPropertyName("cpuQuota")] public long? CpuQuota { get; init; }
+    [JsonPropertyName("memoryReservation")] public long? MemoryReservation { get; init; }
+    [JsonPropertyName("memorySwappiness")] public ulong? MemorySwappiness { get; init; }
+    [JsonPropertyName("oomKillDisable")] public bool OomKillDisable { get; init; }
 }
 
 /// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>

@@ -29,6 +29,7 @@ public sealed partial class ContainerService
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
         var rlimits = request.Ulimits.Select(HostOptions.Rlimit).ToList();
         var extraHosts = request.ExtraHosts.Select(HostOptions.HostsLine).ToList();
+        var devices = request.Devices.Select(HostDevices.Parse).ToList();
         if (request.CidFile is { } cidFile && File.Exists(cidFile))
             throw BerthException.Invalid($"Container ID file found, make sure the other container isn't running or delete {cidFile}");
         if (request.Network is not ("none" or "host"))
@@ -112,6 +113,17 @@ public sealed partial class ContainerService
                 OomScoreAdj = request.OomScoreAdj,
                 // As docker: without --ulimit the container has the limits of the process that starts it.
                 Rlimits = rlimits,
+                PidHost = request.PidMode == "host",
+                IpcHost = request.IpcMode == "host",
+                UtsHost = request.UtsMode == "host",
+                Devices = devices,
+                CpusetCpus = request.CpusetCpus,
+                CpusetMems = request.CpusetMems,
+                CpuPeriod = request.CpuPeriod,
+                CpuQuota = request.CpuQuota,
+                MemoryReservation = request.MemoryReservation,
+                MemorySwappiness = request.MemorySwappiness,
+                OomKillDisable = request.OomKillDisable,
             };
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);

@@ -51,12 +51,28 @@ public sealed record RunOptions
     public IReadOnlyDictionary<string, string>? Sysctls { get; init; }
     public IReadOnlyDictionary<string, string>? Annotations { get; init; }
     public int? OomScoreAdj { get; init; }
+    /// <summary><c>--pid host</c>, <c>--ipc host</c>, <c>--uts host</c>: the host's namespace instead of a new one.</summary>
+    public bool PidHost { get; init; }
+    public bool IpcHost { get; init; }
+    public bool UtsHost { get; init; }
+    /// <summary><c>--device</c>: host device nodes made in the container and allowed by its device cgroup.</summary>
+    public IReadOnlyList<DeviceMapping>? Devices { get; init; }
+    public string? CpusetCpus { get; init; }
+    public string? CpusetMems { get; init; }
+    public ulong? CpuPeriod { get; init; }
+    public long? CpuQuota { get; init; }
+    public long? MemoryReservation { get; init; }
+    public ulong? MemorySwappiness { get; init; }
+    public bool OomKillDisable { get; init; }
     /// <summary><c>--init</c>: berth's init stays PID 1, runs the command as its child, forwards signals and reaps
     /// orphans. Written as the spec annotation <c>io.berth.init=true</c> (other OCI runtimes ignore it).</summary>
     public bool Init { get; init; }
 }
 
 /// <summary>A bind mount (<c>-v /host:/ctr[:ro]</c>).</summary>
+/// <summary>A host device for the container (<c>--device /dev/x[:/dev/y][:rwm]</c>), resolved by the caller.</summary>
+public sealed record DeviceMapping(string ContainerPath, string Type, long Major, long Minor, uint FileMode, uint Uid, uint Gid, string Permissions);
+
 public sealed record BindMount
 {
     public required string Source { get; init; }

@@ -39,10 +39,11 @@ public static class SpecGenerator
             OomScoreAdj = options.OomScoreAdj,
         };
 
-        var namespaces = new List<LinuxNamespace>
-        {
-            new() { Type = "pid" }, new() { Type = "ipc" }, new() { Type = "uts" }, new() { Type = "mount" },
-        };
+        var namespaces = new List<LinuxNamespace>();
+        if (!options.PidHost) namespaces.Add(new LinuxNamespace { Type = "pid" });
+        if (!options.IpcHost) namespaces.Add(new LinuxNamespace { Type = "ipc" });
+        if (!options.UtsHost) namespaces.Add(new LinuxNamespace { Type = "uts" });
+        namespaces.Add(new LinuxNamespace { Type = "mount" });
         if (options.Network == NetworkMode.None) namespaces.Add(new LinuxNamespace { Type = "network" });
         namespaces.Add(new LinuxNamespace { Type = "cgroup" });
 
@@ -55,14 +56,18 @@ public static class SpecGenerator
             ReadonlyPaths = options.Privileged ? null : DockerDefaults.ReadonlyPaths,
             Seccomp = Seccomp(options, caps, host),
             Sysctl = options.Sysctls is { Count: > 0 } s ? s : null,
+            Devices = options.Devices is { Count: > 0 } devices
+                ? devices.Select(d => new LinuxDevice { Path = d.ContainerPath, Type = d.Type, Major = d.Major, Minor = d.Minor, FileMode = d.FileMode, Uid = d.Uid, Gid = d.Gid }).ToList()
+                : null,
         };
 
         return new RuntimeSpec
         {
             Process = process,
             Root = new Root { Path = options.RootfsPath, Readonly = options.ReadOnlyRootfs },
-            Hostname = hostname,
-            Domainname = options.Domainname,
+            // The host's UTS namespace keeps the host's names.
+            Hostname = options.UtsHost ? null : hostname,
+            Domainname = options.UtsHost ? null : options.Domainname,
             Mounts = Mounts(options),
             Annotations = Annotations(options),
             Linux = linux,
@@ -143,6 +148,16 @@ public static class SpecGenerator
         {
             throw BerthException.Invalid("You should always set the Memory limit when using Memoryswap limit, see usage");
         }
+        if (o.MemoryReservation is not null || o.MemorySwappiness is not null || o.OomKillDisable)
+        {
+            if (o.MemorySwappiness is > 100) throw BerthException.Invalid($"Invalid value: {o.MemorySwappiness}, valid memory swappiness range is 0-100");
+            if (o.MemoryReservation is { } r && o.Memory is { } limit && r > limit)
+                throw BerthException.Invalid("Minimum memory limit can not be less than memory reservation limit, see usage");
+            memory = (memory ?? new LinuxMemory()) with
+            {
+                Reservation = o.MemoryReservation, Swappiness = o.MemorySwappiness, DisableOomKiller = o.OomKillDisable ? true : null,
+            };
+        }
 
         LinuxCpu? cpu = null;
         if (o.Cpus is { } cpus || o.CpuShares is not null)
@@ -156,12 +171,24 @@ public static class SpecGenerator
             }
             cpu = new LinuxCpu { Shares = o.CpuShares, Quota = quota, Period = quota is null ? null : period };
         }
+        if (o.CpuPeriod is not null || o.CpuQuota is not null || o.CpusetCpus is not null || o.CpusetMems is not null)
+        {
+            if (o.Cpus is not null && (o.CpuPeriod is not null || o.CpuQuota is not null))
+                throw BerthException.Invalid("Conflicting options: Nano CPUs and CPU Period cannot both be set");
+            if (o.CpuQuota is { } q and > 0 and < 1000) throw BerthException.Invalid("CPU cfs quota can not be less than 1ms (i.e. 1000)");
+            if (o.CpuPeriod is { } per and (< 1000 or > 1_000_000)) throw BerthException.Invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1 second (i.e. 1000000)");
+            cpu = (cpu ?? new LinuxCpu()) with
+            {
+                Period = o.CpuPeriod ?? cpu?.Period, Quota = o.CpuQuota ?? cpu?.Quota, Cpus = o.CpusetCpus, Mems = o.CpusetMems,
+            };
+        }
 
         LinuxPids? pids = o.PidsLimit is { } p and > 0 ? new LinuxPids { Limit = p } : null;
 
         return new LinuxResources
         {
-            Devices = o.Privileged ? [new LinuxDeviceCgroup { Allow = true, Access = "rwm" }] : DockerDefaults.DeviceRules,
+            Devices = o.Privileged ? [new LinuxDeviceCgroup { Allow = true, Access = "rwm" }]
+                : [.. DockerDefaults.DeviceRules, .. (o.Devices ?? []).Select(d => new LinuxDeviceCgroup { Allow = true, Type = d.Type, Major = d.Major, Minor = d.Minor, Access = d.Permissions })],
             Memory = memory,
             Cpu = cpu,
             Pids = pids,
@@ -188,7 +215,10 @@ public static class SpecGenerator
             new() { Destination = "/sys", Type = "sysfs", Source = "sysfs", Options = ["nosuid", "noexec", "nodev", o.Privileged ? "rw" : "ro"] },
             new() { Destination = "/sys/fs/cgroup", Type = "cgroup", Source = "cgroup", Options = ["nosuid", "noexec", "nodev", "relatime", o.Privileged ? "rw" : "ro"] },
             new() { Destination = "/dev/mqueue", Type = "mqueue", Source = "mqueue", Options = ["nosuid", "noexec", "nodev"] },
-            new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
+            // --ipc host: the host's shared memory, as docker binds it.
+            o.IpcHost
+                ? new() { Destination = "/dev/shm", Type = "bind", Source = "/dev/shm", Options = ["rbind", "rprivate"] }
+                : new() { Destination = "/dev/shm", Type = "tmpfs", Source = "shm", Options = ["nosuid", "noexec", "nodev", "mode=1777", $"size={shm}"] },
         };
 
         var user = new List<Mount>();

@@ -61,7 +61,8 @@ public sealed class CgroupV2Manager : ICgroupManager
                 var value = swap == -1 ? "max" : m.Limit is { } l and > 0 ? CgroupLayout.Format(Math.Max(0, swap - l)) : CgroupLayout.Format(swap);
                 CgroupFs.Write(_dir, "memory.swap.max", value);
             }
-            if (m.DisableOomKiller == true) throw new BerthException(ErrorKind.NotImplemented, "cgroup v2 cannot disable the OOM killer");
+            // cgroup v2 has no switch for the OOM killer: docker discards --oom-kill-disable there (with a warning),
+            // and runc ignores the field; so does berth.
         }
         if (r.Cpu is { } c)
         {
