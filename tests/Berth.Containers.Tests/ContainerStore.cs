@@ -52,11 +52,17 @@ public sealed class ContainerStore : IDisposable
     /// <summary>Runs berth with <paramref name="input"/> on its stdin, asserting exit 0; returns stdout.</summary>
     public string RunWithStdin(string input, params string[] args)
     {
-        var file = _dir.Combine("stdin-" + Guid.NewGuid().ToString("N"));
-        File.WriteAllText(file, input);
-        var r = Berth.RunWithStdin(file, args);
+        var r = RunWithStdinResult(input, args);
         Assert.True(r.ExitCode == 0, r.ToString());
         return r.Stdout;
+    }
+
+    /// <summary>Runs berth with <paramref name="input"/> on its stdin, whatever its exit code.</summary>
+    public RunResult RunWithStdinResult(string input, params string[] args)
+    {
+        var file = _dir.Combine("stdin-" + Guid.NewGuid().ToString("N"));
+        File.WriteAllText(file, input);
+        return Berth.RunWithStdin(file, args);
     }
 
     /// <summary>Starts berth without waiting, for tests that signal or read it while it runs.</summary>

@@ -345,6 +345,35 @@ public sealed class LifecycleTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void AttachJoinsADetachedContainersStreams()
+    {
+        // run -d -i keeps stdin open for attach; attach gets the output from then on (stdout and stderr apart), feeds
+        // stdin, returns the exit code; a terminal attach detaches on Ctrl-P Ctrl-Q and the container runs on.
+        using var s = new ContainerStore(image);
+        s.Ok("run", "-d", "-i", "--name", "reader", "busybox", "sh", "-c", "read x; echo \"got $x\"; echo err >&2; exit 5");
+        var attached = s.RunWithStdinResult("hello\n", "attach", "reader");
+        Assert.Equal(5, attached.ExitCode);
+        Assert.Equal("got hello\n", attached.Stdout);
+        Assert.Equal("err\n", attached.Stderr);
+        Assert.Equal("got hello\n", s.Ok("logs", "reader").Split("err")[0]);
+
+        s.Ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "sleep 1; echo late; exit 3");
+        var follow = s.Run("attach", "talker");
+        Assert.Equal(3, follow.ExitCode);
+        Assert.Equal("late\n", follow.Stdout);
+        var stopped = s.Run("attach", "talker");
+        Assert.True(stopped.ExitCode == 1 && stopped.Stderr.Contains("You cannot attach to a stopped container"), stopped.ToString());
+
+        HostCapabilities.RequireTool("script");
+        s.Ok("run", "-dit", "--name", "shell", "busybox", "sh");
+        var detach = Run.Tool("/bin/sh", ["-c", $"(sleep 1; printf '\\020\\021'; sleep 1) | script -qec '{RepoPaths.BerthBinary} --root {s.Root} attach shell; echo rc=$?' /dev/null"]);
+        Assert.Contains("rc=0", detach.Stdout);
+        Assert.True(InspectOne(s, "shell").GetProperty("State").GetProperty("Running").GetBoolean());
+        s.Ok("rm", "-f", "reader", "talker", "shell");
+        Assert.Empty(Directory.Exists("/run/berth/attach") ? Directory.GetFiles("/run/berth/attach").Where(f => s.AllIds().Any(id => f.Contains(id))) : []);
+    }
+
+    [Fact]
     public void PsOrderFiltersSizesAndLogDecorations()
     {
         // ps -l/-n, before=/since= (by creation), -s (writable layer and image), logs -t (nine fraction digits, as
@@ -382,8 +411,13 @@ public sealed class LifecycleTests(BusyboxFixture image)
         // The read ends of the container's stdout and stderr.
         Assert.Contains(new FileInfo($"/proc/{pid}/fd/1").LinkTarget, targets);
         Assert.Contains(new FileInfo($"/proc/{pid}/fd/2").LinkTarget, targets);
-        Assert.DoesNotContain(targets, t => t.StartsWith("socket:", StringComparison.Ordinal) || t.StartsWith("/sys/", StringComparison.Ordinal)
+        Assert.DoesNotContain(targets, t => t.StartsWith("/sys/", StringComparison.Ordinal)
             || t.Contains("metadata", StringComparison.Ordinal) || t.StartsWith(s.Root + "/runtime", StringComparison.Ordinal));
+        // One socket only: the attach listener (no sync socket of the start is left).
+        var sockets = targets.Where(t => t.StartsWith("socket:[", StringComparison.Ordinal)).Select(t => t[8..^1]).ToList();
+        var attachSocket = File.ReadAllLines("/proc/net/unix").Where(l => l.EndsWith($"/run/berth/attach/{id}.sock", StringComparison.Ordinal))
+            .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[6]).ToList();
+        Assert.Equal(attachSocket, sockets);
         // The watch still logs, and records the exit.
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (!s.Ok("logs", "watched").Contains("before") && DateTime.UtcNow < deadline) Thread.Sleep(50);

@@ -46,6 +46,7 @@ internal static class ContainerCommands
         yield return Wait();
         yield return Top();
         yield return Exec();
+        yield return Attach();
         if (includeLs) yield return Inspect("inspect", containersOnly: true);
     }
 
@@ -713,6 +714,20 @@ internal static class ContainerCommands
     }
 
     // ---- top / prune / inspect ----
+
+    private static Command Attach()
+    {
+        var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
+        var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy all received signals to the process", DefaultValueFactory = _ => true };
+        var name = new Argument<string>("CONTAINER");
+        var c = new Command("attach", "Attach local standard input, output, and error streams to a running container") { noStdin, sigProxy, name };
+        return With(c, (ctx, p, ct) =>
+        {
+            if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
+            var service = Containers(ctx);
+            return service.Attach(service.Resolve(p.GetValue(name)!), stdin: !p.GetValue(noStdin), ct);
+        });
+    }
 
     private static Command Top()
     {

@@ -43,14 +43,15 @@ public static class ContainerMonitor
 
         Container container;
         Storage.Metadata.ContainerRow running;
-        AnonymousPipeServerStream? stdout = null, stderr = null;
-        bool tty, autoRemove;
+        AnonymousPipeServerStream? stdout = null, stderr = null, stdin = null;
+        bool tty, autoRemove, interactive;
         try
         {
             var row = service.Resolve(args[2]);
             var config = ContainerService.ConfigOf(row);
             tty = config.Request.Tty;
             autoRemove = config.Request.AutoRemove;
+            interactive = config.Request.OpenStdin;
             using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
             ContainerStdio stdio;
             if (tty)
@@ -61,7 +62,12 @@ public static class ContainerMonitor
             {
                 stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
                 stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-                stdio = new ContainerStdio { Stdin = devNull, Stdout = stdout.ClientSafePipeHandle, Stderr = stderr.ClientSafePipeHandle };
+                // -i: stdin stays open, fed by whoever attaches.
+                if (interactive) stdin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
+                stdio = new ContainerStdio
+                {
+                    Stdin = stdin is null ? devNull : stdin.ClientSafePipeHandle, Stdout = stdout.ClientSafePipeHandle, Stderr = stderr.ClientSafePipeHandle,
+                };
             }
             try
             {
@@ -74,6 +80,7 @@ public static class ContainerMonitor
             }
             stdout?.DisposeLocalCopyOfClientHandle();
             stderr?.DisposeLocalCopyOfClientHandle();
+            stdin?.DisposeLocalCopyOfClientHandle();
         }
         catch (BerthException e)
         {
@@ -89,9 +96,9 @@ public static class ContainerMonitor
         // execve keeps the PID, so it stays the init's parent, and only the descriptors it needs.
         var logPath = service.LogPathOf(running.Id);
         store.Dispose();
-        var handles = new[] { stdout?.SafePipeHandle, stderr?.SafePipeHandle, (System.Runtime.InteropServices.SafeHandle?)container.Console };
+        var handles = new[] { stdout?.SafePipeHandle, stderr?.SafePipeHandle, (System.Runtime.InteropServices.SafeHandle?)container.Console, stdin?.SafePipeHandle };
         var fds = handles.Select(h => h is null ? -1 : (int)h.DangerousGetHandle()).ToArray();
-        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, logPath, fds[0], fds[1], fds[2]);
+        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, interactive, logPath, fds[0], fds[1], fds[2], fds[3]);
         // The descriptors now belong to the watch (this image's or the next): nothing here may close them.
         foreach (var h in handles) h?.SetHandleAsInvalid();
         ProcessLauncher.ExecSelf(watch.ToArgs(), handles.OfType<System.Runtime.InteropServices.SafeHandle>().ToList());
@@ -102,19 +109,20 @@ public static class ContainerMonitor
 
     /// <summary>What <c>berth monitor ROOT ID watch …</c> gets on its command line: the container, its init, and the
     /// descriptors of its output (-1 for none).</summary>
-    private sealed record WatchArgs(string Root, string Id, int Pid, bool Tty, bool AutoRemove, string LogPath, int Stdout, int Stderr, int Console)
+    private sealed record WatchArgs(string Root, string Id, int Pid, bool Tty, bool AutoRemove, bool Interactive, string LogPath,
+        int Stdout, int Stderr, int Console, int Stdin)
     {
         public IReadOnlyList<string> ToArgs() =>
         [
-            "berth", Role, Root, Id, WatchRole, Number(Pid), Tty ? "tty" : "-", AutoRemove ? "rm" : "-", LogPath,
-            Number(Stdout), Number(Stderr), Number(Console),
+            "berth", Role, Root, Id, WatchRole, Number(Pid), Tty ? "tty" : "-", AutoRemove ? "rm" : "-", Interactive ? "i" : "-", LogPath,
+            Number(Stdout), Number(Stderr), Number(Console), Number(Stdin),
         ];
 
         public static WatchArgs? Parse(string[] a)
         {
-            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var log, var o, var e, var c]) return null;
-            return new WatchArgs(root, id, int.Parse(pid, CultureInfo.InvariantCulture), tty == "tty", rm == "rm", log,
-                int.Parse(o, CultureInfo.InvariantCulture), int.Parse(e, CultureInfo.InvariantCulture), int.Parse(c, CultureInfo.InvariantCulture));
+            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var i, var log, var o, var e, var c, var n]) return null;
+            static int Int(string s) => int.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
+            return new WatchArgs(root, id, Int(pid), tty == "tty", rm == "rm", i == "i", log, Int(o), Int(e), Int(c), Int(n));
         }
 
         private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -132,9 +140,17 @@ public static class ContainerMonitor
             using var console = Open(w.Console);
             using var stdout = Open(w.Stdout);
             using var stderr = Open(w.Stderr);
-            if (console is not null) pumps.Add(Pump(() => log.Pump(console, "stdout", null)));
-            if (stdout is not null) pumps.Add(Pump(() => log.Pump(stdout, "stdout", null)));
-            if (stderr is not null) pumps.Add(Pump(() => log.Pump(stderr, "stderr", null)));
+            // What an attached client types: the pty with a terminal, else the stdin pipe of -i.
+            using var input = !w.Interactive ? null
+                : w.Console >= 0 ? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(w.Console, ownsHandle: false), FileAccess.Write, 1)
+                : w.Stdin >= 0 ? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(w.Stdin, ownsHandle: true), FileAccess.Write, 1)
+                : null;
+            if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
+            var attach = new AttachServer(w.Id, w.Tty, input);
+            var (toStdout, toStderr) = (attach.Output(1), attach.Output(2));
+            if (console is not null) pumps.Add(Pump(() => log.Pump(console, "stdout", toStdout)));
+            if (stdout is not null) pumps.Add(Pump(() => log.Pump(stdout, "stdout", toStdout)));
+            if (stderr is not null) pumps.Add(Pump(() => log.Pump(stderr, "stderr", toStderr)));
             ProcessMemory.Trim();
             // This process is the init's parent: it reaps it itself.
             var waitStatus = ProcessLauncher.Wait(w.Pid);
@@ -144,6 +160,8 @@ public static class ContainerMonitor
             var service = new ContainerService(store, new ImageService(store, TimeProvider.System), TimeProvider.System);
             var status = service.Runtime.ExitStatusOf(w.Id, waitStatus);
             if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, status, w.AutoRemove);
+            // Attached clients see the end of the output once the exit code is there to read.
+            attach.Dispose();
             if (!w.AutoRemove) service.RestartIfDue(w.Id);
         }
         return 0;

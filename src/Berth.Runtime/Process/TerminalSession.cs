@@ -39,3 +39,15 @@ public sealed class TerminalSession : IDisposable
         if (_saved is not null) RestoreTerminal(0, _saved);
     }
 }
+
+/// <summary>Our stdin's terminal in raw mode while alive (for <c>attach</c> to a container with a terminal, whose pty is
+/// on the other side of the monitor's socket); restored on dispose. Nothing when stdin is not a terminal.</summary>
+public sealed class RawTerminal : IDisposable
+{
+    private readonly byte[]? _saved = isatty(0) == 1 ? MakeRaw(0) : null;
+
+    public void Dispose()
+    {
+        if (_saved is not null) RestoreTerminal(0, _saved);
+    }
+}
