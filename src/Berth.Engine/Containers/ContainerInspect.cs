@@ -127,13 +127,7 @@ public sealed record UlimitJson(string Name, long Hard, long Soft);
 /// <summary>A <c>--device</c> as docker's inspect shows it.</summary>
 public sealed record DeviceJson
 {
-    public DeviceJson(string spec)
-    {
-        var parts = spec.Split(':');
-        PathOnHost = parts[0];
-        PathInContainer = parts.Length >= 2 && !parts[1].All(c => c is 'r' or 'w' or 'm') ? parts[1] : parts[0];
-        CgroupPermissions = parts.Length >= 2 && parts[^1].All(c => c is 'r' or 'w' or 'm') ? parts[^1] : "rwm";
-    }
+    public DeviceJson(string spec) => (PathOnHost, PathInContainer, CgroupPermissions) = Berth.Runtime.Spec.HostDevices.Split(spec);
 
     public string PathOnHost { get; }
     public string PathInContainer { get; }

@@ -7,11 +7,12 @@ namespace Berth.Runtime.Spec;
 /// owner, for the container's device list and its device cgroup.</summary>
 public static class HostDevices
 {
-    public static DeviceMapping Parse(string spec)
+    /// <summary>The host path, the path in the container and the cgroup permissions a <c>--device</c> names.</summary>
+    public static (string Host, string Container, string Permissions) Split(string spec)
     {
         var parts = spec.Split(':');
         static bool IsPermissions(string p) => p.Length is > 0 and <= 3 && p.All(c => c is 'r' or 'w' or 'm');
-        var (host, container, permissions) = parts switch
+        return parts switch
         {
             [var h] => (h, h, "rwm"),
             [var h, var p] when IsPermissions(p) => (h, h, p),
@@ -19,6 +20,12 @@ public static class HostDevices
             [var h, var c, var p] when IsPermissions(p) => (h, c, p),
             _ => throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--device\" flag: bad format for path: {spec}"),
         };
+    }
+
+    /// <summary><see cref="Split"/>, and the host node's type, numbers, mode and owner.</summary>
+    public static DeviceMapping Parse(string spec)
+    {
+        var (host, container, permissions) = Split(spec);
         if (!host.StartsWith('/') || !container.StartsWith('/'))
             throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--device\" flag: {(host.StartsWith('/') ? container : host)} is not an absolute path");
         if (statx(AT_FDCWD, host, 0, STATX_BASIC_STATS, out var st) != 0)
