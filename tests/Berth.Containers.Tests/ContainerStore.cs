@@ -89,6 +89,7 @@ public sealed class ContainerStore : IDisposable
                 var dir = Path.Combine(hierarchy, "berth", id);
                 Assert.False(Directory.Exists(dir), $"cgroup {dir} was left behind");
             }
+            Assert.False(File.Exists($"/run/berth/attach/{id}.sock"), $"attach socket of {id} was left behind");
         }
         var runtime = Path.Combine(Root, "runtime");
         if (Directory.Exists(runtime)) Assert.Empty(Directory.EnumerateFileSystemEntries(runtime));

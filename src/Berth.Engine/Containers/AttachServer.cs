@@ -8,7 +8,6 @@ namespace Berth.Engine.Containers;
 /// in docker's stream framing (stdcopy: one byte for the stream, three zero, a big-endian length, the bytes) — and
 /// what it sends goes to the container's stdin when the container was started with <c>-i</c>. A slow client slows
 /// the container's output, as with docker.</summary>
-[System.Runtime.Versioning.SupportedOSPlatform("linux")]
 internal sealed class AttachServer : IDisposable
 {
     /// <summary>Short, fixed-length paths: a socket path has at most 107 bytes, and a store root can be long.</summary>
@@ -23,6 +22,7 @@ internal sealed class AttachServer : IDisposable
 
     public static string PathOf(string id) => Path.Combine(Directory, id + ".sock");
 
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
     public AttachServer(string id, bool tty, Stream? input)
     {
         _tty = tty;

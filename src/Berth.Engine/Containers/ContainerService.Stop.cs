@@ -185,6 +185,7 @@ public sealed partial class ContainerService
         }
         Store.Metadata.DeleteContainer(id);
         DeleteDirectory(dir);
+        File.Delete(AttachServer.PathOf(id));
         if (removeVolumes && row is not null)
             foreach (var m in ConfigOf(row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
                 Volumes.RemoveQuiet(m.Name!);

@@ -104,6 +104,8 @@ public sealed partial class ContainerService
         }
         Store.Metadata.RecordContainerExit(row.Id, row.PidStart, LostExitCode, false, Time.GetUtcNow());
         CleanupRuntime(row.Id);
+        // The monitor that served attaches is gone; its socket file is not.
+        File.Delete(AttachServer.PathOf(row.Id));
         return Store.Metadata.GetContainer(row.Id) ?? row;
     }
 
