@@ -20,11 +20,13 @@ public static class ContainerMonitor
     public const string Role = "monitor";
     internal const string Ok = "ok";
     private const string WatchRole = "watch";
+    /// <summary>Last argument of a monitor started by a restart policy: it gives way to a user's stop.</summary>
+    internal const string PolicyRestart = "policy-restart";
 
     public static int Run(string[] args)
     {
         if (WatchArgs.Parse(args) is { } watching) return Watch(watching);
-        if (args.Length != 3)
+        if (args.Length != 3 && !(args.Length == 4 && args[3] == PolicyRestart))
         {
             Console.Error.WriteLine("berth monitor: internal role, started by berth itself");
             return 125;
@@ -48,6 +50,8 @@ public static class ContainerMonitor
         try
         {
             var row = service.Resolve(args[2]);
+            if (args.Length == 4 && File.Exists(service.StoppedByUserMarker(row.Id)))
+                throw BerthException.Conflict($"container {row.Id} was stopped by a user; its restart policy gives way");
             var config = ContainerService.ConfigOf(row);
             tty = config.Request.Tty;
             autoRemove = config.Request.AutoRemove;

@@ -25,8 +25,6 @@ public sealed partial class ContainerService
     internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio)
     {
         if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
-        // A start, by a user or by the restart policy, ends a user's stop.
-        File.Delete(StoppedByUserMarker(row.Id));
         // Leftovers of a previous run whose parent died before cleaning up.
         if (row.Status == "exited" || row.StartedAt is not null) CleanupRuntime(row.Id);
         Container container;
@@ -93,6 +91,8 @@ public sealed partial class ContainerService
     /// With <c>--rm</c> the output goes straight to our descriptors; otherwise it is copied to the json-file log too.</summary>
     public int RunAttached(ContainerRow row, AttachOptions attach, CancellationToken ct)
     {
+        // A user's start (start -a) ends a user's stop; a container that never ran has none.
+        if (row.StartedAt is not null) File.Delete(StoppedByUserMarker(row.Id));
         var config = ConfigOf(row);
         var autoRemove = config.Request.AutoRemove;
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
@@ -241,9 +241,14 @@ public sealed partial class ContainerService
     /// <summary><c>start</c>, <c>run -d</c>, <c>restart</c>: starts the container under a monitor process (berth
     /// re-executed as <c>berth monitor</c>) that holds its stdio, writes its log and records its exit, so this
     /// process can return. Throws what the start failed with (<see cref="ContainerExecException"/> for 126/127).</summary>
-    public void StartDetached(ContainerRow row, CancellationToken ct)
+    public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, ct);
+
+    /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/>; a user's start ends a user's stop (the
+    /// restart policy applies again), a restart policy's start gives way to one.</summary>
+    internal void StartDetached(ContainerRow row, bool byPolicy, CancellationToken ct)
     {
         if (row.Status == "running") return;
+        if (!byPolicy) File.Delete(StoppedByUserMarker(row.Id));
         var berth = Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
         // Spawned with nothing of ours but the report pipe: a descriptor the monitor inherited (e.g. the pipe a
         // caller reads our stderr from) would stay open as long as the container runs; the .NET host of a JIT
@@ -253,7 +258,8 @@ public sealed partial class ContainerService
         int pid;
         try
         {
-            pid = Berth.Runtime.Process.ProcessLauncher.Spawn(berth, ["berth", ContainerMonitor.Role, Store.Root, row.Id],
+            pid = Berth.Runtime.Process.ProcessLauncher.Spawn(berth,
+                byPolicy ? ["berth", ContainerMonitor.Role, Store.Root, row.Id, ContainerMonitor.PolicyRestart] : ["berth", ContainerMonitor.Role, Store.Root, row.Id],
                 new ContainerStdio { Stdin = devNull, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull },
                 MonitorEnvironment);
         }

@@ -14,12 +14,13 @@ public sealed partial class ContainerService
     /// running does nothing, as docker.</summary>
     public ContainerRow Stop(ContainerRow row, int? timeout, CancellationToken ct, int? signal = null)
     {
+        // First: a container between two runs of its restart policy must not start again either.
+        MarkStoppedByUser(row.Id);
         row = Reconcile(row);
         if (row.Status != "running") return row;
         var config = ConfigOf(row);
         signal ??= StopSignalOf(config);
         var seconds = timeout ?? config.Request.StopTimeout ?? DefaultStopTimeout;
-        MarkStoppedByUser(row.Id);
         try
         {
             Runtime.Kill(row.Id, signal.Value);
@@ -85,7 +86,7 @@ public sealed partial class ContainerService
 
     /// <summary>A container stopped, killed or removed by a user is not restarted by its restart policy until it is
     /// started again (docker's HasBeenManuallyStopped): a file beside its bundle says so.</summary>
-    private string StoppedByUserMarker(string id) => Path.Combine(DirOf(id), "stopped-by-user");
+    internal string StoppedByUserMarker(string id) => Path.Combine(DirOf(id), "stopped-by-user");
 
     private void MarkStoppedByUser(string id)
     {
@@ -114,7 +115,7 @@ public sealed partial class ContainerService
         Store.Metadata.UpdateContainer(row);
         try
         {
-            StartDetached(row, CancellationToken.None);
+            StartDetached(row, byPolicy: true, CancellationToken.None);
         }
         catch (BerthException)
         {
