@@ -50,8 +50,6 @@ public static class ContainerMonitor
         try
         {
             var row = service.Resolve(args[2]);
-            if (args.Length == 4 && File.Exists(service.StoppedByUserMarker(row.Id)))
-                throw BerthException.Conflict($"container {row.Id} was stopped by a user; its restart policy gives way");
             var config = ContainerService.ConfigOf(row);
             tty = config.Request.Tty;
             autoRemove = config.Request.AutoRemove;
@@ -75,7 +73,7 @@ public static class ContainerMonitor
             }
             try
             {
-                (container, running) = service.Launch(row, stdio);
+                (container, running) = service.Launch(row, stdio, byPolicy: args.Length == 4);
             }
             catch (BerthException) when (autoRemove)
             {

@@ -21,10 +21,14 @@ public sealed partial class ContainerService
 
     /// <summary>Creates the container's init (as this process's child) and starts its command; the row becomes
     /// "running" with this process as the one that records the exit. A command that cannot be run is recorded on
-    /// the row (docker keeps such a container as "created" with the error) and rethrown.</summary>
-    internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio)
+    /// the row (docker keeps such a container as "created" with the error) and rethrown. A user's start ends a user's
+    /// stop (the restart policy applies again); a restart policy's start (<paramref name="byPolicy"/>) gives way to one.</summary>
+    internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio, bool byPolicy = false)
     {
         if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
+        var stoppedByUser = StoppedByUserMarker(row.Id);
+        if (!byPolicy) File.Delete(stoppedByUser);
+        else if (File.Exists(stoppedByUser)) throw BerthException.Conflict($"container {row.Id} was stopped by a user; its restart policy gives way");
         // Leftovers of a previous run whose parent died before cleaning up.
         if (row.Status == "exited" || row.StartedAt is not null) CleanupRuntime(row.Id);
         Container container;
@@ -91,8 +95,6 @@ public sealed partial class ContainerService
     /// With <c>--rm</c> the output goes straight to our descriptors; otherwise it is copied to the json-file log too.</summary>
     public int RunAttached(ContainerRow row, AttachOptions attach, CancellationToken ct)
     {
-        // A user's start (start -a) ends a user's stop; a container that never ran has none.
-        if (row.StartedAt is not null) File.Delete(StoppedByUserMarker(row.Id));
         var config = ConfigOf(row);
         var autoRemove = config.Request.AutoRemove;
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
@@ -243,12 +245,11 @@ public sealed partial class ContainerService
     /// process can return. Throws what the start failed with (<see cref="ContainerExecException"/> for 126/127).</summary>
     public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, ct);
 
-    /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/>; a user's start ends a user's stop (the
-    /// restart policy applies again), a restart policy's start gives way to one.</summary>
+    /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/>, by a user or by the restart policy (see
+    /// <see cref="Launch"/>).</summary>
     internal void StartDetached(ContainerRow row, bool byPolicy, CancellationToken ct)
     {
         if (row.Status == "running") return;
-        if (!byPolicy) File.Delete(StoppedByUserMarker(row.Id));
         var berth = Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
         // Spawned with nothing of ours but the report pipe: a descriptor the monitor inherited (e.g. the pipe a
         // caller reads our stderr from) would stay open as long as the container runs; the .NET host of a JIT

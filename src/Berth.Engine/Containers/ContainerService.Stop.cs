@@ -86,7 +86,7 @@ public sealed partial class ContainerService
 
     /// <summary>A container stopped, killed or removed by a user is not restarted by its restart policy until it is
     /// started again (docker's HasBeenManuallyStopped): a file beside its bundle says so.</summary>
-    internal string StoppedByUserMarker(string id) => Path.Combine(DirOf(id), "stopped-by-user");
+    private string StoppedByUserMarker(string id) => Path.Combine(DirOf(id), "stopped-by-user");
 
     private void MarkStoppedByUser(string id)
     {
