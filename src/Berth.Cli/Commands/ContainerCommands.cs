@@ -260,7 +260,6 @@ internal static class ContainerCommands
                 if (eq <= 0) throw BerthException.Invalid($"invalid argument \"{kv}\" for \"--sysctl\" flag: {kv} is not a valid key=value pair");
                 sysctls[kv[..eq]] = kv[(eq + 1)..];
             }
-            foreach (var u in p.GetValue(Ulimit) ?? []) HostOptions.ParseUlimit(u);
             string Mode(Option<string?> option, string flag, params string[] allowed)
             {
                 var value = p.GetValue(option) ?? "";

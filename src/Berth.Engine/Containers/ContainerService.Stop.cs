@@ -195,10 +195,11 @@ public sealed partial class ContainerService
     /// <summary>The bytes of a container's writable layer and of its image (docker's SizeRw and, added, SizeRootFs).</summary>
     public (long Writable, long Image) SizeOf(ContainerRow row)
     {
-        var writable = DirectorySize.Of(Path.Combine(DirOf(row.Id), "upper"));
         var image = Images.TryResolve(row.ImageId, out var record) ? Images.SizeOf(record!) : 0;
-        return (writable, image);
+        return (WritableBytes(row.Id), image);
     }
+
+    private long WritableBytes(string id) => DirectorySize.Of(Path.Combine(DirOf(id), "upper"));
 
     /// <summary><c>container prune</c>: removes every stopped container; returns their IDs and the bytes their
     /// writable layers held.</summary>
@@ -210,7 +211,7 @@ public sealed partial class ContainerService
         {
             ct.ThrowIfCancellationRequested();
             if (row.Status == "running") continue;
-            bytes += DirectorySize.Of(Path.Combine(DirOf(row.Id), "upper"));
+            bytes += WritableBytes(row.Id);
             RemoveStopped(row.Id, removeVolumes: false);
             removed.Add(row.Id);
         }
