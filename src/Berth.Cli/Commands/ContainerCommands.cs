@@ -829,8 +829,7 @@ internal static class ContainerCommands
                 var template = GoTemplate.Parse(fmt);
                 foreach (var d in docs)
                 {
-                    using var doc = JsonDocument.Parse(d);
-                    ctx.Out.WriteLine(template.Execute(doc.RootElement));
+                    ctx.Out.WriteLine(template.Execute(d));
                 }
             }
             return rc;

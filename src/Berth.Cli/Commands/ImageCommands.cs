@@ -149,8 +149,7 @@ internal static class ImageCommands
                 var template = GoTemplate.Parse(fmt);
                 foreach (var i in list)
                 {
-                    using var doc = JsonDocument.Parse(JsonSerializer.Serialize(i, EngineJsonContext.Default.ImageInspect));
-                    ctx.Out.WriteLine(template.Execute(doc.RootElement));
+                    ctx.Out.WriteLine(template.Execute(JsonSerializer.Serialize(i, EngineJsonContext.Default.ImageInspect)));
                 }
             }
             return rc;

@@ -128,8 +128,7 @@ internal static class VolumeCommands
                 var template = GoTemplate.Parse(fmt);
                 foreach (var v in list)
                 {
-                    using var doc = JsonDocument.Parse(JsonSerializer.Serialize(v, ContainerJsonContext.Default.VolumeInspect));
-                    ctx.Out.WriteLine(template.Execute(doc.RootElement));
+                    ctx.Out.WriteLine(template.Execute(JsonSerializer.Serialize(v, ContainerJsonContext.Default.VolumeInspect)));
                 }
             }
             return rc;

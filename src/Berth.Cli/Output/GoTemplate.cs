@@ -50,6 +50,13 @@ public sealed class GoTemplate
         return new GoTemplate(text, parser.ParseAll());
     }
 
+    /// <summary>Runs the template over a JSON document (an inspect result, a list row).</summary>
+    public string Execute(string json, MethodResolver? methods = null)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return Execute(doc.RootElement, methods);
+    }
+
     public string Execute(JsonElement data, MethodResolver? methods = null)
     {
         var output = new StringBuilder();

@@ -48,10 +48,8 @@ public static class RowPrinter
 
     /// <summary>Runs the template over one row; docker's rows have a <c>Label</c> method reading one label out of
     /// their "k=v,…" Labels.</summary>
-    private static string Render(GoTemplate template, IReadOnlyDictionary<string, string> row, bool header)
-    {
-        using var doc = JsonDocument.Parse(Json(row));
-        return template.Execute(doc.RootElement, (string name, IReadOnlyList<object?> args, out object? result) =>
+    private static string Render(GoTemplate template, IReadOnlyDictionary<string, string> row, bool header) =>
+        template.Execute(Json(row), (string name, IReadOnlyList<object?> args, out object? result) =>
         {
             result = null;
             if (name != "Label" || args.Count != 1) return false;
@@ -69,7 +67,6 @@ public static class RowPrinter
             result ??= "";
             return true;
         });
-    }
 
     /// <summary>A row as docker's <c>--format json</c> prints it: one object, keys in order, Go's escaping.</summary>
     public static string Json(IReadOnlyDictionary<string, string> row)
