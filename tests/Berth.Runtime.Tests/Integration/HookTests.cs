@@ -197,8 +197,7 @@ public sealed class HookTests(RuntimeFixture fx) : IDisposable
         Assert.True(ours.ExitCode == 0, ours.ToString());
         var berthLog = Log();
         File.Delete(_host.Combine("log"));
-        using var runcState = new TempDirectory("berth-runc");
-        var theirs = Run.Tool("runc", ["--root", runcState.Path, "run", "--bundle", bundle.Path, id + "-runc"], timeout: TimeSpan.FromSeconds(60));
+        var theirs = fx.Runc(bundle.Path, id);
         Assert.True(theirs.ExitCode == 0, theirs.ToString());
         var runcLog = Log();
         Assert.Equal(runcLog.Select(l => (l.Phase, l.X, l.PathVar, l.Cwd)), berthLog.Select(l => (l.Phase, l.X, l.PathVar, l.Cwd)));
@@ -207,7 +206,6 @@ public sealed class HookTests(RuntimeFixture fx) : IDisposable
             Assert.Equal(c.State.Bundle, b.State.Bundle);
             Assert.Equal(c.State.Pid is null, b.State.Pid is null);
         }
-        foreach (var dir in fx.CgroupPaths(id + "-runc").Values) if (Directory.Exists(dir)) Directory.Delete(dir);
         fx.AssertClean(bundle.Path);
     }
 }

@@ -111,8 +111,7 @@ public sealed class IsolationTests(RuntimeFixture fx)
         using var bundle = fx.Bundle(id, new RunOptions { Command = ["sh", "-c", Probes.Script], NoNewPrivileges = true });
         var ours = fx.Cli("run", "--bundle", bundle.Path, id);
         Assert.True(ours.ExitCode == 0, ours.ToString());
-        using var runcState = new TempDirectory("berth-runc");
-        var theirs = Run.Tool("runc", ["--root", runcState.Path, "run", "--bundle", bundle.Path, id + "-runc"], timeout: TimeSpan.FromSeconds(60));
+        var theirs = fx.Runc(bundle.Path, id);
         Assert.True(theirs.ExitCode == 0, theirs.ToString());
         var a = Probes.Parse(ours.Stdout);
         var b = Probes.Parse(theirs.Stdout);
@@ -127,8 +126,6 @@ public sealed class IsolationTests(RuntimeFixture fx)
         // "procs" counts the probe's own short-lived subshells and zombies, which vary run to run; both were < 8.
         foreach (var key in b.Keys.Union(a.Keys).Where(k => k != "procs"))
             Assert.True(a.GetValueOrDefault(key) == b.GetValueOrDefault(key), $"{key}: berth \"{a.GetValueOrDefault(key)}\" runc \"{b.GetValueOrDefault(key)}\"");
-        // runc removes its container's cgroup but (unlike berth) not the parent it created; that is ours to clean.
-        foreach (var dir in fx.CgroupPaths(id + "-runc").Values) if (Directory.Exists(dir)) Directory.Delete(dir);
         fx.AssertClean(bundle.Path);
     }
 
@@ -154,13 +151,11 @@ public sealed class IsolationTests(RuntimeFixture fx)
         var ours = fx.Cli("run", "--bundle", bundle.Path, id);
         Assert.True(ours.ExitCode == 0, ours.ToString());
         Assert.Equal("1\nCapEff:\t0000000020000420\nCapAmb:\t0000000000000000\n1\n", ours.Stdout);
-        using var runcState = new TempDirectory("berth-runc");
         json["linux"]!["cgroupsPath"] = $"{fx.CgroupParent}/{id}-runc";
         File.WriteAllText(Path.Combine(bundle.Path, "config.json"), json.ToJsonString());
-        var theirs = Run.Tool("runc", ["--root", runcState.Path, "run", "--bundle", bundle.Path, id + "-runc"], timeout: TimeSpan.FromSeconds(60));
+        var theirs = fx.Runc(bundle.Path, id);
         Assert.True(theirs.ExitCode == 0, theirs.ToString());
         Assert.Equal(theirs.Stdout, ours.Stdout);
-        foreach (var dir in fx.CgroupPaths(id + "-runc").Values) if (Directory.Exists(dir)) Directory.Delete(dir);
         fx.AssertClean(bundle.Path);
     }
 }

@@ -70,6 +70,17 @@ public sealed class RuntimeFixture : IDisposable
         return r with { Stdout = File.ReadAllText(dir.Combine("out")), Stderr = File.ReadAllText(dir.Combine("err")) };
     }
 
+    /// <summary>Runs a bundle under runc (a state directory of its own, the container named ID-runc) for the tests
+    /// that compare berth with it, and removes what runc leaves: its container's cgroup, whose parent runc created
+    /// and (unlike berth) does not remove.</summary>
+    public RunResult Runc(string bundlePath, string id)
+    {
+        using var state = new TempDirectory("berth-runc");
+        var result = Run.Tool("runc", ["--root", state.Path, "run", "--bundle", bundlePath, id + "-runc"], timeout: TimeSpan.FromSeconds(60));
+        foreach (var dir in CgroupPaths(id + "-runc").Values) if (Directory.Exists(dir)) Directory.Delete(dir);
+        return result;
+    }
+
     /// <summary>The container's cgroup directories (by hierarchy name; "" on a unified host).</summary>
     public IReadOnlyDictionary<string, string> CgroupPaths(string id) =>
         CgroupManagers.For(CgroupLayout.Detect(), $"{CgroupParent}/{id}").Paths;
