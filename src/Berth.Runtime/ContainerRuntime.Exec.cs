@@ -79,7 +79,7 @@ public sealed partial class ContainerRuntime
             if (pid > 0)
             {
                 kill(pid, SIGKILL);
-                while (waitpid(pid, out _, 0) < 0 && LastErrno == EINTR) { }
+                ProcessLauncher.Wait(pid);
             }
             console?.Dispose();
             sync?.Dispose();

@@ -144,7 +144,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
             if (pid > 0)
             {
                 kill(pid, SIGKILL);
-                while (waitpid(pid, out _, 0) < 0 && LastErrno == EINTR) { }
+                ProcessLauncher.Wait(pid);
             }
             try { cgroup?.Destroy(); } catch (BerthException) { }
             try { Directory.Delete(stateDir, recursive: true); } catch (IOException) { }
@@ -218,9 +218,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
                 {
                     fd?.Dispose();
                     if (ready) return console;
-                    var status = 0;
-                    while (waitpid(pid, out status, 0) < 0 && LastErrno == EINTR) { }
-                    var exit = ExitStatus.FromWaitStatus(status, false);
+                    var exit = ExitStatus.FromWaitStatus(ProcessLauncher.Wait(pid), false);
                     throw new BerthException(ErrorKind.Internal, $"{what} exited before it was ready (exit {exit.ExitCode})");
                 }
                 var message = InitMessage.Decode(buffer.AsSpan(0, n));

@@ -32,17 +32,8 @@ public sealed class ExecProcess : IDisposable
     /// <summary>Blocks until the process exits: its code, or 128+n when signal n killed it.</summary>
     public ExitStatus Wait()
     {
-        lock (_lock)
-        {
-            if (_status is { } done) return done;
-            int status;
-            while (waitpid(Pid, out status, 0) < 0)
-            {
-                // ECHILD: reaped elsewhere; the status is lost, reported as killed (as for a lost container).
-                if (LastErrno != EINTR) return _status = new ExitStatus(137, 9, false);
-            }
-            return _status = ExitStatus.FromWaitStatus(status, false);
-        }
+        // Reaped elsewhere (ECHILD): the status is lost, reported as killed (as for a lost container).
+        lock (_lock) return _status ??= ExitStatus.FromWaitStatus(Process.ProcessLauncher.Wait(Pid), false);
     }
 
     public Task<ExitStatus> WaitAsync(CancellationToken ct) => _exit.Value.WaitAsync(ct);
