@@ -18,15 +18,7 @@ public sealed partial class ContainerService
         if (row.Status != "running") throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
         var config = ConfigOf(row);
         var tty = config.Request.Tty;
-        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        try
-        {
-            socket.Connect(new UnixDomainSocketEndPoint(AttachServer.PathOf(row.Id)));
-        }
-        catch (SocketException e)
-        {
-            throw new BerthException(ErrorKind.Unavailable, $"container {row.Id}: its monitor does not accept attaches ({e.Message})");
-        }
+        using var socket = Connect(row);
         using var raw = tty && stdin ? new Berth.Runtime.Process.RawTerminal() : null;
         using var proxy = tty ? null : new SignalProxy(this, row, handleInterrupt: true);
         var detached = 0;
@@ -103,6 +95,30 @@ public sealed partial class ContainerService
         if (detached == 1) return 0;
         // The monitor closes the socket after recording the exit.
         return Wait(row, ct);
+    }
+
+    /// <summary>Connects to the container's monitor. Right after <c>run -d</c> the monitor may still be re-executing
+    /// itself (a few milliseconds) before it listens: retried for up to 2 s while it lives.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private static Socket Connect(ContainerRow row)
+    {
+        var deadline = Environment.TickCount64 + 2000;
+        while (true)
+        {
+            var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+            try
+            {
+                socket.Connect(new UnixDomainSocketEndPoint(AttachServer.PathOf(row.Id)));
+                return socket;
+            }
+            catch (SocketException e)
+            {
+                socket.Dispose();
+                if (Environment.TickCount64 > deadline || !Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart))
+                    throw new BerthException(ErrorKind.Unavailable, $"container {row.Id}: its monitor does not accept attaches ({e.Message})");
+                Thread.Sleep(5);
+            }
+        }
     }
 
     private static bool ReceiveExactly(Socket socket, byte[] buffer)
