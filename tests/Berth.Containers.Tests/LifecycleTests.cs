@@ -260,9 +260,10 @@ public sealed class LifecycleTests(BusyboxFixture image)
         // The monitor can be killed (OOM killer, admin); the container must run on and ps must tell the truth.
         using var s = new ContainerStore(image);
         var id = s.Ok("run", "-d", "--name", "orphan", "busybox", "sleep", "100").Trim();
-        var monitor = Directory.EnumerateDirectories("/proc").Select(d => Path.GetFileName(d)).Where(n => n.All(char.IsAsciiDigit))
-            .FirstOrDefault(n => { try { return File.ReadAllText($"/proc/{n}/cmdline").Replace('\0', ' ').Contains($"monitor {s.Root} {id}"); } catch (IOException) { return false; } });
-        Assert.NotNull(monitor);
+        // The monitor is the init's parent (it keeps its PID when it re-executes itself; its command line changes then).
+        var pid = InspectOne(s, "orphan").GetProperty("State").GetProperty("Pid").GetInt32();
+        var monitor = File.ReadAllLines($"/proc/{pid}/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal))["PPid:".Length..].Trim();
+        Assert.Contains($"monitor\0{s.Root}\0{id}", File.ReadAllText($"/proc/{monitor}/cmdline"));
         Process.Start("kill", ["-9", monitor!])!.WaitForExit();
         Thread.Sleep(300);
         Assert.Contains("orphan", s.Ok("ps"));
@@ -369,8 +370,10 @@ public sealed class LifecycleTests(BusyboxFixture image)
         var detach = Run.Tool("/bin/sh", ["-c", $"(sleep 1; printf '\\020\\021'; sleep 1) | script -qec '{RepoPaths.BerthBinary} --root {s.Root} attach shell; echo rc=$?' /dev/null"]);
         Assert.Contains("rc=0", detach.Stdout);
         Assert.True(InspectOne(s, "shell").GetProperty("State").GetProperty("Running").GetBoolean());
+        var ids = s.AllIds();
+        Assert.All(ids, id => Assert.True(File.Exists($"/run/berth/attach/{id}.sock") == (id == IdOf(s, "shell")), id)); // only the running one serves
         s.Ok("rm", "-f", "reader", "talker", "shell");
-        Assert.Empty(Directory.Exists("/run/berth/attach") ? Directory.GetFiles("/run/berth/attach").Where(f => s.AllIds().Any(id => f.Contains(id))) : []);
+        s.AssertClean(ids); // no socket, mount, cgroup or state left
     }
 
     [Fact]
