@@ -352,8 +352,14 @@ public sealed class LifecycleTests(BusyboxFixture image)
         // stdin, returns the exit code; a terminal attach detaches on Ctrl-P Ctrl-Q and the container runs on.
         using var s = new ContainerStore(image);
         s.Ok("run", "-d", "-i", "--name", "reader", "busybox", "sh", "-c", "read x; echo \"got $x\"; echo err >&2; exit 5");
+        var readerPid = InspectOne(s, "reader").GetProperty("State").GetProperty("Pid").GetInt32();
+        var monitor = File.ReadAllLines($"/proc/{readerPid}/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal))["PPid:".Length..].Trim();
         var attached = s.RunWithStdinResult("hello\n", "attach", "reader");
         Assert.Equal(5, attached.ExitCode);
+        // The monitor ends once its container has: closing an attached client must not hold it (it once spun).
+        var gone = DateTime.UtcNow.AddSeconds(10);
+        while (Directory.Exists($"/proc/{monitor}") && DateTime.UtcNow < gone) Thread.Sleep(50);
+        Assert.False(Directory.Exists($"/proc/{monitor}"), "the monitor outlived its container");
         Assert.Equal("got hello\n", attached.Stdout);
         Assert.Equal("err\n", attached.Stderr);
         Assert.Equal("got hello\n", s.Ok("logs", "reader").Split("err")[0]);

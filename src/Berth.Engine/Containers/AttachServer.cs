@@ -76,6 +76,13 @@ internal sealed class AttachServer : IDisposable
         {
             // The client left, or the container's stdin is gone; the container's stdin stays open for the next one.
         }
+        finally
+        {
+            // Closed by the thread that reads it: .NET's Dispose of a socket waits for a Receive in another thread
+            // to return, which kept the monitor spinning after its container exited.
+            lock (_lock) _clients.Remove(client);
+            client.Dispose();
+        }
     }
 
     private void Broadcast(byte stream, ReadOnlySpan<byte> data)
@@ -114,10 +121,11 @@ internal sealed class AttachServer : IDisposable
                 {
                     c.Shutdown(SocketShutdown.Both);
                 }
-                catch (SocketException)
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
                 }
-                c.Dispose();
+                // A client that feeds stdin is closed by its input thread (CopyInput), once its Receive returns.
+                if (_input is null) c.Dispose();
             }
             _clients.Clear();
         }
