@@ -4,7 +4,7 @@ PREFIX ?= /usr/local
 DOTNET ?= dotnet
 SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.props Directory.Packages.props
 
-.PHONY: all install deps services demo test test-fast bench clean
+.PHONY: all install deps services demo fresh-boot test test-fast bench clean
 
 all: bin/berth
 
@@ -31,9 +31,14 @@ demo: deps install examples/busybox.tar
 	berth run --rm hello
 	berth images
 
+# The main job as on a machine that has just booted: an empty /run (a fresh tmpfs in a private mount namespace),
+# twice, so that neither a missing state directory nor one left by the first run goes unnoticed.
+fresh-boot: install examples/busybox.tar
+	unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run && $(MAKE) --no-print-directory demo && $(MAKE) --no-print-directory demo'
+
 # Test projects run one after another (-m:1): runtime tests assert that the host's mount table and cgroup tree
 # are clean, which another project's containers would disturb.
-test: deps services bin/berth
+test: deps services bin/berth fresh-boot
 	$(DOTNET) build berth.slnx --nologo -v quiet
 	BERTH_BIN=$(CURDIR)/bin/berth $(DOTNET) test berth.slnx --no-build --nologo -m:1
 

@@ -9,9 +9,11 @@ public static class BerthCli
     {
         var root = new RootCommand("berth: build, run and ship containers");
         root.Options.Add(CliContext.RootOption);
+        root.Options.Add(CliContext.StateDirOption);
         root.Options.Add(CliContext.LogLevelOption);
         foreach (var c in ImageCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(SystemCommands.Create());
+        root.Subcommands.Add(EventsCommand.Create());
         foreach (var c in BuildCommand.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(RuntimeCommand.Create());
         args = ContainerCommands.Register(root, args);

@@ -1,19 +1,30 @@
 using System.CommandLine;
+using Berth.Engine;
+using Berth.Engine.Builds;
+using Berth.Engine.Containers;
 using Berth.Engine.Images;
 using Berth.Oci.Errors;
 using Berth.Storage;
 
 namespace Berth.Cli;
 
-/// <summary>What every command needs: the store root from <c>--root</c>/<c>BERTH_ROOT</c>, opened lazily so
-/// <c>--help</c> and usage errors never touch it, and the engine services over it.</summary>
+/// <summary>What every command needs: the engine (<see cref="BerthEngine"/>) built from <c>--root</c>,
+/// <c>--state-dir</c> and the environment, its store opened lazily so <c>--help</c> and usage errors never touch
+/// it.</summary>
 internal sealed class CliContext : IDisposable
 {
     public static readonly Option<string> RootOption = new("--root")
     {
-        Description = "Root of the berth store (env BERTH_ROOT)",
+        Description = $"Root of the berth store, what survives a reboot (env {EngineOptions.RootVariable}, default {EngineOptions.DefaultRoot})",
         Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("BERTH_ROOT") is { Length: > 0 } r ? r : "/var/lib/berth",
+    };
+
+    public static readonly Option<string> StateDirOption = new("--state-dir")
+    {
+        Description = $"Directory of run state that dies with a boot: runtime state, attach sockets, caches " +
+            $"(env {EngineOptions.StateDirVariable}, default {EngineOptions.DefaultStateDir}); containers' cgroups go under " +
+            $"env {EngineOptions.CgroupParentVariable} (default {EngineOptions.DefaultCgroupParent})",
+        Recursive = true,
     };
 
     public static readonly Option<string> LogLevelOption = new("--log-level", "-l")
@@ -23,22 +34,31 @@ internal sealed class CliContext : IDisposable
         DefaultValueFactory = _ => "warn",
     };
 
-    private Store? _store;
-    private ImageService? _images;
-
     private CliContext(ParseResult parse)
     {
-        Root = Path.GetFullPath(parse.GetValue(RootOption)!);
+        Engine = new BerthEngine(OptionsOf(parse));
         LogLevel = parse.GetValue(LogLevelOption)!;
     }
 
-    public string Root { get; }
+    /// <summary>The engine's options: the flags, else the environment, else the defaults.</summary>
+    public static EngineOptions OptionsOf(ParseResult parse)
+    {
+        var options = EngineOptions.FromEnvironment();
+        if (parse.GetValue(RootOption) is { Length: > 0 } root) options = options with { Root = Path.GetFullPath(root) };
+        if (parse.GetValue(StateDirOption) is { Length: > 0 } state) options = options with { StateDir = Path.GetFullPath(state) };
+        return options;
+    }
+
+    public BerthEngine Engine { get; }
+    public string Root => Engine.Options.Root;
     public string LogLevel { get; }
     public TextWriter Out { get; } = Console.Out;
     public TextWriter Err { get; } = Console.Error;
 
-    public Store Store => _store ??= Store.Open(Root);
-    public ImageService Images => _images ??= Engine.Containers.ContainerService.Attach(new ImageService(Store, TimeProvider.System) { ExtraRoots = () => Engine.Builds.BuildService.CacheRoots(Store) });
+    public Store Store => Engine.Store;
+    public ImageService Images => Engine.Images;
+    public ContainerService Containers => Engine.Containers;
+    public BuildService Builds => Engine.Builds;
 
     public void Debug(string message)
     {
@@ -89,5 +109,5 @@ internal sealed class CliContext : IDisposable
             }
         });
 
-    public void Dispose() => _store?.Dispose();
+    public void Dispose() => Engine.Dispose();
 }

@@ -17,10 +17,10 @@ namespace Berth.Runtime;
 /// create (the init is set up and waits), start (the command runs), state, kill, delete — keeping each container's
 /// state under <see cref="RuntimeOptions.StateRoot"/>/&lt;id&gt;.</summary>
 /// <see href="https://github.com/opencontainers/runtime-spec/blob/main/runtime.md"/>
-public sealed partial class ContainerRuntime(RuntimeOptions? options = null)
+public sealed partial class ContainerRuntime(RuntimeOptions options)
 {
     private const string StateFile = "state.json", FifoFile = "exec.fifo";
-    private readonly RuntimeOptions _options = options ?? new RuntimeOptions();
+    private readonly RuntimeOptions _options = options;
 
     public string StateRoot => _options.StateRoot;
 

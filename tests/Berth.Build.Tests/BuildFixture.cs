@@ -54,7 +54,11 @@ public sealed class BuildFixture : IDisposable
         return r.Stderr;
     }
 
-    public void Dispose() => _dir.Dispose();
+    public void Dispose()
+    {
+        Berth?.Dispose();
+        _dir.Dispose();
+    }
 }
 
 [CollectionDefinition("build")]

@@ -23,8 +23,7 @@ public sealed class CrashTests(BuildFixture f)
         var tag = $"crash-{Guid.NewGuid().ToString("N")[..8]}:t";
         var imagesBefore = berth.Ok("images", "-q", "--no-trunc");
 
-        var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { "--root", berth.Root, "build", "--progress=plain", "-t", tag, ctx }) psi.ArgumentList.Add(a);
+        var psi = berth.StartInfo("build", "--progress=plain", "-t", tag, ctx);
         using var build = Process.Start(psi)!;
         _ = build.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var seen = new System.Text.StringBuilder();

@@ -51,7 +51,7 @@ public sealed class OutputTests(BuildFixture f)
 
         // dest=- streams the tar to stdout, and nothing else goes there (not even with -q).
         var piped = Path.Combine(ctx, "..", Guid.NewGuid().ToString("N") + ".piped.tar");
-        var r = Run.Tool(RepoPaths.BerthBinary, ["--root", berth.Root, "build", "-q", "-o", "type=tar,dest=-", ctx], stdoutFile: piped);
+        var r = Run.Tool(RepoPaths.BerthBinary, [.. berth.GlobalArgs, "build", "-q", "-o", "type=tar,dest=-", ctx], stdoutFile: piped, env: berth.Environment);
         Assert.True(r.ExitCode == 0, r.ToString());
         var final = Names(piped);
         Assert.Contains("out/artifact", final);

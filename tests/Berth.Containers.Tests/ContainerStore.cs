@@ -68,31 +68,26 @@ public sealed class ContainerStore : IDisposable
     /// <summary>Starts berth without waiting, for tests that signal or read it while it runs.</summary>
     public Process Start(params string[] args)
     {
-        var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false };
-        foreach (var a in (string[])["--root", Root, .. args]) psi.ArgumentList.Add(a);
-        return Process.Start(psi)!;
+        return Process.Start(Berth.StartInfo(args))!;
     }
 
     public IReadOnlyList<string> AllIds() =>
         Ok("ps", "-aq", "--no-trunc").Split('\n', StringSplitOptions.RemoveEmptyEntries);
 
-    /// <summary>Asserts that no container of this store holds a mount, a cgroup or runtime state.</summary>
+    /// <summary>The attach socket of a container of this store.</summary>
+    public string AttachSocketOf(string id) => Path.Combine(Berth.StateDir, "attach", id + ".sock");
+
+    /// <summary>Asserts that no container of this store holds a mount, a cgroup, an attach socket or runtime state:
+    /// whatever its ids (a <c>--rm</c> container or one already removed is not in <c>ps -a</c> any more), by
+    /// looking at everything of this installation.</summary>
     public void AssertClean(IEnumerable<string> ids)
     {
         var mountinfo = File.ReadAllText("/proc/self/mountinfo");
         Assert.DoesNotContain(Root, mountinfo);
-        foreach (var id in ids)
-        {
-            Assert.DoesNotContain(id, mountinfo);
-            foreach (var hierarchy in Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup"))
-            {
-                var dir = Path.Combine(hierarchy, "berth", id);
-                Assert.False(Directory.Exists(dir), $"cgroup {dir} was left behind");
-            }
-            Assert.False(File.Exists($"/run/berth/attach/{id}.sock"), $"attach socket of {id} was left behind");
-        }
-        var runtime = Path.Combine(Root, "runtime");
-        if (Directory.Exists(runtime)) Assert.Empty(Directory.EnumerateFileSystemEntries(runtime));
+        foreach (var id in ids) Assert.DoesNotContain(id, mountinfo);
+        Assert.Empty(Berth.LeftoverCgroups());
+        foreach (var dir in new[] { "attach", "runtime" }.Select(d => Path.Combine(Berth.StateDir, d)).Where(Directory.Exists))
+            Assert.Empty(Directory.EnumerateFileSystemEntries(dir));
     }
 
     public void Dispose()
@@ -105,6 +100,7 @@ public sealed class ContainerStore : IDisposable
         }
         finally
         {
+            Berth.Dispose();
             _dir.Dispose();
         }
     }

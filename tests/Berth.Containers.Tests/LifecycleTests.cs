@@ -373,11 +373,11 @@ public sealed class LifecycleTests(BusyboxFixture image)
 
         HostCapabilities.RequireTool("script");
         s.Ok("run", "-dit", "--name", "shell", "busybox", "sh");
-        var detach = Run.Tool("/bin/sh", ["-c", $"(sleep 1; printf '\\020\\021'; sleep 1) | script -qec '{RepoPaths.BerthBinary} --root {s.Root} attach shell; echo rc=$?' /dev/null"]);
+        var detach = Run.Tool("/bin/sh", ["-c", $"(sleep 1; printf '\\020\\021'; sleep 1) | script -qec '{s.Berth.CommandLine} attach shell; echo rc=$?' /dev/null"]);
         Assert.Contains("rc=0", detach.Stdout);
         Assert.True(InspectOne(s, "shell").GetProperty("State").GetProperty("Running").GetBoolean());
         var ids = s.AllIds();
-        Assert.All(ids, id => Assert.True(File.Exists($"/run/berth/attach/{id}.sock") == (id == IdOf(s, "shell")), id)); // only the running one serves
+        Assert.All(ids, id => Assert.True(File.Exists(s.AttachSocketOf(id)) == (id == IdOf(s, "shell")), id)); // only the running one serves
         s.Ok("rm", "-f", "reader", "talker", "shell");
         s.AssertClean(ids); // no socket, mount, cgroup or state left
     }
@@ -421,10 +421,10 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Contains(new FileInfo($"/proc/{pid}/fd/1").LinkTarget, targets);
         Assert.Contains(new FileInfo($"/proc/{pid}/fd/2").LinkTarget, targets);
         Assert.DoesNotContain(targets, t => t.StartsWith("/sys/", StringComparison.Ordinal)
-            || t.Contains("metadata", StringComparison.Ordinal) || t.StartsWith(s.Root + "/runtime", StringComparison.Ordinal));
+            || t.Contains("metadata", StringComparison.Ordinal) || t.StartsWith(s.Berth.StateDir, StringComparison.Ordinal));
         // One socket only: the attach listener (no sync socket of the start is left).
         var sockets = targets.Where(t => t.StartsWith("socket:[", StringComparison.Ordinal)).Select(t => t[8..^1]).ToList();
-        var attachSocket = File.ReadAllLines("/proc/net/unix").Where(l => l.EndsWith($"/run/berth/attach/{id}.sock", StringComparison.Ordinal))
+        var attachSocket = File.ReadAllLines("/proc/net/unix").Where(l => l.EndsWith($"/{id}.sock", StringComparison.Ordinal))
             .Select(l => l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[6]).ToList();
         Assert.Equal(attachSocket, sockets);
         // The watch still logs, and records the exit.
@@ -450,7 +450,7 @@ public sealed class LifecycleTests(BusyboxFixture image)
         {
             var lines = procCgroup.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             Assert.NotEmpty(lines);
-            foreach (var line in lines) Assert.EndsWith($"/berth/{id}", line);
+            foreach (var line in lines) Assert.EndsWith($"{s.Berth.CgroupParent}/{id}", line);
             var hierarchies = File.ReadAllText("/proc/self/cgroup").Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
             Assert.Equal(hierarchies, lines.Length);
         }

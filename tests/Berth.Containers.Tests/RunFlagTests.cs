@@ -98,19 +98,19 @@ public sealed class RunFlagTests(BusyboxFixture image)
         var id = s.Ok("run", "-d", "--cpuset-cpus", "0", "--cpu-period", "50000", "--cpu-quota", "25000", "--memory-reservation", "32m",
             "--oom-kill-disable", "-m", "64m", "busybox", "sleep", "30").Trim();
         string Read(string path) => File.ReadAllText(path).Trim();
-        if (Directory.Exists($"/sys/fs/cgroup/cpu/berth/{id}"))
+        if (Directory.Exists($"/sys/fs/cgroup/cpu{s.Berth.CgroupParent}/{id}"))
         {
             // cgroup v1 (this machine's controllers)
-            Assert.Equal("0", Read($"/sys/fs/cgroup/cpuset/berth/{id}/cpuset.cpus"));
-            Assert.Equal("50000", Read($"/sys/fs/cgroup/cpu/berth/{id}/cpu.cfs_period_us"));
-            Assert.Equal("25000", Read($"/sys/fs/cgroup/cpu/berth/{id}/cpu.cfs_quota_us"));
-            Assert.Equal("33554432", Read($"/sys/fs/cgroup/memory/berth/{id}/memory.soft_limit_in_bytes"));
-            Assert.StartsWith("oom_kill_disable 1", Read($"/sys/fs/cgroup/memory/berth/{id}/memory.oom_control"));
+            Assert.Equal("0", Read($"/sys/fs/cgroup/cpuset{s.Berth.CgroupParent}/{id}/cpuset.cpus"));
+            Assert.Equal("50000", Read($"/sys/fs/cgroup/cpu{s.Berth.CgroupParent}/{id}/cpu.cfs_period_us"));
+            Assert.Equal("25000", Read($"/sys/fs/cgroup/cpu{s.Berth.CgroupParent}/{id}/cpu.cfs_quota_us"));
+            Assert.Equal("33554432", Read($"/sys/fs/cgroup/memory{s.Berth.CgroupParent}/{id}/memory.soft_limit_in_bytes"));
+            Assert.StartsWith("oom_kill_disable 1", Read($"/sys/fs/cgroup/memory{s.Berth.CgroupParent}/{id}/memory.oom_control"));
         }
         else
         {
-            Assert.Equal("25000 50000", Read($"/sys/fs/cgroup/berth/{id}/cpu.max"));
-            Assert.Equal("0", Read($"/sys/fs/cgroup/berth/{id}/cpuset.cpus"));
+            Assert.Equal("25000 50000", Read($"/sys/fs/cgroup{s.Berth.CgroupParent}/{id}/cpu.max"));
+            Assert.Equal("0", Read($"/sys/fs/cgroup{s.Berth.CgroupParent}/{id}/cpuset.cpus"));
         }
         Assert.Equal("0 50000 25000 33554432 true\n", s.Ok("inspect", "-f",
             "{{.HostConfig.CpusetCpus}} {{.HostConfig.CpuPeriod}} {{.HostConfig.CpuQuota}} {{.HostConfig.MemoryReservation}} {{.HostConfig.OomKillDisable}}", id));
@@ -220,14 +220,14 @@ public sealed class RunFlagTests(BusyboxFixture image)
         Assert.Equal("detached\n", s.Ok("exec", "target", "cat", "/tmp/d"));
 
         HostCapabilities.RequireTool("script");
-        var tty = Run.Tool("script", ["-qec", $"{RepoPaths.BerthBinary} --root {s.Root} exec -it target sh -c 'tty; exit 3'", "/dev/null"]);
+        var tty = Run.Tool("script", ["-qec", $"{s.Berth.CommandLine} exec -it target sh -c 'tty; exit 3'", "/dev/null"]);
         Assert.Equal(3, tty.ExitCode);
         Assert.Contains("/dev/pts/", tty.Stdout);
-        var runTty = Run.Tool("script", ["-qec", $"{RepoPaths.BerthBinary} --root {s.Root} run --rm -t busybox sh -c 'tty; stty -a | head -1'", "/dev/null"]);
+        var runTty = Run.Tool("script", ["-qec", $"{s.Berth.CommandLine} run --rm -t busybox sh -c 'tty; stty -a | head -1'", "/dev/null"]);
         Assert.Equal(0, runTty.ExitCode);
         Assert.Contains("/dev/pts/0", runTty.Stdout);
         // Without --rm, what the terminal showed is in the log (as stdout, with the pty's CRLF), and shown too.
-        var kept = Run.Tool("script", ["-qec", $"{RepoPaths.BerthBinary} --root {s.Root} run --name ttylog -t busybox sh -c 'echo shown-and-logged'", "/dev/null"]);
+        var kept = Run.Tool("script", ["-qec", $"{s.Berth.CommandLine} run --name ttylog -t busybox sh -c 'echo shown-and-logged'", "/dev/null"]);
         Assert.Equal(0, kept.ExitCode);
         Assert.Contains("shown-and-logged", kept.Stdout);
         Assert.Equal("shown-and-logged\r\n", s.Ok("logs", "ttylog"));

@@ -46,14 +46,48 @@ public static class Run
     public static RunResult Shell(string script, TimeSpan? timeout = null) => Tool("/bin/sh", ["-c", script], timeout: timeout);
 }
 
-/// <summary>The berth CLI against a private store root.</summary>
-public sealed class Berth(string root)
+/// <summary>The berth CLI as a private installation: its own store root, its own fresh state directory (beside the
+/// root, empty as after a boot, so a missing <c>mkdir</c> fails a test instead of hiding behind an earlier one) and
+/// its own cgroup parent. Dispose removes the cgroup parent; <see cref="LeftoverCgroups"/> says what is still in it.</summary>
+public sealed class Berth : IDisposable
 {
-    public string Root { get; } = root;
+    public Berth(string root)
+    {
+        Root = root;
+        StateDir = root.TrimEnd('/') + "-state";
+        CgroupParent = "/berth-test-" + Guid.NewGuid().ToString("N")[..12];
+    }
 
-    public RunResult Run(params string[] args) => Testing.Run.Tool(RepoPaths.BerthBinary, ["--root", Root, .. args]);
+    public string Root { get; }
+    public string StateDir { get; }
+    public string CgroupParent { get; }
 
-    public RunResult RunWithStdin(string stdinFile, params string[] args) => Testing.Run.Tool(RepoPaths.BerthBinary, ["--root", Root, .. args], stdinFile);
+    /// <summary>The global flags that select this installation.</summary>
+    public IReadOnlyList<string> GlobalArgs => ["--root", Root, "--state-dir", StateDir];
+
+    /// <summary>The environment every berth of this installation runs with.</summary>
+    public IDictionary<string, string> Environment => new Dictionary<string, string> { ["BERTH_CGROUP_PARENT"] = CgroupParent };
+
+    /// <summary>A shell command line running berth as this installation (for <c>script -c</c> and the like).</summary>
+    public string CommandLine => $"env BERTH_CGROUP_PARENT={CgroupParent} {RepoPaths.BerthBinary} --root '{Root}' --state-dir '{StateDir}'";
+
+    /// <summary>A start info for tests that drive the process themselves (signals, stdin, timing).</summary>
+    public ProcessStartInfo StartInfo(params string[] args)
+    {
+        var psi = new ProcessStartInfo(RepoPaths.BerthBinary)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        foreach (var a in GlobalArgs.Concat(args)) psi.ArgumentList.Add(a);
+        foreach (var (k, v) in Environment) psi.Environment[k] = v;
+        return psi;
+    }
+
+    public RunResult Run(params string[] args) => Testing.Run.Tool(RepoPaths.BerthBinary, [.. GlobalArgs, .. args], env: Environment);
+
+    public RunResult RunWithStdin(string stdinFile, params string[] args) => Testing.Run.Tool(RepoPaths.BerthBinary, [.. GlobalArgs, .. args], stdinFile, env: Environment);
+
+    public RunResult RunTimed(TimeSpan timeout, params string[] args) => Testing.Run.Tool(RepoPaths.BerthBinary, [.. GlobalArgs, .. args], timeout: timeout, env: Environment);
 
     /// <summary>Runs and asserts exit 0, returning stdout.</summary>
     public string Ok(params string[] args)
@@ -61,5 +95,29 @@ public sealed class Berth(string root)
         var r = Run(args);
         Xunit.Assert.True(r.ExitCode == 0, $"berth {string.Join(' ', args)} failed:\n{r}");
         return r.Stdout;
+    }
+
+    /// <summary>The cgroup directories of this installation, in every hierarchy.</summary>
+    public IEnumerable<string> CgroupParentDirs =>
+        Directory.Exists("/sys/fs/cgroup")
+            ? Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(h => h + CgroupParent).Where(Directory.Exists)
+            : [];
+
+    /// <summary>Cgroups still under this installation's parent (a container or build step that was not cleaned up).</summary>
+    public IReadOnlyList<string> LeftoverCgroups() => CgroupParentDirs.SelectMany(Directory.EnumerateDirectories).ToList();
+
+    public void Dispose()
+    {
+        foreach (var dir in CgroupParentDirs)
+        {
+            try
+            {
+                Directory.Delete(dir);
+            }
+            catch (IOException)
+            {
+                // Still in use: LeftoverCgroups reports it to the test that owns it.
+            }
+        }
     }
 }

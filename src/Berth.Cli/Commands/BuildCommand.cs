@@ -135,7 +135,7 @@ internal static class BuildCommand
             IBuildProgress reporter = mode == "quiet" ? NullProgress.Instance : live ?? (IBuildProgress)new PlainProgress(ctx.Err);
             var started = System.Diagnostics.Stopwatch.StartNew();
             BuildResult result;
-            var service = new BuildService(ctx.Images, TimeProvider.System);
+            var service = ctx.Builds;
             try
             {
                 result = service.BuildAsync(request, reporter, ct).GetAwaiter().GetResult();
@@ -205,7 +205,7 @@ internal static class BuildCommand
         {
             if (!p.GetValue(force) && !ImageCommands.Confirm(ctx, "WARNING! This will remove all dangling build cache.\n"))
                 return 0;
-            var builds = new BuildService(ctx.Images, TimeProvider.System);
+            var builds = ctx.Builds;
             var (records, bytes) = builds.Prune(ctx.Images.ExtraRoots, ct);
             if (records > 0) ctx.Out.WriteLine($"Deleted build cache objects: {records}");
             ctx.Out.WriteLine($"Total:\t{Units.HumanSize(bytes)}");
@@ -214,7 +214,7 @@ internal static class BuildCommand
         var du = new Command("du", "Show build cache disk usage");
         CliContext.Bind((ctx, p, ct) =>
         {
-            var builds = new BuildService(ctx.Images, TimeProvider.System);
+            var builds = ctx.Builds;
             ctx.Out.WriteLine($"{"ID",-25} {"RECLAIMABLE",-12} {"SIZE",-10} LAST ACCESSED");
             foreach (var r in builds.List().OrderByDescending(r => r.LastUsed))
                 ctx.Out.WriteLine($"{r.Key[7..32],-25} {"true",-12} {Units.HumanSize(r.Size),-10} {Units.Ago(r.LastUsed, DateTimeOffset.UtcNow)}");

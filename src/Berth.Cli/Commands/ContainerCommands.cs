@@ -109,7 +109,7 @@ internal static class ContainerCommands
 
     // ---- helpers ----
 
-    private static ContainerService Containers(CliContext ctx) => new(ctx.Store, ctx.Images, TimeProvider.System);
+    private static ContainerService Containers(CliContext ctx) => ctx.Containers;
 
     private static Command With(Command c, Func<CliContext, ParseResult, CancellationToken, int> body)
     {

@@ -18,8 +18,7 @@ internal static class RuntimeCommand
         // runc calls this --root; berth's --root is the store's, so the runtime's state directory is --state-root.
         var stateRoot = new Option<string>("--state-root")
         {
-            Description = "Directory for container state",
-            DefaultValueFactory = _ => RuntimeOptions.DefaultStateRoot,
+            Description = "Directory for container state (default: STATE_DIR/runtime, see --state-dir)",
             Recursive = true,
         };
         var command = new Command("runtime", "Run OCI bundles (the OCI runtime command line)") { stateRoot };
@@ -34,8 +33,11 @@ internal static class RuntimeCommand
         return command;
     }
 
-    private static ContainerRuntime RuntimeFor(ParseResult r, Option<string> stateRoot) =>
-        new(new RuntimeOptions { StateRoot = r.GetValue(stateRoot)!, Warning = m => Error($"warning: {m}") });
+    private static ContainerRuntime RuntimeFor(ParseResult r, Option<string> stateRoot)
+    {
+        var engine = CliContext.OptionsOf(r);
+        return new(engine.RuntimeOptions with { StateRoot = r.GetValue(stateRoot) ?? engine.RuntimeStateDir, Warning = m => Error($"warning: {m}") });
+    }
 
     private static Argument<string> IdArgument() => new("container-id") { Description = "The container's ID" };
 

@@ -12,6 +12,7 @@ internal static class SystemCommands
         system.Subcommands.Add(Df());
         system.Subcommands.Add(Prune());
         system.Subcommands.Add(Check());
+        system.Subcommands.Add(EventsCommand.Create());
         return system;
     }
 
@@ -23,15 +24,15 @@ internal static class SystemCommands
         CliContext.Bind((ctx, p, ct) =>
         {
             var du = ctx.Images.DiskUsage();
-            var bc = new Engine.Builds.BuildService(ctx.Images, TimeProvider.System).Usage();
+            var bc = ctx.Builds.Usage();
             var now = DateTimeOffset.UtcNow;
             // Containers cost their writable layer; volumes their data. Measured as du would.
-            var ctrService = new Engine.Containers.ContainerService(ctx.Store, ctx.Images, TimeProvider.System);
+            var ctrService = ctx.Containers;
             var containers = ctrService.List();
             var running = containers.Where(r => r.Status == "running").ToList();
             long UpperOf(string id) => Directory.Exists(Path.Combine(ctrService.DirOf(id), "upper")) ? Storage.Snapshots.DiskUsage.Measure(Path.Combine(ctrService.DirOf(id), "upper")) : 0;
             long ctrSize = containers.Sum(r => UpperOf(r.Id)), runningSize = running.Sum(r => UpperOf(r.Id));
-            var volService = new Engine.Volumes.VolumeService(ctx.Store, TimeProvider.System);
+            var volService = ctx.Engine.Volumes;
             var volumes = volService.List();
             var inUse = containers.SelectMany(r => ctrService.Inspect(r).Mounts.Where(m => m.Type == "volume").Select(m => m.Name)).ToHashSet();
             long VolSize(string name) => Directory.Exists(volService.DataPathOf(name)) ? Storage.Snapshots.DiskUsage.Measure(volService.DataPathOf(name)) : 0;
@@ -87,7 +88,7 @@ internal static class SystemCommands
                     "WARNING! This will remove:\n  - all stopped containers\n  - " + (a ? "all images without at least one container associated to them" : "all dangling images") + "\n  - unused build cache\n"))
                 return 0;
             // As docker: stopped containers first (they hold images), then images, then the build cache.
-            var (containers, containerBytes) = new Engine.Containers.ContainerService(ctx.Store, ctx.Images, TimeProvider.System).Prune(ct);
+            var (containers, containerBytes) = ctx.Containers.Prune(ct);
             if (containers.Count > 0)
             {
                 ctx.Out.WriteLine("Deleted Containers:");
@@ -102,7 +103,7 @@ internal static class SystemCommands
                 foreach (var d in r.Deleted) ctx.Out.WriteLine($"deleted: {d}");
                 ctx.Out.WriteLine();
             }
-            var (records, cacheBytes) = new Engine.Builds.BuildService(ctx.Images, TimeProvider.System).Prune(ctx.Images.ExtraRoots, ct);
+            var (records, cacheBytes) = ctx.Builds.Prune(ctx.Images.ExtraRoots, ct);
             if (records > 0) ctx.Out.WriteLine($"Deleted build cache objects: {records}\n");
             ctx.Out.WriteLine($"Total reclaimed space: {Units.HumanSize(containerBytes + r.Reclaimed + cacheBytes)}");
             return 0;

@@ -22,7 +22,7 @@ internal static class VolumeCommands
         return volume;
     }
 
-    private static VolumeService Volumes(CliContext ctx) => new ContainerService(ctx.Store, ctx.Images, TimeProvider.System).Volumes;
+    private static VolumeService Volumes(CliContext ctx) => ctx.Engine.Volumes;
 
     private static Command With(Command c, Func<CliContext, ParseResult, CancellationToken, int> body)
     {

@@ -13,13 +13,13 @@ namespace Berth.Engine.Builds;
 /// runtime (RUN steps in berth containers), and answers for the build cache: its GC roots, its size for
 /// <c>system df</c>, and <c>builder prune</c>.
 /// </summary>
-public sealed partial class BuildService(ImageService images, TimeProvider time)
+public sealed partial class BuildService(ImageService images, EngineOptions options, TimeProvider time)
 {
     public Store Store => images.Store;
 
     public Task<BuildResult> BuildAsync(BuildRequest request, IBuildProgress progress, CancellationToken ct)
     {
-        var executor = new RuntimeRunStepExecutor(Store.Root);
+        var executor = new RuntimeRunStepExecutor(options);
         // RUN containers left by a build that was killed would run on and hold their overlay: end them first.
         if (executor.RemoveOrphans() is > 0 and var n) progress.Message($"removed {n} RUN container(s) left by an interrupted build");
         var builder = new Builder(Store, new ImageSource(images), executor, progress, time);

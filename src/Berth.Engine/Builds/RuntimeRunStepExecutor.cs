@@ -15,9 +15,10 @@ namespace Berth.Engine.Builds;
 /// container runs on by itself; each bundle names its owner process so the next build can find and remove such
 /// orphans (<see cref="RemoveOrphans"/>).
 /// </summary>
-public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
+public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecutor
 {
-    private readonly ContainerRuntime _runtime = new(new RuntimeOptions { StateRoot = Path.Combine(storeRoot, "runtime") });
+    private readonly ContainerRuntime _runtime = new(engine.RuntimeOptions);
+    private readonly string storeRoot = engine.Root;
 
     public async Task<int> RunAsync(RunStep step, CancellationToken ct)
     {
@@ -62,7 +63,7 @@ public sealed class RuntimeRunStepExecutor(string storeRoot) : IRunStepExecutor
                 Binds = binds,
                 Tmpfs = tmpfs,
                 Network = step.HostNetwork ? NetworkMode.Host : NetworkMode.None,
-                CgroupParent = "/berth",
+                CgroupParent = engine.CgroupParent,
             };
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(step.Id, new ContainerConfig { Env = step.Env }, options, SpecHost.Detect(), users);

@@ -10,9 +10,6 @@ namespace Berth.Engine.Containers;
 /// the container's output, as with docker.</summary>
 internal sealed class AttachServer : IDisposable
 {
-    /// <summary>Short, fixed-length paths: a socket path has at most 107 bytes, and a store root can be long.</summary>
-    public const string Directory = "/run/berth/attach";
-
     private readonly Socket _listener;
     private readonly string _path;
     private readonly bool _tty;
@@ -20,18 +17,30 @@ internal sealed class AttachServer : IDisposable
     private readonly List<Socket> _clients = [];
     private readonly Lock _lock = new();
 
-    public static string PathOf(string id) => Path.Combine(Directory, id + ".sock");
+    /// <summary>The socket of container <paramref name="id"/> in the attach directory <paramref name="dir"/>.</summary>
+    public static string PathOf(string dir, string id) => Path.Combine(dir, id + ".sock");
+
+    /// <summary>Removes a socket file; a missing file or directory (a fresh boot) is fine.</summary>
+    public static void Remove(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (DirectoryNotFoundException)
+        {
+        }
+    }
 
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public AttachServer(string id, bool tty, Stream? input)
+    public AttachServer(string dir, string id, bool tty, Stream? input)
     {
         _tty = tty;
         _input = input;
-        _path = PathOf(id);
-        System.IO.Directory.CreateDirectory(Directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        _path = PathOf(EngineOptions.EnsurePrivateDirectory(dir), id);
         File.Delete(_path);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
-        _listener.Bind(new UnixDomainSocketEndPoint(_path));
+        Berth.Runtime.UnixSockets.Bind(_listener, _path);
         File.SetUnixFileMode(_path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         _listener.Listen(8);
         new Thread(Accept, 256 * 1024) { IsBackground = true, Name = "berth-attach" }.Start();
@@ -112,7 +121,7 @@ internal sealed class AttachServer : IDisposable
     public void Dispose()
     {
         _listener.Dispose();
-        File.Delete(_path);
+        Remove(_path);
         lock (_lock)
         {
             foreach (var c in _clients)

@@ -33,8 +33,10 @@ public static class ContainerMonitor
         }
         // Its own session: the terminal's hangup or Ctrl-C must not reach the monitor of a detached container.
         ProcessSession.NewSession();
-        using var store = Store.Open(args[1]);
-        var service = new ContainerService(store, new ImageService(store, TimeProvider.System), TimeProvider.System);
+        // The options of the berth that started this monitor, from its environment; the store from the arguments.
+        var options = EngineOptions.FromEnvironment() with { Root = args[1] };
+        using var engine = new BerthEngine(options);
+        var service = engine.Containers;
         var report = Console.OpenStandardOutput();
         void Report(string line)
         {
@@ -97,7 +99,7 @@ public static class ContainerMonitor
         // resident (SQLite, serializer metadata, the runtime's code paths), which no trimming can give back safely.
         // execve keeps the PID, so it stays the init's parent, and only the descriptors it needs.
         var logPath = service.LogPathOf(running.Id);
-        store.Dispose();
+        engine.Dispose();
         var handles = new[] { stdout?.SafePipeHandle, stderr?.SafePipeHandle, (System.Runtime.InteropServices.SafeHandle?)container.Console, stdin?.SafePipeHandle };
         var fds = handles.Select(h => h is null ? -1 : (int)h.DangerousGetHandle()).ToArray();
         var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, interactive, logPath, fds[0], fds[1], fds[2], fds[3]);
@@ -148,7 +150,8 @@ public static class ContainerMonitor
                 : w.Stdin >= 0 ? new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(w.Stdin, ownsHandle: true), FileAccess.Write, 1)
                 : null;
             if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
-            var attach = new AttachServer(w.Id, w.Tty, input);
+            var options = EngineOptions.FromEnvironment() with { Root = w.Root };
+            var attach = new AttachServer(options.AttachDir, w.Id, w.Tty, input);
             var (toStdout, toStderr) = (attach.Output(1), attach.Output(2));
             if (console is not null) pumps.Add(Pump(() => log.Pump(console, "stdout", toStdout)));
             if (stdout is not null) pumps.Add(Pump(() => log.Pump(stdout, "stdout", toStdout)));
@@ -158,8 +161,9 @@ public static class ContainerMonitor
             var waitStatus = ProcessLauncher.Wait(w.Pid);
             // Output still in the pipes is the container's last words; a pty master reads EIO once the slave is gone.
             foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(w.Tty ? 1 : 5));
-            using var store = Store.Open(w.Root);
-            var service = new ContainerService(store, new ImageService(store, TimeProvider.System), TimeProvider.System);
+            using var engine = new BerthEngine(options);
+            var service = engine.Containers;
+            var store = engine.Store;
             var status = service.Runtime.ExitStatusOf(w.Id, waitStatus);
             if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, status, w.AutoRemove);
             // Attached clients see the end of the output once the exit code is there to read.

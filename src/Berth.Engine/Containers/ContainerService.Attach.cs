@@ -100,7 +100,7 @@ public sealed partial class ContainerService
     /// <summary>Connects to the container's monitor. Right after <c>run -d</c> the monitor may still be re-executing
     /// itself (a few milliseconds) before it listens: retried for up to 2 s while it lives.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private static Socket Connect(ContainerRow row)
+    private Socket Connect(ContainerRow row)
     {
         var deadline = Environment.TickCount64 + 2000;
         while (true)
@@ -108,7 +108,7 @@ public sealed partial class ContainerService
             var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
             try
             {
-                socket.Connect(new UnixDomainSocketEndPoint(AttachServer.PathOf(row.Id)));
+                Berth.Runtime.UnixSockets.Connect(socket, AttachSocketOf(row.Id));
                 return socket;
             }
             catch (SocketException e)

@@ -105,7 +105,7 @@ public sealed partial class ContainerService
                 Network = request.Network == "host" ? NetworkMode.Host : NetworkMode.None,
                 Terminal = request.Tty,
                 Init = request.Init,
-                CgroupParent = "/berth",
+                CgroupParent = Options.CgroupParent,
                 Domainname = request.Domainname,
                 GroupAdd = request.GroupAdd.Count > 0 ? request.GroupAdd : null,
                 ShmSize = request.ShmSize,
@@ -160,6 +160,7 @@ public sealed partial class ContainerService
                 var holder = Store.Metadata.GetContainerByName(name);
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder?.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
             }
+            Record(row, "create");
             lock (_freshSpecs) _freshSpecs[id] = spec;
             s_parsedConfigs.AddOrUpdate(row.Config, stored);
             if (request.CidFile is { } idFile) File.WriteAllText(idFile, id);

@@ -164,7 +164,7 @@ public sealed partial class ContainerService
     {
         row = Reconcile(row);
         if (row.Status != "running") throw BerthException.Conflict($"container {row.Id} is not running");
-        var cgroup = CgroupManagers.For(CgroupLayout.Detect(), $"/berth/{row.Id}");
+        var cgroup = CgroupManagers.For(CgroupLayout.Detect(), CgroupPathOf(row.Id));
         return cgroup.Processes();
     }
 }

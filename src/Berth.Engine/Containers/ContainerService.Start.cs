@@ -65,6 +65,7 @@ public sealed partial class ContainerService
         };
         Berth.Oci.Diagnostics.Timeline.Mark("engine: started");
         Store.Metadata.UpdateContainer(running);
+        Record(running, "start");
         return (container, running);
     }
 
@@ -85,6 +86,8 @@ public sealed partial class ContainerService
     internal void Finish(ContainerRow running, ExitStatus status, bool autoRemove)
     {
         Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow());
+        if (status.OomKilled) Record(running, "oom");
+        Record(running, "die", ("exitCode", status.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         CleanupRuntime(running.Id);
         Berth.Oci.Diagnostics.Timeline.Mark("engine: runtime state removed");
         if (autoRemove) RemoveStopped(running.Id, removeVolumes: true, running);
@@ -262,7 +265,7 @@ public sealed partial class ContainerService
             pid = Berth.Runtime.Process.ProcessLauncher.Spawn(berth,
                 byPolicy ? ["berth", ContainerMonitor.Role, Store.Root, row.Id, ContainerMonitor.PolicyRestart] : ["berth", ContainerMonitor.Role, Store.Root, row.Id],
                 new ContainerStdio { Stdin = devNull, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull },
-                MonitorEnvironment);
+                [.. MonitorEnvironment, .. Options.ToEnvironment()]);
         }
         catch (Berth.Runtime.Interop.SyscallException e)
         {

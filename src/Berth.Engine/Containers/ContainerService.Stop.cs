@@ -33,7 +33,9 @@ public sealed partial class ContainerService
             KillAll(row.Id);
             WaitDead(row, TimeSpan.FromSeconds(30), ct);
         }
-        return AwaitRecorded(row, ct);
+        var stopped = AwaitRecorded(row, ct);
+        Record(row, "stop");
+        return stopped;
     }
 
     internal static int StopSignalOf(StoredContainerConfig config) =>
@@ -82,6 +84,7 @@ public sealed partial class ContainerService
         {
             throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
         }
+        Record(row, "kill", ("signal", signal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
 
     /// <summary>A container stopped, killed or removed by a user is not restarted by its restart policy until it is
@@ -130,6 +133,7 @@ public sealed partial class ContainerService
         row = Stop(row, timeout, ct, signal);
         var fresh = Store.Metadata.GetContainer(row.Id) ?? throw BerthException.NotFound($"No such container: {row.Id}");
         StartDetached(fresh, ct);
+        Record(fresh, "restart");
         return fresh;
     }
 
@@ -185,8 +189,9 @@ public sealed partial class ContainerService
             }
         }
         Store.Metadata.DeleteContainer(id);
+        if (row is not null) Record(row, "destroy");
         DeleteDirectory(dir);
-        File.Delete(AttachServer.PathOf(id));
+        AttachServer.Remove(AttachSocketOf(id));
         if (removeVolumes && row is not null)
             foreach (var m in ConfigOf(row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
                 Volumes.RemoveQuiet(m.Name!);

@@ -14,7 +14,7 @@ namespace Berth.Engine.Containers;
 /// inspect, wait, top and prune, docker's lifecycle on berth's runtime. Split by verb into partial files.
 /// <para>Layout: <c>&lt;root&gt;/containers/&lt;id&gt;/</c> is the OCI bundle (config.json, an empty <c>rootfs</c>
 /// mount point, the overlay's <c>upper</c> and <c>work</c>), plus <c>hostname</c>, <c>hosts</c>, <c>resolv.conf</c>
-/// and <c>&lt;id&gt;-json.log</c>. The runtime keeps its own state under <c>&lt;root&gt;/runtime</c>. The overlay is
+/// and <c>&lt;id&gt;-json.log</c>. The runtime keeps its own state in the state directory (<see cref="EngineOptions.StateDir"/>). The overlay is
 /// mounted by the container's init inside its own mount namespace, so the host never holds a container mount.</para>
 /// <para>State: a row in the metadata (created → running → exited). Whoever is the init's parent — the attached CLI
 /// or the monitor — records the exit. Readers check a "running" row against the live process (PID and start time)
@@ -25,28 +25,52 @@ public sealed partial class ContainerService
     /// <summary>The exit code recorded for a container whose exit nobody saw (its parent died first).</summary>
     public const int LostExitCode = 255;
 
-    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ImageService, object> s_attached = [];
     private ContainerRuntime? _runtime;
 
-    public ContainerService(Store store, ImageService images, TimeProvider time)
+    public ContainerService(Store store, ImageService images, EngineOptions options, TimeProvider time)
     {
         Store = store;
         Images = images;
+        Options = options;
         Time = time;
         Volumes = new VolumeService(store, time);
         ContainersDir = Path.Combine(store.Root, "containers");
-        Attach(images);
+        Events = new Events.EventService(store, time);
         Volumes.UsedBy = name => Store.Metadata.ListContainers().Where(c => ConfigOf(c).Mounts.Any(m => m.Type == "volume" && m.Name == name)).Select(c => c.Id).ToList();
     }
 
     public Store Store { get; }
     public ImageService Images { get; }
     public VolumeService Volumes { get; }
+    public EngineOptions Options { get; }
+    public Events.EventService Events { get; }
     public TimeProvider Time { get; }
     public string ContainersDir { get; }
 
-    /// <summary>berth's own runtime, its state beside the store so that every store root is independent.</summary>
-    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(new RuntimeOptions { StateRoot = Path.Combine(Store.Root, "runtime") });
+    /// <summary>berth's own runtime, its state in this installation's state directory.</summary>
+    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(Options.RuntimeOptions);
+
+    /// <summary>Records a container event with docker's attributes: image, name, the labels, and
+    /// <paramref name="extra"/> (exitCode, signal …).</summary>
+    internal void Record(ContainerRow row, string action, params (string Key, string Value)[] extra)
+    {
+        var attrs = new List<KeyValuePair<string, string>> { new("image", row.ImageName), new("name", row.Name) };
+        try
+        {
+            foreach (var (k, v) in ConfigOf(row).Request.Labels) attrs.Add(new(k, v));
+        }
+        catch (BerthException)
+        {
+        }
+        foreach (var (k, v) in extra) attrs.Add(new(k, v));
+        Events.Record("container", action, row.Id, attrs);
+    }
+
+    /// <summary>The container's cgroup, under this installation's parent (as the spec gets it at create).</summary>
+    public string CgroupPathOf(string id) => $"{Options.CgroupParent.TrimEnd('/')}/{id}";
+
+    /// <summary>The Unix socket a container's monitor serves <c>attach</c> on.</summary>
+    public string AttachSocketOf(string id) => AttachServer.PathOf(Options.AttachDir, id);
 
     public string DirOf(string id) => Path.Combine(ContainersDir, id);
 
@@ -103,9 +127,10 @@ public sealed partial class ContainerService
             if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart)) return row;
         }
         Store.Metadata.RecordContainerExit(row.Id, row.PidStart, LostExitCode, false, Time.GetUtcNow());
+        Record(row, "die", ("exitCode", LostExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
         CleanupRuntime(row.Id);
         // The monitor that served attaches is gone; its socket file is not.
-        File.Delete(AttachServer.PathOf(row.Id));
+        AttachServer.Remove(AttachSocketOf(row.Id));
         return Store.Metadata.GetContainer(row.Id) ?? row;
     }
 
@@ -127,24 +152,9 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary>Makes the image service container-aware: <c>rmi</c> refuses images containers use, and GC keeps
-    /// their layers. Returns <paramref name="images"/>.</summary>
-    public static ImageService Attach(ImageService images)
-    {
-        if (!s_attached.TryAdd(images, s_attached)) return images;
-        var store = images.Store;
-        images.ContainersUsing = image => store.Metadata.ContainerImages().Where(c => c.ImageId == image.ToString()).Select(c => c.ContainerId).ToList();
-        var others = images.ExtraRoots;
-        images.ExtraRoots = () =>
-        {
-            var mine = ImageRoots(store);
-            var theirs = others();
-            return new GarbageCollector.Roots(mine.Blobs.Union(theirs.Blobs).ToHashSet(), mine.Snapshots.Union(theirs.Snapshots).ToHashSet());
-        };
-        return images;
-    }
-
-    private static GarbageCollector.Roots ImageRoots(Store store)
+    /// <summary>What containers keep alive: their image's config and layers, even once the image row is gone
+    /// (<c>rmi -f</c>).</summary>
+    public static GarbageCollector.Roots ImageRoots(Store store)
     {
         // Containers pin their image's layers and config even if the image row is gone (rmi -f).
         var blobs = new HashSet<Digest>();

@@ -45,7 +45,7 @@ public sealed partial class ImageService
         });
         try
         {
-            return Store.CommitImage(new ImageCommit
+            var id = Store.CommitImage(new ImageCommit
             {
                 ManifestBytes = manifestBytes,
                 ManifestMediaType = MediaTypes.OciManifest,
@@ -55,6 +55,8 @@ public sealed partial class ImageService
                 Created = now,
                 Tags = reference is null ? [] : [reference.ToString()],
             }, ct).Id;
+            Record("import", id.ToString(), reference?.FamiliarName ?? id.ToString());
+            return id;
         }
         finally
         {

@@ -77,6 +77,7 @@ public sealed partial class ImageService
                     Tags = p.Tags,
                 }, ct);
                 loaded.Add(new LoadedImage(image.Id, p.Tags));
+                Record("load", image.Id.ToString(), p.Tags.FirstOrDefault() is { } tag ? ImageReference.Parse(tag).FamiliarName : image.Id.ToString());
             }
             return loaded;
         }

@@ -52,6 +52,8 @@ public sealed partial class ImageService
                 return 0;
             });
         }
+        foreach (var t in untagged) Record("untag", nameOrId, t);
+        foreach (var d in deleted) Record("delete", d.ToString(), d.ToString());
         if (prune && deleted.Count > 0) GarbageCollector.Collect(Store, ExtraRoots(), ct);
         return new RemoveResult(untagged, deleted);
     }
@@ -78,6 +80,7 @@ public sealed partial class ImageService
                 });
                 untagged.AddRange(imageTags.Select(t => ImageReference.Parse(t.Name).FamiliarName));
                 deleted.Add(image.Id);
+                Record("delete", image.Id.ToString(), image.Id.ToString());
             }
         }
         var gc = GarbageCollector.Collect(Store, ExtraRoots(), ct);

@@ -11,6 +11,11 @@ public sealed partial class ImageService(Store store, TimeProvider time)
 {
     public Store Store { get; } = store;
 
+    public Events.EventService Events { get; } = new(store, time);
+
+    /// <summary>Records an image event (docker's attribute: the name).</summary>
+    private void Record(string action, string id, string name) => Events.Record("image", action, id, [new("name", name)]);
+
     /// <summary>An image with its tags, config and sizes, as the query commands show it.</summary>
     public sealed record ImageView(ImageRecord Record, ImageConfig Config, IReadOnlyList<ImageReference> Tags, long Size);
 
@@ -77,5 +82,6 @@ public sealed partial class ImageService(Store store, TimeProvider time)
         using var gate = Store.LockShared(ct);
         var image = Resolve(source);
         Store.Metadata.Write(_ => Store.Metadata.SetTag(reference.ToString(), image.Id));
+        Record("tag", image.Id.ToString(), reference.FamiliarName);
     }
 }

@@ -13,6 +13,8 @@ public sealed class VolumeService(Store store, TimeProvider time)
 {
     public string VolumesDir { get; } = Path.Combine(store.Root, "volumes");
 
+    private Events.EventService Events { get; } = new(store, time);
+
     /// <summary>The containers that mount a volume; set by the container service.</summary>
     public Func<string, IReadOnlyList<string>> UsedBy { get; set; } = _ => [];
 
@@ -35,7 +37,9 @@ public sealed class VolumeService(Store store, TimeProvider time)
             Anonymous = anonymous,
             Labels = labels is { Count: > 0 } ? JsonSerializer.Serialize(new Dictionary<string, string>(labels), ContainerJsonContext.Default.DictionaryStringString) : null,
         };
-        return store.Metadata.TryAddVolume(row);
+        if (!store.Metadata.TryAddVolume(row)) return false;
+        Events.Record("volume", "create", name, [new("driver", "local")]);
+        return true;
     }
 
     public VolumeRow Get(string name) => store.Metadata.GetVolume(name) ?? throw BerthException.NotFound($"get {name}: no such volume");
@@ -65,6 +69,7 @@ public sealed class VolumeService(Store store, TimeProvider time)
         if (users.Count > 0) throw BerthException.Conflict($"remove {name}: volume is in use - [{string.Join(", ", users)}]");
         store.Metadata.DeleteVolume(name);
         DeleteTree(Path.Combine(VolumesDir, name));
+        Events.Record("volume", "destroy", name, [new("driver", "local")]);
     }
 
     /// <summary>Removes a volume no container uses, ignoring failures (cleanup after a failed create, <c>rm -v</c>).</summary>

@@ -12,7 +12,7 @@ namespace Berth.Runtime.Security;
 /// caller (<see cref="ContainerRuntime.Create"/>) gets the program from a cache keyed by the exact
 /// <c>linux.seccomp</c> section, compiling it on a miss, and hands it to the init in a sealed-size memfd; the
 /// init installs it with seccomp(2) instead of compiling.
-/// <para>Cache entries (<c>/run/berth/seccomp/&lt;hash&gt;</c>, root-only, gone at reboot) hold their key in full
+/// <para>Cache entries (<c>STATE_DIR/seccomp/&lt;hash&gt;</c>, root-only, gone at reboot) hold their key in full
 /// — the libseccomp version, the architecture and the section's JSON — and a hit compares it byte for byte, so a
 /// hash collision can only cost a compile, never give a container another container's filter.</para></summary>
 internal static class SeccompProgram

@@ -13,6 +13,19 @@ public static class GarbageCollector
     public sealed record Roots(IReadOnlySet<Digest> Blobs, IReadOnlySet<Digest> Snapshots)
     {
         public static Roots None { get; } = new(new HashSet<Digest>(), new HashSet<Digest>());
+
+        /// <summary>Everything any of <paramref name="roots"/> keeps.</summary>
+        public static Roots Union(params ReadOnlySpan<Roots> roots)
+        {
+            var blobs = new HashSet<Digest>();
+            var snapshots = new HashSet<Digest>();
+            foreach (var r in roots)
+            {
+                blobs.UnionWith(r.Blobs);
+                snapshots.UnionWith(r.Snapshots);
+            }
+            return new Roots(blobs, snapshots);
+        }
     }
 
     public static GcResult Collect(Store store, Roots extra, CancellationToken ct)

@@ -36,7 +36,7 @@ public sealed partial class MetadataStore : IDisposable
     }
 
     /// <summary>Raised whenever a table or index is added, so stores made by an older berth get it.</summary>
-    private const int SchemaVersion = 1;
+    private const int SchemaVersion = 2;
 
     /// <summary>Creates what is missing. A store already at <see cref="SchemaVersion"/> costs one read here, not a
     /// write transaction per table group: every CLI command opens the store.</summary>
@@ -64,6 +64,7 @@ public sealed partial class MetadataStore : IDisposable
         });
         MigrateContainers();
         MigrateBuildCache();
+        MigrateEvents();
         Exec($"PRAGMA user_version={SchemaVersion}");
     }
 
@@ -73,6 +74,9 @@ public sealed partial class MetadataStore : IDisposable
 
     /// <summary>Tables of the build cache, defined in MetadataStore.BuildCache.cs.</summary>
     partial void MigrateBuildCache();
+
+    /// <summary>The event log, defined in MetadataStore.Events.cs.</summary>
+    partial void MigrateEvents();
 
     internal SqliteConnection Connection => _db;
 

@@ -14,10 +14,18 @@ public sealed class RuntimeFixture : IDisposable
     public RuntimeFixture()
     {
         StateRoot = _dir.Sub("state");
+        SeccompCacheDir = _dir.Combine("seccomp");
+        CliStateDir = _dir.Combine("cli-state");
         CgroupParent = $"/berth-test-{Guid.NewGuid():N}"[..24];
     }
 
     public string StateRoot { get; }
+
+    /// <summary>This fixture's own seccomp cache: not created up front, so the runtime must make it.</summary>
+    public string SeccompCacheDir { get; }
+
+    /// <summary>The state directory of <c>berth runtime</c> runs (its seccomp cache), made by berth on demand.</summary>
+    public string CliStateDir { get; }
     public string CgroupParent { get; }
     public string Berth => RepoPaths.BerthBinary;
 
@@ -31,7 +39,7 @@ public sealed class RuntimeFixture : IDisposable
 
     public string NextId(string prefix) => $"{prefix}-{Interlocked.Increment(ref _next)}-{Guid.NewGuid():N}"[..Math.Min(40, prefix.Length + 20)];
 
-    public ContainerRuntime Runtime(bool noOpenat2 = false) => new(new RuntimeOptions { StateRoot = StateRoot, InitPath = Berth, NoOpenat2 = noOpenat2 });
+    public ContainerRuntime Runtime(bool noOpenat2 = false) => new(new RuntimeOptions { StateRoot = StateRoot, SeccompCacheDir = SeccompCacheDir, InitPath = Berth, NoOpenat2 = noOpenat2 });
 
     /// <summary>Runs a bundle to completion through the library API, returning its status and stdout+stderr.</summary>
     public (ExitStatus Status, string Output) RunToCompletion(BusyboxBundle bundle, bool noOpenat2 = false)
@@ -58,7 +66,7 @@ public sealed class RuntimeFixture : IDisposable
     public BusyboxBundle Bundle(string id, RunOptions options, Action<string>? customizeRootfs = null) =>
         BusyboxBundle.Create(id, options with { CgroupParent = CgroupParent }, customizeRootfs);
 
-    public RunResult Cli(params string[] args) => Run.Tool(Berth, ["runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
+    public RunResult Cli(params string[] args) => Run.Tool(Berth, ["--state-dir", CliStateDir, "runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
 
     /// <summary>Runs a verb whose container outlives it (create, run -d): the container inherits the CLI's stdio,
     /// so it goes to files, not to pipes a reader would wait on until the container exits.</summary>
@@ -66,7 +74,7 @@ public sealed class RuntimeFixture : IDisposable
     {
         using var dir = new TempDirectory("berth-cli");
         var script = "exec \"$0\" \"$@\" </dev/null >" + dir.Combine("out") + " 2>" + dir.Combine("err");
-        var r = Run.Tool("/bin/sh", ["-c", script, Berth, "runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
+        var r = Run.Tool("/bin/sh", ["-c", script, Berth, "--state-dir", CliStateDir, "runtime", "--state-root", StateRoot, .. args], timeout: TimeSpan.FromSeconds(90));
         return r with { Stdout = File.ReadAllText(dir.Combine("out")), Stderr = File.ReadAllText(dir.Combine("err")) };
     }
 

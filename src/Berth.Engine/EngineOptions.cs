@@ -1,0 +1,63 @@
+using Berth.Runtime;
+
+namespace Berth.Engine;
+
+/// <summary>Where one berth installation keeps what it has, as containerd's <c>root</c> and <c>state</c>: the
+/// persistent store under <see cref="Root"/>, what dies with a boot (runtime state, attach sockets, the seccomp
+/// cache) under <see cref="StateDir"/>, and its containers' cgroups under <see cref="CgroupParent"/>. Two
+/// installations with different options on one machine do not see each other. Every directory is created on
+/// demand, so a machine that has just booted (an empty <c>/run</c>) works from the first command.</summary>
+public sealed record EngineOptions
+{
+    public const string DefaultRoot = "/var/lib/berth";
+    public const string DefaultStateDir = "/run/berth";
+    public const string DefaultCgroupParent = "/berth";
+
+    /// <summary>The environment variables a front end reads (and berth's own child processes get).</summary>
+    public const string RootVariable = "BERTH_ROOT";
+    public const string StateDirVariable = "BERTH_STATE_DIR";
+    public const string CgroupParentVariable = "BERTH_CGROUP_PARENT";
+
+    public required string Root { get; init; }
+    public required string StateDir { get; init; }
+
+    /// <summary>Parent of every container's and build step's cgroup (<c>{CgroupParent}/{id}</c>).</summary>
+    public string CgroupParent { get; init; } = DefaultCgroupParent;
+
+    /// <summary>The runtime's per-container state (<see cref="ContainerRuntime"/>).</summary>
+    public string RuntimeStateDir => Path.Combine(StateDir, "runtime");
+
+    /// <summary>The monitors' attach sockets, one per running container.</summary>
+    public string AttachDir => Path.Combine(StateDir, "attach");
+
+    /// <summary>Compiled seccomp filters, cached for the boot.</summary>
+    public string SeccompCacheDir => Path.Combine(StateDir, "seccomp");
+
+    public RuntimeOptions RuntimeOptions => new() { StateRoot = RuntimeStateDir, SeccompCacheDir = SeccompCacheDir };
+
+    /// <summary>Options from <c>BERTH_ROOT</c>, <c>BERTH_STATE_DIR</c> and <c>BERTH_CGROUP_PARENT</c>, with the
+    /// defaults for what is unset; paths made absolute.</summary>
+    public static EngineOptions FromEnvironment(Func<string, string?>? read = null)
+    {
+        read ??= Environment.GetEnvironmentVariable;
+        string Get(string name, string fallback) => read(name) is { Length: > 0 } v ? v : fallback;
+        return new EngineOptions
+        {
+            Root = Path.GetFullPath(Get(RootVariable, DefaultRoot)),
+            StateDir = Path.GetFullPath(Get(StateDirVariable, DefaultStateDir)),
+            CgroupParent = Get(CgroupParentVariable, DefaultCgroupParent),
+        };
+    }
+
+    /// <summary>The same options as environment entries, for berth's own child processes (the monitor).</summary>
+    public IReadOnlyList<string> ToEnvironment() =>
+        [$"{RootVariable}={Root}", $"{StateDirVariable}={StateDir}", $"{CgroupParentVariable}={CgroupParent}"];
+
+    /// <summary>Creates <paramref name="path"/> (and its parents) root-only if missing; returns it.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    public static string EnsurePrivateDirectory(string path)
+    {
+        Directory.CreateDirectory(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        return path;
+    }
+}
