@@ -539,23 +539,12 @@ internal static class ContainerCommands
         {
             var service = Containers(ctx);
             var now = DateTimeOffset.UtcNow;
-            var filters = (p.GetValue(filter) ?? []).Select(f =>
+            var rows = service.List(new ContainerListQuery
             {
-                var eq = f.IndexOf('=');
-                if (eq <= 0) throw BerthException.Invalid($"bad format of filter (expected name=value): {f}");
-                return (Key: f[..eq], Value: f[(eq + 1)..]);
-            }).ToList();
-            foreach (var f in filters)
-                if (f.Key is not ("status" or "name" or "id" or "label" or "ancestor" or "exited" or "before" or "since" or "volume"))
-                    throw BerthException.Invalid($"invalid filter '{f.Key}'");
-            var showAll = p.GetValue(all) || filters.Any(f => f.Key is "status" or "exited") || p.GetValue(last) is not null || p.GetValue(latest);
-            var rows = service.List().Where(r => showAll || r.Status == "running").ToList();
-            // before=/since=: containers created before or after the one named.
-            var created = filters.Where(f => f.Key is "before" or "since")
-                .ToDictionary(f => f.Value, f => service.Resolve(f.Value).Created);
-            rows = rows.Where(r => Matches(service, r, filters, created)).ToList();
-            if (p.GetValue(latest)) rows = rows.Take(1).ToList();
-            if (p.GetValue(last) is { } n && n >= 0) rows = rows.Take(n).ToList();
+                All = p.GetValue(all),
+                Limit = p.GetValue(latest) ? 1 : p.GetValue(last) is { } n && n >= 0 ? n : null,
+                Filters = FilterFlags.Parse(p.GetValue(filter)),
+            });
             var trunc = !p.GetValue(noTrunc);
             var printed = rows.Select(r => Row(r, trunc, now)).ToList();
             List<RowPrinter.Column> columns =
@@ -576,36 +565,6 @@ internal static class ContainerCommands
             RowPrinter.Print(ctx.Out, printed, columns, p.GetValue(format), p.GetValue(quiet), "ID");
             return 0;
         });
-    }
-
-    private static bool Matches(ContainerService service, ContainerRow r, List<(string Key, string Value)> filters, Dictionary<string, DateTimeOffset> created)
-    {
-        foreach (var group in filters.GroupBy(f => f.Key))
-        {
-            var ok = group.Any(f => f.Key switch
-            {
-                "status" => r.Status == f.Value,
-                "name" => r.Name.Contains(f.Value.TrimStart('/'), StringComparison.Ordinal),
-                "id" => r.Id.StartsWith(f.Value, StringComparison.Ordinal),
-                "exited" => r.Status == "exited" && r.ExitCode.ToString(CultureInfo.InvariantCulture) == f.Value,
-                "ancestor" => r.ImageName == f.Value || r.ImageId == f.Value || r.ImageId.StartsWith("sha256:" + f.Value, StringComparison.Ordinal)
-                              || service.Images.TryResolve(f.Value, out var img) && img!.Id.ToString() == r.ImageId,
-                "label" => LabelMatches(ContainerService.ConfigOf(r).Labels, f.Value),
-                "volume" => ContainerService.ConfigOf(r).Mounts.Any(m => m.Name == f.Value || m.Destination == f.Value),
-                "before" => r.Created < created[f.Value],
-                "since" => r.Created > created[f.Value],
-                _ => true,
-            });
-            if (!ok) return false;
-        }
-        return true;
-    }
-
-    private static bool LabelMatches(IReadOnlyDictionary<string, string> labels, string filter)
-    {
-        var eq = filter.IndexOf('=');
-        if (eq < 0) return labels.ContainsKey(filter);
-        return labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
     }
 
     private static Dictionary<string, string> Row(ContainerRow r, bool trunc, DateTimeOffset now)
@@ -737,32 +696,9 @@ internal static class ContainerCommands
         return With(c, (ctx, p, ct) =>
         {
             var service = Containers(ctx);
-            var row = service.Resolve(p.GetValue(name)!);
-            if (row.Status != "running") throw BerthException.Conflict($"container {row.Id} is not running");
-            var pids = service.Processes(row).ToHashSet();
-            // As dockerd: the ps options as given (default -ef), the rows whose PID column is one of the container's.
-            var args = (p.GetValue(psOptions) ?? []).Concat(p.UnmatchedTokens).ToList();
-            if (args.Count == 0) args = ["-ef"];
-            var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (var a in args) psi.ArgumentList.Add(a);
-            using var ps = System.Diagnostics.Process.Start(psi)!;
-            var output = ps.StandardOutput.ReadToEnd();
-            var error = ps.StandardError.ReadToEnd();
-            ps.WaitForExit();
-            if (ps.ExitCode != 0) throw BerthException.Invalid($"ps: {error.Trim()}");
-            var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            var titles = lines.Length > 0 ? lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
-            var pidColumn = Array.IndexOf(titles, "PID");
-            if (pidColumn < 0) throw BerthException.Invalid("Couldn't find PID field in ps output");
-            var table = new Table(titles) { MinWidth = 20 };
-            foreach (var line in lines.Skip(1))
-            {
-                var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (fields.Length <= pidColumn || !int.TryParse(fields[pidColumn], out var pid) || !pids.Contains(pid)) continue;
-                // The last column (the command) keeps its spaces.
-                if (fields.Length > titles.Length) fields = [.. fields[..(titles.Length - 1)], string.Join(' ', fields[(titles.Length - 1)..])];
-                table.Add(fields);
-            }
+            var top = service.Top(service.Resolve(p.GetValue(name)!), [.. p.GetValue(psOptions) ?? [], .. p.UnmatchedTokens]);
+            var table = new Table([.. top.Titles]) { MinWidth = 20 };
+            foreach (var row in top.Processes) table.Add([.. row]);
             ctx.Out.Write(table.ToString());
             return 0;
         });

@@ -49,32 +49,25 @@ internal static class ImageCommands
             var now = DateTimeOffset.UtcNow;
             var rows = new List<IReadOnlyDictionary<string, string>>();
             bool trunc = !p.GetValue(noTrunc);
-            var filters = (p.GetValue(filter) ?? []).Select(ParseFilter).ToList();
-            string? wantRepo = p.GetValue(repo);
             var seenIds = new HashSet<Digest>();
-            foreach (var v in ctx.Images.List())
+            foreach (var (v, t) in ctx.Images.List(new ImageService.ListQuery { Filters = FilterFlags.Parse(p.GetValue(filter)), Reference = p.GetValue(repo) }))
             {
-                var entries = v.Tags.Count == 0 ? [null] : v.Tags.Cast<ImageReference?>().ToList();
-                foreach (var t in entries)
+                if (p.GetValue(quiet) && !seenIds.Add(v.Record.Id)) continue;
+                string id = trunc ? v.Record.Id.Short : v.Record.Id.ToString();
+                rows.Add(new Dictionary<string, string>
                 {
-                    if (!Matches(v, t, filters, wantRepo)) continue;
-                    if (p.GetValue(quiet) && !seenIds.Add(v.Record.Id)) continue;
-                    string id = trunc ? v.Record.Id.Short : v.Record.Id.ToString();
-                    rows.Add(new Dictionary<string, string>
-                    {
-                        ["Repository"] = t?.FamiliarRepository ?? "<none>",
-                        ["Tag"] = t?.Tag ?? "<none>",
-                        ["Digest"] = "<none>",
-                        ["ID"] = id,
-                        ["CreatedSince"] = Units.Ago(v.Record.Created, now),
-                        ["CreatedAt"] = Units.GoTime(v.Record.Created),
-                        ["Size"] = Units.HumanSize(v.Size),
-                        ["VirtualSize"] = Units.HumanSize(v.Size),
-                        ["SharedSize"] = "N/A",
-                        ["UniqueSize"] = "N/A",
-                        ["Containers"] = "N/A",
-                    });
-                }
+                    ["Repository"] = t?.FamiliarRepository ?? "<none>",
+                    ["Tag"] = t?.Tag ?? "<none>",
+                    ["Digest"] = "<none>",
+                    ["ID"] = id,
+                    ["CreatedSince"] = Units.Ago(v.Record.Created, now),
+                    ["CreatedAt"] = Units.GoTime(v.Record.Created),
+                    ["Size"] = Units.HumanSize(v.Size),
+                    ["VirtualSize"] = Units.HumanSize(v.Size),
+                    ["SharedSize"] = "N/A",
+                    ["UniqueSize"] = "N/A",
+                    ["Containers"] = "N/A",
+                });
             }
             var columns = new List<RowPrinter.Column> { new("REPOSITORY", "Repository"), new("TAG", "Tag") };
             if (p.GetValue(digests)) columns.Add(new("DIGEST", "Digest"));
@@ -82,47 +75,6 @@ internal static class ImageCommands
             RowPrinter.Print(ctx.Out, rows, columns, p.GetValue(format), p.GetValue(quiet), "ID");
             return 0;
         });
-    }
-
-    private static (string Key, string Value) ParseFilter(string f)
-    {
-        int eq = f.IndexOf('=');
-        if (eq <= 0) throw BerthException.Invalid($"bad format of filter (expected name=value): {f}");
-        var key = f[..eq];
-        if (key is not ("dangling" or "reference" or "label" or "before" or "since"))
-            throw BerthException.Invalid($"invalid filter '{key}'");
-        return (key, f[(eq + 1)..]);
-    }
-
-    private static bool Matches(ImageService.ImageView v, ImageReference? tag, List<(string Key, string Value)> filters, string? repo)
-    {
-        if (repo is not null)
-        {
-            if (tag is null) return false;
-            bool hasTag = repo.LastIndexOf(':') > repo.LastIndexOf('/');
-            if (hasTag ? !ImageReference.TryParse(repo, out var r) || r!.ToString() != tag.ToString()
-                       : !ImageReference.TryParse(repo, out var r2) || r2!.Repository != tag.Repository) return false;
-        }
-        foreach (var (key, value) in filters)
-        {
-            bool ok = key switch
-            {
-                "dangling" => (value is "true" or "1") == (v.Tags.Count == 0),
-                "reference" => tag is not null && (System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(value, tag.FamiliarName)
-                                                   || System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(value, tag.FamiliarRepository)),
-                "label" => LabelMatches(v.Config.Config?.Labels, value),
-                _ => true,
-            };
-            if (!ok) return false;
-        }
-        return true;
-    }
-
-    private static bool LabelMatches(IReadOnlyDictionary<string, string>? labels, string filter)
-    {
-        if (labels is null) return false;
-        int eq = filter.IndexOf('=');
-        return eq < 0 ? labels.ContainsKey(filter) : labels.TryGetValue(filter[..eq], out var v) && v == filter[(eq + 1)..];
     }
 
     private static Command Inspect(string name)

@@ -23,28 +23,15 @@ internal static class SystemCommands
         var c = new Command("df", "Show berth disk usage") { verbose, format };
         CliContext.Bind((ctx, p, ct) =>
         {
-            var du = ctx.Images.DiskUsage();
-            var bc = ctx.Builds.Usage();
+            var usage = Engine.SystemDiskUsage.Measure(ctx.Engine);
+            var (du, ctr, vol, bc) = (usage.Images, usage.Containers, usage.Volumes, usage.BuildCache);
             var now = DateTimeOffset.UtcNow;
-            // Containers cost their writable layer; volumes their data. Measured as du would.
-            var ctrService = ctx.Containers;
-            var containers = ctrService.List();
-            var running = containers.Where(r => r.Status == "running").ToList();
-            long UpperOf(string id) => Directory.Exists(Path.Combine(ctrService.DirOf(id), "upper")) ? Storage.Snapshots.DiskUsage.Measure(Path.Combine(ctrService.DirOf(id), "upper")) : 0;
-            long ctrSize = containers.Sum(r => UpperOf(r.Id)), runningSize = running.Sum(r => UpperOf(r.Id));
-            var volService = ctx.Engine.Volumes;
-            var volumes = volService.List();
-            var inUse = containers.SelectMany(r => ctrService.Inspect(r).Mounts.Where(m => m.Type == "volume").Select(m => m.Name)).ToHashSet();
-            long VolSize(string name) => Directory.Exists(volService.DataPathOf(name)) ? Storage.Snapshots.DiskUsage.Measure(volService.DataPathOf(name)) : 0;
-            long volSize = volumes.Sum(v => VolSize(v.Name));
-            long volReclaimable = volumes.Where(v => !inUse.Contains(v.Name)).Sum(v => VolSize(v.Name));
-            int usedVolumes = volumes.Count(v => inUse.Contains(v.Name));
             string Pct(long part, long whole) => whole == 0 ? "0B" : $"{Units.HumanSize(part)} ({100 * part / whole}%)";
             var summary = new List<IReadOnlyDictionary<string, string>>
             {
                 new Dictionary<string, string> { ["Type"] = "Images", ["TotalCount"] = du.Images.Count.ToString(), ["Active"] = du.ActiveImages.ToString(), ["Size"] = Units.HumanSize(du.ImagesSize), ["Reclaimable"] = Pct(du.Reclaimable, du.ImagesSize) },
-                new Dictionary<string, string> { ["Type"] = "Containers", ["TotalCount"] = containers.Count.ToString(), ["Active"] = running.Count.ToString(), ["Size"] = Units.HumanSize(ctrSize), ["Reclaimable"] = Pct(ctrSize - runningSize, ctrSize) },
-                new Dictionary<string, string> { ["Type"] = "Local Volumes", ["TotalCount"] = volumes.Count.ToString(), ["Active"] = usedVolumes.ToString(), ["Size"] = Units.HumanSize(volSize), ["Reclaimable"] = Pct(volReclaimable, volSize) },
+                new Dictionary<string, string> { ["Type"] = "Containers", ["TotalCount"] = ctr.Count.ToString(), ["Active"] = ctr.Active.ToString(), ["Size"] = Units.HumanSize(ctr.Size), ["Reclaimable"] = Pct(ctr.Reclaimable, ctr.Size) },
+                new Dictionary<string, string> { ["Type"] = "Local Volumes", ["TotalCount"] = vol.Count.ToString(), ["Active"] = vol.Active.ToString(), ["Size"] = Units.HumanSize(vol.Size), ["Reclaimable"] = Pct(vol.Reclaimable, vol.Size) },
                 new Dictionary<string, string> { ["Type"] = "Build Cache", ["TotalCount"] = bc.Count.ToString(), ["Active"] = bc.Active.ToString(), ["Size"] = Units.HumanSize(bc.Size), ["Reclaimable"] = Units.HumanSize(bc.Reclaimable) },
             };
             if (!p.GetValue(verbose))

@@ -167,4 +167,40 @@ public sealed partial class ContainerService
         var cgroup = CgroupManagers.For(CgroupLayout.Detect(), CgroupPathOf(row.Id));
         return cgroup.Processes();
     }
+
+    /// <summary><c>top</c> and the Engine API's <c>GET /containers/{id}/top</c>: docker's titles and rows.</summary>
+    public sealed record TopResult(IReadOnlyList<string> Titles, IReadOnlyList<IReadOnlyList<string>> Processes);
+
+    /// <summary>Runs the host's <c>ps</c> with <paramref name="psArgs"/> (default <c>-ef</c>) and keeps the rows whose
+    /// PID is one of the container's, as dockerd does; the last column (the command) keeps its spaces.</summary>
+    public TopResult Top(ContainerRow row, IReadOnlyList<string> psArgs)
+    {
+        var pids = Processes(row).ToHashSet();
+        var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        foreach (var a in psArgs.Count == 0 ? ["-ef"] : psArgs) psi.ArgumentList.Add(a);
+        string output, error;
+        int exit;
+        using (var ps = System.Diagnostics.Process.Start(psi)!)
+        {
+            var errTask = ps.StandardError.ReadToEndAsync();
+            output = ps.StandardOutput.ReadToEnd();
+            error = errTask.GetAwaiter().GetResult();
+            ps.WaitForExit();
+            exit = ps.ExitCode;
+        }
+        if (exit != 0) throw BerthException.Invalid($"ps: {error.Trim()}");
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var titles = lines.Length > 0 ? lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
+        var pidColumn = Array.IndexOf(titles, "PID");
+        if (pidColumn < 0) throw BerthException.Invalid("Couldn't find PID field in ps output");
+        var processes = new List<IReadOnlyList<string>>();
+        foreach (var line in lines.Skip(1))
+        {
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length <= pidColumn || !int.TryParse(fields[pidColumn], out var pid) || !pids.Contains(pid)) continue;
+            if (fields.Length > titles.Length) fields = [.. fields[..(titles.Length - 1)], string.Join(' ', fields[(titles.Length - 1)..])];
+            processes.Add(fields);
+        }
+        return new TopResult(titles, processes);
+    }
 }
