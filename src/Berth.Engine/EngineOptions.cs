@@ -24,6 +24,11 @@ public sealed record EngineOptions
     /// <summary>Parent of every container's and build step's cgroup (<c>{CgroupParent}/{id}</c>).</summary>
     public string CgroupParent { get; init; } = DefaultCgroupParent;
 
+    /// <summary>The berth executable started as a container's monitor and init (<c>berth monitor</c>,
+    /// <c>berth init</c>); by default this process's own, so one binary holds every role. An engine hosted in
+    /// another process (a test) names the berth binary here.</summary>
+    public string? Executable { get; init; }
+
     /// <summary>The runtime's per-container state (<see cref="ContainerRuntime"/>).</summary>
     public string RuntimeStateDir => Path.Combine(StateDir, "runtime");
 
@@ -33,7 +38,7 @@ public sealed record EngineOptions
     /// <summary>Compiled seccomp filters, cached for the boot.</summary>
     public string SeccompCacheDir => Path.Combine(StateDir, "seccomp");
 
-    public RuntimeOptions RuntimeOptions => new() { StateRoot = RuntimeStateDir, SeccompCacheDir = SeccompCacheDir };
+    public RuntimeOptions RuntimeOptions => new() { StateRoot = RuntimeStateDir, SeccompCacheDir = SeccompCacheDir, InitPath = Executable };
 
     /// <summary>Options from <c>BERTH_ROOT</c>, <c>BERTH_STATE_DIR</c> and <c>BERTH_CGROUP_PARENT</c>, with the
     /// defaults for what is unset; paths made absolute.</summary>

@@ -253,7 +253,7 @@ public sealed partial class ContainerService
     internal void StartDetached(ContainerRow row, bool byPolicy, CancellationToken ct)
     {
         if (row.Status == "running") return;
-        var berth = Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
+        var berth = Options.Executable ?? Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
         // Spawned with nothing of ours but the report pipe: a descriptor the monitor inherited (e.g. the pipe a
         // caller reads our stderr from) would stay open as long as the container runs; the .NET host of a JIT
         // build even duplicates its stdio at startup. Errors come back through the report line.

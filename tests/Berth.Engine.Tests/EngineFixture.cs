@@ -1,0 +1,90 @@
+using Berth.Engine;
+using Berth.Testing;
+
+namespace Berth.Engine.Tests;
+
+/// <summary>The busybox base image as a tar, made once for the whole run.</summary>
+public sealed class BusyboxTar : IDisposable
+{
+    private readonly TempDirectory _dir = new("berth-engine-image");
+
+    public BusyboxTar()
+    {
+        Path = _dir.Combine("busybox.tar");
+        if (File.Exists("/bin/busybox") && HostCapabilities.IsRoot)
+        {
+            var r = Run.Tool(System.IO.Path.Combine(RepoPaths.Root, "scripts", "make-busybox-rootfs"), [Path]);
+            if (r.ExitCode != 0) throw new InvalidOperationException(r.ToString());
+        }
+    }
+
+    public string Path { get; }
+
+    public void Dispose() => _dir.Dispose();
+}
+
+[CollectionDefinition("engine")]
+public sealed class EngineCollection : ICollectionFixture<BusyboxTar>;
+
+/// <summary>An engine in this process over a private installation (root, fresh state directory, cgroup parent),
+/// with busybox imported through the engine itself. Containers' monitors and inits are the berth binary. The tests
+/// drive the engine's typed requests only, never the CLI, so the same tests can later run through the Engine
+/// API.</summary>
+public sealed class EngineUnderTest : IDisposable
+{
+    private readonly TempDirectory _dir = new("berth-engine");
+
+    public EngineUnderTest(BusyboxTar image)
+    {
+        HostCapabilities.RequireRoot();
+        HostCapabilities.Require(File.Exists(image.Path), "needs busybox-static (scripts/make-busybox-rootfs)");
+        HostCapabilities.Require(File.Exists(RepoPaths.BerthBinary), $"needs the berth binary ({RepoPaths.BerthBinary})");
+        Options = new EngineOptions
+        {
+            Root = _dir.Combine("root"),
+            StateDir = _dir.Combine("state"),
+            CgroupParent = "/berth-test-" + Guid.NewGuid().ToString("N")[..12],
+            Executable = RepoPaths.BerthBinary,
+        };
+        Engine = new BerthEngine(Options);
+        using var tar = File.OpenRead(image.Path);
+        BusyboxId = Engine.Images.Import(tar, new Images.ImageService.ImportOptions { Reference = "busybox:latest", Changes = ["CMD [\"/bin/sh\"]"], SourceName = image.Path },
+            TestContext.Current.CancellationToken);
+    }
+
+    public EngineOptions Options { get; }
+    public BerthEngine Engine { get; }
+    public Oci.Digest BusyboxId { get; }
+    public TempDirectory Dir => _dir;
+
+    /// <summary>The cgroups left under this installation's parent.</summary>
+    public IReadOnlyList<string> LeftoverCgroups() =>
+        Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(h => h + Options.CgroupParent)
+            .Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories).ToList();
+
+    public void Dispose()
+    {
+        try
+        {
+            foreach (var row in Engine.Containers.List())
+                Engine.Containers.Remove(row, force: true, removeVolumes: true, CancellationToken.None);
+            Assert.Empty(LeftoverCgroups());
+            Assert.DoesNotContain(Options.Root, File.ReadAllText("/proc/self/mountinfo"));
+        }
+        finally
+        {
+            Engine.Dispose();
+            foreach (var h in Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup"))
+            {
+                try
+                {
+                    if (Directory.Exists(h + Options.CgroupParent)) Directory.Delete(h + Options.CgroupParent);
+                }
+                catch (IOException)
+                {
+                }
+            }
+            _dir.Dispose();
+        }
+    }
+}
