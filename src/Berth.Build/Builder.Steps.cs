@@ -45,7 +45,7 @@ public sealed partial class Builder
                     state.Config = state.Config with { WorkingDir = path };
                     var text = $"WORKDIR {path}";
                     var info = Step(stage, index, total, text);
-                    if (TreeOf(state).Find(path) is { Stat.IsDirectory: true })
+                    if (TreeOf(state) is var seen && seen.Find(seen.Resolve(path, followFinal: false)) is { Stat.IsDirectory: true })
                     {
                         Metadata(info, state, text);
                         return;
@@ -56,7 +56,7 @@ public sealed partial class Builder
                     await LayerStepAsync(info, state, key, text, lineage, $"{state.Key}\n{text}", dir =>
                     {
                         var files = new LayerFiles(dir, tree, FixedTimeNs);
-                        files.EnsureDirectories(tree.ResolveParents(path), includeSelf: true, owner.Item1, owner.Item2);
+                        files.EnsureDirectories(tree.Resolve(path, followFinal: false), includeSelf: true, owner.Item1, owner.Item2);
                         files.Finish();
                         return Task.FromResult(true);
                     }, ct);

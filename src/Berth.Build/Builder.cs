@@ -54,6 +54,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
         finally
         {
             build.Digests.Flush();
+            build.Files.Dispose();
         }
     }
 
