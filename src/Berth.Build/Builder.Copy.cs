@@ -78,7 +78,9 @@ public sealed partial class Builder
 
             var destRaw = c.Destination;
             var dest = ResolvePath(state.Config.WorkingDir, destRaw);
-            if (!c.Link) dest = tree.Resolve(dest, followFinal: false);
+            // The destination is resolved inside the image, its last component too, as docker and BuildKit do: COPY to
+            // /lnk/ where /lnk -> /a writes /a/…, and /lnk stays a symlink. --link copies onto an empty tree.
+            if (!c.Link) dest = tree.Resolve(dest, followFinal: true);
             bool destIsDir = destRaw.EndsWith('/') || destRaw is "." or ".." || destRaw.EndsWith("/.", StringComparison.Ordinal);
 
             var matches = new List<string>();
