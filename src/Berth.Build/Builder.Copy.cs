@@ -98,7 +98,12 @@ public sealed partial class Builder
                 anyGlob |= Globs.HasMeta(rel);
                 var found = rel.Length == 0 ? [""] : source.Glob(rel);
                 if (found.Count == 0)
+                {
+                    // Compat: docker's legacy builder says when a source is there but .dockerignore hides it.
+                    if (c.From is null && Files.IsExcludedByIgnore(rel))
+                        throw BerthException.NotFound($"failed to compute cache key: \"/{rel}\": excluded by .dockerignore");
                     throw BerthException.NotFound($"failed to compute cache key: failed to calculate checksum of ref: \"/{rel}\": not found");
+                }
                 matches.AddRange(found);
             }
             if (matches.Count + urls.Count + c.Heredocs.Count > 1 || anyGlob) destIsDir = true;

@@ -40,6 +40,11 @@ public sealed class ContextFiles : ISourceFiles, IDisposable
     /// <summary>True when a context-relative path (slash-separated, no leading slash) is excluded.</summary>
     public bool IsIgnored(string relative) => relative.Length > 0 && _ignore.Matches(relative);
 
+    /// <summary>True when <paramref name="pattern"/> names something in the context that .dockerignore excludes
+    /// (and nothing it keeps): why a COPY of it finds nothing.</summary>
+    public bool IsExcludedByIgnore(string pattern) =>
+        ExpandPattern(pattern) is { Count: > 0 } all && all.All(p => p.Length > 0 && IsIgnored(p));
+
     public string HostPath(string relative) => relative.Length == 0 ? Root : Root + "/" + relative;
 
     /// <summary>The host path <paramref name="relative"/> leads to, resolved inside the context (symlinks followed
@@ -56,7 +61,9 @@ public sealed class ContextFiles : ISourceFiles, IDisposable
     /// <summary>Context paths matching <paramref name="pattern"/> (cleaned, relative; may hold <c>* ? [</c>). A
     /// name without a pattern must exist (a symlink counts, whatever it points to); directories listed for a pattern
     /// are found inside the context.</summary>
-    public IReadOnlyList<string> Glob(string pattern)
+    public IReadOnlyList<string> Glob(string pattern) => ExpandPattern(pattern).Where(p => p.Length > 0 && !IsIgnored(p)).ToList();
+
+    private List<string> ExpandPattern(string pattern)
     {
         var parts = pattern.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var current = new List<string> { "" };
@@ -79,7 +86,7 @@ public sealed class ContextFiles : ISourceFiles, IDisposable
             }
             current = next;
         }
-        return current.Where(p => p.Length > 0 && !IsIgnored(p)).ToList();
+        return current;
     }
 
     /// <summary>The entry at <paramref name="relative"/> and, for a directory, everything below it that is not
