@@ -78,7 +78,9 @@ public sealed partial class Builder
 
             var destRaw = c.Destination;
             var dest = ResolvePath(state.Config.WorkingDir, destRaw);
-            if (!c.Link) dest = tree.ResolveParents(dest);
+            // The destination is resolved inside the image, its last component too, as docker and BuildKit do: COPY to
+            // /lnk/ where /lnk -> /a writes /a/…, and /lnk stays a symlink. --link copies onto an empty tree.
+            if (!c.Link) dest = tree.Resolve(dest, followFinal: true);
             bool destIsDir = destRaw.EndsWith('/') || destRaw is "." or ".." || destRaw.EndsWith("/.", StringComparison.Ordinal);
 
             var matches = new List<string>();
@@ -96,7 +98,12 @@ public sealed partial class Builder
                 anyGlob |= Globs.HasMeta(rel);
                 var found = rel.Length == 0 ? [""] : source.Glob(rel);
                 if (found.Count == 0)
+                {
+                    // Compat: docker's legacy builder says when a source is there but .dockerignore hides it.
+                    if (c.From is null && Files.IsExcludedByIgnore(rel))
+                        throw BerthException.NotFound($"failed to compute cache key: \"/{rel}\": excluded by .dockerignore");
                     throw BerthException.NotFound($"failed to compute cache key: failed to calculate checksum of ref: \"/{rel}\": not found");
+                }
                 matches.AddRange(found);
             }
             if (matches.Count + urls.Count + c.Heredocs.Count > 1 || anyGlob) destIsDir = true;
@@ -115,7 +122,10 @@ public sealed partial class Builder
             foreach (var m2 in matches)
             {
                 var entries = source.Walk(m2, excludes, ct);
-                if (entries.Count == 0) continue;
+                // A match that leads nowhere inside the source (a symlink to a missing file, or to one outside the
+                // context, which resolves inside it) is not found, as docker says.
+                if (entries.Count == 0)
+                    throw BerthException.NotFound($"failed to compute cache key: failed to calculate checksum of ref: \"/{m2}\": not found");
                 var top = entries[0];
                 var pivot = ParentsPath(m2);
                 if (top.Stat.IsDirectory)
@@ -131,7 +141,7 @@ public sealed partial class Builder
                 {
                     bool intoDir = destIsDir || tree.Find(dest) is { Stat.IsDirectory: true };
                     var target = c.Parents ? Join(dest, pivot) : intoDir ? Join(dest, Path.GetFileName(m2)) : dest;
-                    bool extract = c.IsAdd && c.Unpack != false && top.Stat.IsRegular && IsArchive(top.HostPath);
+                    bool extract = c.IsAdd && c.Unpack != false && top.Stat.IsRegular && IsArchive(source, top);
                     plan.Add(new Planned(top, extract ? dest : target, extract));
                 }
             }
@@ -196,7 +206,7 @@ public sealed partial class Builder
                         if (p.Extract)
                         {
                             files.EnsureDirectories(p.Target, includeSelf: true, owner.Item1, owner.Item2);
-                            using var raw = File.OpenRead(p.Entry.HostPath);
+                            using var raw = source.OpenRead(p.Entry);
                             using var plain = Compressions.OpenDecompressed(raw, out _);
                             LayerApplier.Apply(plain, files.HostPath(p.Target), new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
                             continue;
@@ -208,7 +218,7 @@ public sealed partial class Builder
                             files.EnsureDirectories(p.Target, includeSelf: true, owner.Item1, owner.Item2);
                             continue;
                         }
-                        files.Copy(p.Entry, p.Target, owner.Item1, owner.Item2, chmod);
+                        files.Copy(p.Entry, source, p.Target, owner.Item1, owner.Item2, chmod);
                     }
                     foreach (var h in c.Heredocs)
                     {
@@ -272,9 +282,9 @@ public sealed partial class Builder
             return joined;
         }
 
-        private static bool IsArchive(string path)
+        private static bool IsArchive(ISourceFiles source, ContextEntry entry)
         {
-            using var f = File.OpenRead(path);
+            using var f = source.OpenRead(entry);
             var head = new byte[Math.Max(Compressions.MagicLength, 512)];
             int n = f.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             if (Compressions.Detect(head.AsSpan(0, n)) is not Compression.None) return true;

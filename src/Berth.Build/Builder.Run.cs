@@ -119,9 +119,10 @@ public sealed partial class Builder
                     {
                         if (b.From is not null) throw new BerthException(ErrorKind.NotImplemented, "RUN --mount=type=bind,from= is not supported yet");
                         var rel = CleanRelative(b.Source ?? "");
-                        if (Files.IsIgnored(rel) || !Path.Exists(Files.HostPath(rel)))
+                        // Resolved inside the context: a symlink there must not bind a host directory into the step.
+                        if (Files.IsIgnored(rel) || Files.ResolvedHostPath(rel) is not { } source)
                             throw BerthException.NotFound($"RUN --mount=type=bind: \"/{rel}\": not found in the context");
-                        list.Add(new RunStepMount(Files.HostPath(rel), b.Target!, b.ReadOnly));
+                        list.Add(new RunStepMount(source, b.Target!, b.ReadOnly));
                         break;
                     }
                     case SecretMount s:

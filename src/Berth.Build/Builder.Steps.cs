@@ -45,18 +45,20 @@ public sealed partial class Builder
                     state.Config = state.Config with { WorkingDir = path };
                     var text = $"WORKDIR {path}";
                     var info = Step(stage, index, total, text);
-                    if (TreeOf(state).Find(path) is { Stat.IsDirectory: true })
+                    // Made inside the image, through its symlinks (WORKDIR /lnk where /lnk -> /a makes /a), as mkdir -p in a chroot.
+                    var tree = TreeOf(state);
+                    var real = tree.Resolve(path, followFinal: true);
+                    if (tree.Find(real) is { Stat.IsDirectory: true })
                     {
                         Metadata(info, state, text);
                         return;
                     }
                     var owner = state.Config.User is { Length: > 0 } u ? Owners.Resolve(u, TreeOf(state)) : (0u, 0u);
                     var key = new CacheKey("workdir").Add("parent", state.Key).Add("path", path).Add("owner", $"{owner.Item1}:{owner.Item2}").Finish();
-                    var tree = TreeOf(state);
                     await LayerStepAsync(info, state, key, text, lineage, $"{state.Key}\n{text}", dir =>
                     {
                         var files = new LayerFiles(dir, tree, FixedTimeNs);
-                        files.EnsureDirectories(tree.ResolveParents(path), includeSelf: true, owner.Item1, owner.Item2);
+                        files.EnsureDirectories(real, includeSelf: true, owner.Item1, owner.Item2);
                         files.Finish();
                         return Task.FromResult(true);
                     }, ct);

@@ -54,6 +54,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
         finally
         {
             build.Digests.Flush();
+            build.Files.Dispose();
         }
     }
 
@@ -231,7 +232,8 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             if (baseName == "scratch")
                 return new StageState { Key = CacheKey.Of("scratch", ("epoch", epoch)), Config = new ContainerConfig { Env = [DefaultPath] } };
             if (!_b.Images.TryResolve(from.BaseName, out var record) || record is null)
-                throw from.Location.Error($"FROM {from.BaseName}: no such image in the local store (berth build does not pull; use berth pull or berth load)");
+                // Not a Dockerfile error: the file is fine, the store lacks the image (docker: "No such image").
+                throw BerthException.NotFound($"No such image: {from.BaseName} (berth build does not pull; add it with berth load or berth import)");
             var config = _b.Images.ReadConfig(record);
             var cc = config.Config ?? new ContainerConfig();
             // BuildKit gives every image a PATH when its base has none.

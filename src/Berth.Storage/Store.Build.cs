@@ -41,8 +41,9 @@ public sealed partial class Store
     private static long ContentSizeOf(string dir)
     {
         long total = 0;
-        foreach (var f in new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 }))
-            if (f.LinkTarget is null) total += f.Length;
+        // Symlinks are skipped, not followed: a layer may hold links to anywhere (a COPY of a context's "up -> ../..").
+        foreach (var f in new DirectoryInfo(dir).EnumerateFiles("*", new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint }))
+            total += f.Length;
         return total;
     }
 

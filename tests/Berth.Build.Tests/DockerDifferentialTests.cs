@@ -23,7 +23,28 @@ public sealed class DockerDifferentialTests(BuildFixture f)
         { "copy", "WORKDIR /w\nCOPY src /dir/\nCOPY one.txt /file\nCOPY one.txt two.txt /many/\nCOPY --chown=1000:1000 src/a.txt /owned/\nCOPY . /all/\n" },
         { "run", "RUN mkdir -p /made && echo x > /made/f && rm -rf /home/app && ln -s /made /link\nWORKDIR /new/dir\nRUN touch here\n" },
         { "add", "ADD payload.tar /opt/\nADD one.txt /opt/one\n" },
+        { "symlinked-destinations", SymlinkedDestinations },
     };
+
+    /// <summary>COPY and WORKDIR into links made by an earlier step: a link to a directory, a chain, a relative one,
+    /// one with ".." above the root, links to missing directories and files, a link to a file as the destination.</summary>
+    internal const string SymlinkedDestinations = """
+        RUN mkdir -p /a /b/c && ln -s /a /lnk && ln -s /lnk /chain && ln -s /missing /dang && ln -s ../b /rel && echo old > /f && ln -s /f /flink && ln -s a /rela && ln -s /../../a /upa && ln -s /dangdir/sub /dang2 && ln -s /wd /wdl
+        COPY one.txt /lnk/
+        COPY one.txt /chain/viachain
+        COPY one.txt /dang/
+        COPY one.txt /rel/c/
+        COPY one.txt /flink
+        COPY one.txt /rela/relafile
+        COPY one.txt /upa/upafile
+        COPY src /lnk/dircopy
+        COPY one.txt two.txt /chain/many/
+        COPY one.txt /dang2
+        WORKDIR /wdl
+        WORKDIR /lnk/sub
+        RUN touch here
+
+        """;
 
     [Theory]
     [MemberData(nameof(Cases))]

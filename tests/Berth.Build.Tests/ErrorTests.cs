@@ -62,4 +62,41 @@ public sealed class ErrorTests(BuildFixture f)
         Assert.Equal(125, berth.Run("build", "--bogus", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
         Assert.Equal(1, berth.Run("build", "--progress=fancy", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
     }
+
+    [Fact]
+    public void AMissingBaseImageIsNotAParseErrorAndNamesCommandsThatExist()
+    {
+        // Issue 13: the Dockerfile is fine, the store lacks the image; the hint must name a command berth has.
+        var (r, _) = Fails("FROM nosuchbase:1.0\nCOPY present.txt /p\n");
+        Assert.Equal(
+            "Error: failed to solve: No such image: nosuchbase:1.0 (berth build does not pull; add it with berth load or berth import)",
+            LastLine(r.Stderr));
+        Assert.DoesNotContain("parse error", r.Stderr);
+        foreach (var command in new[] { "load", "import" })
+            Assert.Equal(0, f.Require().Run(command, "--help").ExitCode);
+    }
+
+    [Fact]
+    public void CopyOfAnIgnoredFileSaysItIsExcludedByDockerignore()
+    {
+        // Issue 13: "not found" sends the user looking for a file that is right there; docker's legacy builder says
+        // .dockerignore excluded it.
+        var berth = f.Require();
+        var ctx = f.Context(("README.md", "r"), ("docs/guide.md", "g"), ("a.log", "l"), ("b.log", "l"), (".dockerignore", "README.md\ndocs\n*.log\n"),
+            ("Dockerfile", "FROM busybox\nCOPY README.md /r\n"));
+        foreach (var (source, shown) in new[] { ("README.md", "/README.md"), ("docs/guide.md", "/docs/guide.md"), ("*.log", "/*.log") })
+        {
+            File.WriteAllText(Path.Combine(ctx, "Dockerfile"), $"FROM busybox\nCOPY {source} /r/\n");
+            var r = berth.Run("build", "--progress=plain", ctx);
+            Assert.True(r.ExitCode == 1, r.ToString());
+            Assert.Equal($"Error: failed to solve: failed to compute cache key: \"{shown}\": excluded by .dockerignore", LastLine(r.Stderr));
+        }
+        // A file that is not there at all is still plainly not found.
+        File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox\nCOPY absent.md /r\n");
+        var missing = berth.Run("build", "--progress=plain", ctx);
+        Assert.Equal(1, missing.ExitCode);
+        Assert.Equal("Error: failed to solve: failed to compute cache key: failed to calculate checksum of ref: \"/absent.md\": not found", LastLine(missing.Stderr));
+    }
+
+    private static string LastLine(string text) => text.TrimEnd().Split('\n')[^1].TrimEnd();
 }

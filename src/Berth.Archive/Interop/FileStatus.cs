@@ -13,7 +13,9 @@ internal readonly record struct FileStatus(
     uint RdevMajor,
     uint RdevMinor,
     long MtimeSeconds,
-    uint MtimeNanoseconds)
+    uint MtimeNanoseconds,
+    long CtimeSeconds = 0,
+    uint CtimeNanoseconds = 0)
 {
     public uint Type => Mode & Interop.S_IFMT;
 

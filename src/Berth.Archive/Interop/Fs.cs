@@ -194,7 +194,7 @@ internal static unsafe class Fs
         status = errno != 0 ? default : new FileStatus(
             st.stx_mode, st.stx_uid, st.stx_gid, (long)st.stx_size, st.stx_ino, st.stx_nlink,
             st.stx_dev_major, st.stx_dev_minor, st.stx_rdev_major, st.stx_rdev_minor,
-            st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec);
+            st.stx_mtime.tv_sec, st.stx_mtime.tv_nsec, st.stx_ctime.tv_sec, st.stx_ctime.tv_nsec);
         return errno;
     }
 

@@ -1,18 +1,23 @@
+using Berth.Archive;
 using Berth.Dockerfile.Ignore;
+using Berth.Oci.Errors;
 using Berth.Storage.Files;
 
 namespace Berth.Build.Cache;
 
 /// <summary>
-/// The build context as COPY/ADD see it: .dockerignore applied, walked with lstat, and each regular file's content
-/// digest. Digests are remembered (<see cref="FileDigests"/>), so an unchanged rebuild reads no file contents; the
-/// cache key itself uses only the content digests (BuildKit's contenthash does the same with its per-path tree),
-/// never mtimes.
+/// The build context as COPY/ADD see it: .dockerignore applied, walked through descriptors, and each regular file's
+/// content digest. Every source path is resolved inside the context (<see cref="RootedTree"/>), as BuildKit does:
+/// a symlink in it is followed only within the context, its absolute target counting from the context root, so
+/// <c>etc -&gt; /etc</c> names <c>&lt;context&gt;/etc</c> and never the host's. Digests are remembered
+/// (<see cref="FileDigests"/>), so an unchanged rebuild reads no file contents; the cache key itself uses only the
+/// content digests (BuildKit's contenthash does the same with its per-path tree), never mtimes.
 /// </summary>
-public sealed class ContextFiles : ISourceFiles
+public sealed class ContextFiles : ISourceFiles, IDisposable
 {
     private readonly FileDigests _digests;
     private readonly DockerIgnore _ignore;
+    private readonly RootedTree _tree;
 
     public ContextFiles(FileDigests digests, string root, DockerIgnore ignore)
     {
@@ -20,6 +25,14 @@ public sealed class ContextFiles : ISourceFiles
         Root = Path.GetFullPath(root).TrimEnd('/');
         if (Root.Length == 0) Root = "/";
         _ignore = ignore;
+        try
+        {
+            _tree = RootedTree.Open(Root);
+        }
+        catch (BerthException e)
+        {
+            throw new BerthException(e.Kind, $"unable to prepare context: {e.Message}", e);
+        }
     }
 
     public string Root { get; }
@@ -27,10 +40,30 @@ public sealed class ContextFiles : ISourceFiles
     /// <summary>True when a context-relative path (slash-separated, no leading slash) is excluded.</summary>
     public bool IsIgnored(string relative) => relative.Length > 0 && _ignore.Matches(relative);
 
+    /// <summary>True when <paramref name="pattern"/> names something in the context that .dockerignore excludes
+    /// (and nothing it keeps): why a COPY of it finds nothing.</summary>
+    public bool IsExcludedByIgnore(string pattern) =>
+        ExpandPattern(pattern) is { Count: > 0 } all && all.All(p => p.Length > 0 && IsIgnored(p));
+
     public string HostPath(string relative) => relative.Length == 0 ? Root : Root + "/" + relative;
 
-    /// <summary>Context paths matching <paramref name="pattern"/> (cleaned, relative; may hold <c>* ? [</c>).</summary>
-    public IReadOnlyList<string> Glob(string pattern)
+    /// <summary>The host path <paramref name="relative"/> leads to, resolved inside the context (symlinks followed
+    /// within it), or null when it leads nowhere: for a bind mount of a context path, which the runtime mounts by
+    /// path. The answer holds no symlink, so it stays inside the context unless the context changes meanwhile.</summary>
+    public string? ResolvedHostPath(string relative)
+    {
+        using var e = _tree.Find(relative, followFinal: true);
+        if (e is null) return null;
+        var real = e.RealPath();
+        return real == Root || real.StartsWith(Root + "/", StringComparison.Ordinal) ? real : null;
+    }
+
+    /// <summary>Context paths matching <paramref name="pattern"/> (cleaned, relative; may hold <c>* ? [</c>). A
+    /// name without a pattern must exist (a symlink counts, whatever it points to); directories listed for a pattern
+    /// are found inside the context.</summary>
+    public IReadOnlyList<string> Glob(string pattern) => ExpandPattern(pattern).Where(p => p.Length > 0 && !IsIgnored(p)).ToList();
+
+    private List<string> ExpandPattern(string pattern)
     {
         var parts = pattern.Split('/', StringSplitOptions.RemoveEmptyEntries);
         var current = new List<string> { "" };
@@ -39,72 +72,84 @@ public sealed class ContextFiles : ISourceFiles
             var next = new List<string>();
             foreach (var dir in current)
             {
-                var host = HostPath(dir);
                 if (!Globs.HasMeta(part))
                 {
                     var rel = dir.Length == 0 ? part : dir + "/" + part;
-                    if (FileMetadata.TryLstat(HostPath(rel), out _)) next.Add(rel);
+                    using var hit = _tree.Find(rel, followFinal: false);
+                    if (hit is not null) next.Add(rel);
                     continue;
                 }
-                if (!Directory.Exists(host)) continue;
-                foreach (var e in Directory.EnumerateFileSystemEntries(host).Order(StringComparer.Ordinal))
-                {
-                    var name = Path.GetFileName(e);
+                using var d = _tree.Find(dir, followFinal: true);
+                if (d is not { IsDirectory: true }) continue;
+                foreach (var name in d.Names())
                     if (Globs.Match(part, name)) next.Add(dir.Length == 0 ? name : dir + "/" + name);
-                }
             }
             current = next;
         }
-        return current.Where(p => p.Length > 0 && !IsIgnored(p)).ToList();
+        return current;
     }
 
     /// <summary>The entry at <paramref name="relative"/> and, for a directory, everything below it that is not
-    /// ignored, in ordinal path order. A top-level symlink is followed (as BuildKit's COPY does), inner ones are not.</summary>
+    /// ignored, in ordinal path order. A symlink at <paramref name="relative"/> is followed inside the context (as
+    /// BuildKit's COPY does), inner ones are kept as symlinks. Empty when the path leads nowhere in the context.</summary>
     public List<ContextEntry> Walk(string relative, IgnoreRules? excludes, CancellationToken ct)
     {
         var list = new List<ContextEntry>();
-        var host = HostPath(relative);
-        if (!FileMetadata.TryLstat(host, out var st)) return list;
-        if (st.IsSymlink && File.ResolveLinkTarget(host, returnFinalTarget: true) is { } target && FileMetadata.TryLstat(target.FullName, out var tst))
-        {
-            if (tst.IsDirectory) { host = target.FullName; st = tst; }
-            else if (tst.IsRegular) { list.Add(Entry(target.FullName, relative, tst)); return list; }
-        }
-        list.Add(Entry(host, relative, st));
-        if (st.IsDirectory) WalkDir(host, relative, excludes, list, ct, relative.Length);
+        using var top = _tree.Find(relative, followFinal: true);
+        if (top is null) return list;
+        list.Add(Entry(top, relative));
+        if (top.IsDirectory) WalkDir(top, relative, excludes, list, ct, relative.Length);
         return list;
     }
 
-    private void WalkDir(string host, string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct, int sourceLength)
+    private void WalkDir(RootedEntry dir, string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct, int sourceLength)
     {
         ct.ThrowIfCancellationRequested();
-        foreach (var e in Directory.EnumerateFileSystemEntries(host).Order(StringComparer.Ordinal))
+        foreach (var name in dir.Names())
         {
-            var name = Path.GetFileName(e);
             var rel = relative.Length == 0 ? name : relative + "/" + name;
-            if (!FileMetadata.TryLstat(e, out var st)) continue;
+            using var child = dir.Child(name);
+            if (child is null) continue; // removed since the listing
             if (IsIgnored(rel))
             {
-                if (!st.IsDirectory || _ignore.CanSkipDirectory(rel)) continue;
-                WalkDir(e, rel, excludes, list, ct, sourceLength); // an ignored directory may hold re-included (!) files
+                if (!child.IsDirectory || _ignore.CanSkipDirectory(rel)) continue;
+                WalkDir(child, rel, excludes, list, ct, sourceLength); // an ignored directory may hold re-included (!) files
                 continue;
             }
             if (excludes is not null && excludes.Excludes(rel, sourceLength)) continue;
-            list.Add(Entry(e, rel, st));
-            if (st.IsDirectory) WalkDir(e, rel, excludes, list, ct, sourceLength);
+            list.Add(Entry(child, rel));
+            if (child.IsDirectory) WalkDir(child, rel, excludes, list, ct, sourceLength);
         }
     }
 
-    private ContextEntry Entry(string host, string rel, FileStat st)
+    private ContextEntry Entry(RootedEntry e, string rel)
     {
-        string? link = st.IsSymlink ? new FileInfo(host).LinkTarget : null;
-        string? digest = st.IsRegular ? _digests.DigestOf(Root, host, st) : null;
-        return new ContextEntry(host, rel, st, link, digest);
+        var st = StatOf(e);
+        string? link = e.IsSymlink ? e.ReadLink() : null;
+        string? digest = e.IsRegular ? _digests.DigestOf(Root, HostPath(rel), st, e.OpenRead) : null;
+        return new ContextEntry(HostPath(rel), rel, st, link, digest);
     }
+
+    /// <summary>Opens the file again by its context path, inside the context, and refuses it unless it is the file
+    /// that was hashed (same inode, size, mtime and ctime): a file or link swapped in since cannot slip into the
+    /// layer under the digest of another.</summary>
+    public Stream OpenRead(ContextEntry entry)
+    {
+        using var e = _tree.Find(entry.RelativePath, followFinal: true);
+        if (e is null || !e.IsRegular || StatOf(e) is var st && (st.Inode != entry.Stat.Inode || st.Device != entry.Stat.Device
+            || st.Size != entry.Stat.Size || st.MtimeNs != entry.Stat.MtimeNs || st.CtimeNs != entry.Stat.CtimeNs))
+            throw BerthException.Conflict($"\"/{entry.RelativePath}\": changed in the build context during the build");
+        return e.OpenRead();
+    }
+
+    private static FileStat StatOf(RootedEntry e) =>
+        new(e.Mode, e.Uid, e.Gid, e.Size, e.Inode, e.Device, e.MtimeNs, e.CtimeNs, e.Rdev);
 
     /// <summary>The part of a cache key an entry contributes: path, type, permissions, link target and content.
     /// Left out on purpose: mtime/ctime/inode (touching a file must not bust the cache) and the owner (COPY without
     /// --chown writes 0:0 whatever the context says, so the source owner cannot change the layer).</summary>
     public static string Describe(ContextEntry e, string destination) =>
         $"{destination}\0{e.Stat.Type:x}\0{Convert.ToString((int)e.Stat.Permissions, 8)}\0{e.LinkTarget}\0{e.ContentDigest}";
+
+    public void Dispose() => _tree.Dispose();
 }

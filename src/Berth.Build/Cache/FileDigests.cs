@@ -18,8 +18,9 @@ public sealed class FileDigests(Store store)
     private readonly List<FileDigestRecord> _fresh = [];
 
     /// <summary>The <c>sha256:hex</c> digest of <paramref name="host"/>, a regular file below <paramref name="root"/>
-    /// whose lstat is <paramref name="st"/>. The records of a root are loaded in one query on first use.</summary>
-    public string DigestOf(string root, string host, FileStat st)
+    /// whose stat is <paramref name="st"/>, read (when not remembered) from <paramref name="open"/>, which must open
+    /// that very file. The records of a root are loaded in one query on first use.</summary>
+    public string DigestOf(string root, string host, FileStat st, Func<Stream> open)
     {
         Dictionary<string, FileDigestRecord> known;
         lock (_gate)
@@ -30,7 +31,7 @@ public sealed class FileDigests(Store store)
                 return k.Digest;
         }
         string digest;
-        using (var f = new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 1 << 16, FileOptions.SequentialScan))
+        using (var f = open())
             digest = "sha256:" + Convert.ToHexStringLower(SHA256.HashData(f));
         var rec = new FileDigestRecord(host, st.Size, st.MtimeNs, st.CtimeNs, (long)st.Inode, digest);
         lock (_gate)

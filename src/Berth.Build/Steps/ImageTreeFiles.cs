@@ -4,9 +4,10 @@ using Berth.Storage.Files;
 namespace Berth.Build.Steps;
 
 /// <summary>The files of an image or earlier stage as <c>COPY --from</c> sees them: the merged view of its layer
-/// directories (upper entries hide lower ones, whiteouts hide everything below). Opaque directories are not
-/// honoured yet. Regular files carry their content digest when <paramref name="digests"/> is given, so a COPY from a
-/// stage is keyed by what it copies, not by how the stage was made.</summary>
+/// directories (<see cref="ImageTree"/>), every source path resolved inside the image (a symlink made by a RUN step
+/// leads within the image, never to the host). Regular files carry their content digest when
+/// <paramref name="digests"/> is given, so a COPY from a stage is keyed by what it copies, not by how the stage was
+/// made.</summary>
 public sealed class ImageTreeFiles(ImageTree tree, FileDigests? digests = null) : ISourceFiles
 {
     public IReadOnlyList<string> Glob(string pattern)
@@ -21,10 +22,10 @@ public sealed class ImageTreeFiles(ImageTree tree, FileDigests? digests = null) 
                 if (!Globs.HasMeta(part))
                 {
                     var rel = dir.Length == 0 ? part : dir + "/" + part;
-                    if (tree.Find("/" + rel) is not null) next.Add(rel);
+                    if (tree.Find(tree.Resolve("/" + rel, followFinal: false)) is not null) next.Add(rel);
                     continue;
                 }
-                foreach (var name in List(dir))
+                foreach (var name in tree.List(tree.Resolve("/" + dir, followFinal: true)))
                     if (Globs.Match(part, name)) next.Add(dir.Length == 0 ? name : dir + "/" + name);
             }
             current = next;
@@ -32,46 +33,34 @@ public sealed class ImageTreeFiles(ImageTree tree, FileDigests? digests = null) 
         return current.Where(p => p.Length > 0).ToList();
     }
 
-    private IEnumerable<string> List(string dir)
-    {
-        var names = new SortedSet<string>(StringComparer.Ordinal);
-        var hidden = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var layer in tree.Layers)
-        {
-            var host = dir.Length == 0 ? layer : layer + "/" + dir;
-            if (!Directory.Exists(host)) continue;
-            foreach (var e in Directory.EnumerateFileSystemEntries(host))
-            {
-                var name = Path.GetFileName(e);
-                if (hidden.Contains(name) || names.Contains(name)) continue;
-                if (FileMetadata.TryLstat(e, out var st) && st.Type == FileStat.S_IFCHR && st.Rdev == 0) { hidden.Add(name); continue; }
-                names.Add(name);
-            }
-        }
-        return names;
-    }
-
     public List<ContextEntry> Walk(string relative, IgnoreRules? excludes, CancellationToken ct)
     {
         var list = new List<ContextEntry>();
-        if (tree.Find("/" + relative) is not { } top) return list;
+        var resolved = tree.Resolve("/" + relative, followFinal: true);
+        if (tree.Find(resolved) is not { } top) return list;
         list.Add(Entry(top.Host, relative, top.Stat));
-        if (top.Stat.IsDirectory) WalkDir(relative, excludes, list, ct, relative.Length);
+        if (top.Stat.IsDirectory) WalkDir(resolved, relative, excludes, list, ct, relative.Length);
         return list;
     }
 
-    private void WalkDir(string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct, int sourceLength)
+    private void WalkDir(string resolved, string relative, IgnoreRules? excludes, List<ContextEntry> list, CancellationToken ct, int sourceLength)
     {
         ct.ThrowIfCancellationRequested();
-        foreach (var name in List(relative))
+        foreach (var name in tree.List(resolved))
         {
             var rel = relative.Length == 0 ? name : relative + "/" + name;
             if (excludes is not null && excludes.Excludes(rel, sourceLength)) continue;
-            if (tree.Find("/" + rel) is not { } hit) continue;
+            var inner = resolved.TrimEnd('/') + "/" + name;
+            if (tree.Find(inner) is not { } hit) continue;
             list.Add(Entry(hit.Host, rel, hit.Stat));
-            if (hit.Stat.IsDirectory) WalkDir(rel, excludes, list, ct, sourceLength);
+            if (hit.Stat.IsDirectory) WalkDir(inner, rel, excludes, list, ct, sourceLength);
         }
     }
+
+    /// <summary>Snapshot directories do not change once committed, and <see cref="ImageTree.Find"/> found the file
+    /// through real directories only: its host path is the file.</summary>
+    public Stream OpenRead(ContextEntry entry) =>
+        new FileStream(entry.HostPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
 
     private ContextEntry Entry(string host, string relative, FileStat st)
     {
@@ -80,7 +69,7 @@ public sealed class ImageTreeFiles(ImageTree tree, FileDigests? digests = null) 
         {
             // Snapshot directories are immutable once committed: each file is hashed once, then remembered.
             var layer = tree.Layers.First(l => host.StartsWith(l + "/", StringComparison.Ordinal));
-            digest = digests.DigestOf(layer, host, st);
+            digest = digests.DigestOf(layer, host, st, () => new FileStream(host, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan));
         }
         return new ContextEntry(host, relative, st, st.IsSymlink ? new FileInfo(host).LinkTarget : null, digest);
     }

@@ -45,9 +45,10 @@ public sealed class LayerFiles(string root, ImageTree? image, long fixedTimeNs)
         }
     }
 
-    /// <summary>Copies one context entry to <paramref name="imagePath"/>; directories keep their own mode unless
-    /// <paramref name="chmod"/> says otherwise.</summary>
-    public void Copy(ContextEntry e, string imagePath, uint uid, uint gid, uint? chmod)
+    /// <summary>Copies one entry of <paramref name="source"/> to <paramref name="imagePath"/>; directories keep their
+    /// own mode unless <paramref name="chmod"/> says otherwise. A file's content is read through the source, which
+    /// checks it is the file that was hashed.</summary>
+    public void Copy(ContextEntry e, ISourceFiles source, string imagePath, uint uid, uint gid, uint? chmod)
     {
         var host = HostPath(imagePath);
         EnsureDirectories(imagePath, includeSelf: false, uid, gid);
@@ -73,7 +74,9 @@ public sealed class LayerFiles(string root, ImageTree? image, long fixedTimeNs)
             return;
         }
         if (!e.Stat.IsRegular) return; // devices, fifos and sockets in a context are not copied (as BuildKit)
-        File.Copy(e.HostPath, host);
+        using (var from = source.OpenRead(e))
+        using (var to = new FileStream(host, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
+            from.CopyTo(to);
         Apply(host, perms, uid, gid);
         FileMetadata.SetTimes(host, e.Stat.MtimeNs);
     }

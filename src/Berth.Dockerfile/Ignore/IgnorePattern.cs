@@ -6,7 +6,8 @@ namespace Berth.Dockerfile.Ignore;
 /// <summary>
 /// One cleaned pattern of a <see cref="PatternMatcher"/>, compiled on first use as moby/patternmatcher does: an
 /// exact string, a prefix (<c>dir/**</c>), a suffix (<c>**/name</c>), or a regular expression where <c>*</c> and
-/// <c>?</c> never cross '/' and <c>**</c> spans directories.
+/// <c>?</c> never cross '/' and <c>**</c> spans directories. Matching takes time linear in the path, whatever the
+/// pattern (the regular expression runs on .NET's non-backtracking engine, as Go's regexp is an automaton).
 /// </summary>
 public sealed class IgnorePattern
 {
@@ -157,10 +158,13 @@ public sealed class IgnorePattern
             _kind = kind;
             return;
         }
-        re.Append('$');
+        // Go's "$" (no multi-line flag) is the end of the text; .NET's would also accept a final "\n".
+        re.Append(@"\z");
         try
         {
-            _regex = new Regex(re.ToString(), RegexOptions.CultureInvariant);
+            // Go's regexp runs in time linear in the input; .NET's default engine backtracks, and 27 "*a" segments
+            // against a 30-character name ran for minutes (issue 14). The non-backtracking engine keeps Go's bound.
+            _regex = new Regex(re.ToString(), RegexOptions.CultureInvariant | RegexOptions.NonBacktracking);
             _kind = MatchKind.Regex;
         }
         catch (ArgumentException e)
