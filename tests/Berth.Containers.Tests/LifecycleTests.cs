@@ -364,10 +364,24 @@ public sealed class LifecycleTests(BusyboxFixture image)
         Assert.Equal("err\n", attached.Stderr);
         Assert.Equal("got hello\n", s.Ok("logs", "reader").Split("err")[0]);
 
-        s.Ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "sleep 1; echo late; exit 3");
-        var follow = s.Run("attach", "talker");
-        Assert.Equal(3, follow.ExitCode);
-        Assert.Equal("late\n", follow.Stdout);
+        // The container speaks only once the attach is connected (its monitor holds a second socket): readiness,
+        // not a sleep that a loaded machine outlasts.
+        s.Ok("run", "-d", "--name", "talker", "busybox", "sh", "-c", "until [ -e /tmp/go ]; do sleep 0.05; done; echo late; exit 3");
+        var talkerPid = InspectOne(s, "talker").GetProperty("State").GetProperty("Pid").GetInt32();
+        var talkerMonitor = File.ReadAllLines($"/proc/{talkerPid}/status").First(l => l.StartsWith("PPid:", StringComparison.Ordinal))["PPid:".Length..].Trim();
+        using (var follow = s.Start("attach", "talker"))
+        {
+            int Sockets() => Directory.EnumerateFileSystemEntries($"/proc/{talkerMonitor}/fd")
+                .Count(f => new FileInfo(f).LinkTarget?.StartsWith("socket:", StringComparison.Ordinal) == true);
+            var connected = DateTime.UtcNow.AddSeconds(30);
+            while (Sockets() < 2 && DateTime.UtcNow < connected) Thread.Sleep(20);
+            Assert.True(Sockets() >= 2, "attach never connected to the monitor");
+            s.Ok("exec", "talker", "touch", "/tmp/go");
+            Assert.Equal("late", follow.StandardOutput.ReadLine());
+            Assert.True(follow.WaitForExit(TimeSpan.FromSeconds(30)), "attach did not end with its container");
+            Assert.Equal(3, follow.ExitCode);
+            Assert.Null(follow.StandardOutput.ReadLine());
+        }
         var stopped = s.Run("attach", "talker");
         Assert.True(stopped.ExitCode == 1 && stopped.Stderr.Contains("You cannot attach to a stopped container"), stopped.ToString());
 
