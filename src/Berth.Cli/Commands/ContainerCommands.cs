@@ -366,14 +366,20 @@ internal static class ContainerCommands
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
             var service = Containers(ctx);
-            var row = service.Create(request, ct);
-            Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
             if (p.GetValue(detach))
             {
-                service.StartDetached(row, ct);
-                ctx.Out.WriteLine(row.Id);
+                // Created and started under one hold of the container's lock: a concurrent rm waits for the start.
+                var (created, held) = service.CreateLocked(request, ct);
+                using (held)
+                {
+                    Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
+                    service.StartDetached(created, held, ct);
+                }
+                ctx.Out.WriteLine(created.Id);
                 return 0;
             }
+            var row = service.Create(request, ct);
+            Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
             return service.RunAttached(row, new AttachOptions { Stdin = request.OpenStdin }, ct);
         }));
     }
@@ -502,6 +508,10 @@ internal static class ContainerCommands
                     }
                     service.Remove(row!, p.GetValue(force), p.GetValue(volumes), ct);
                     ctx.Out.WriteLine(n);
+                }
+                catch (BerthException e) when (e.Kind == ErrorKind.NotFound && p.GetValue(force))
+                {
+                    // Compat: docker's rm -f is silent about a container that is not there (another rm came first).
                 }
                 catch (BerthException e)
                 {
