@@ -34,8 +34,12 @@ public sealed partial class ContainerService
             var shown = ImageReference.TryParse(request.Image, out var r) && r!.Digest is null ? r.FamiliarName + (r.Tag is null ? ":latest" : "") : request.Image;
             throw BerthException.NotFound($"Unable to find image '{shown}' locally");
         }
-        if (request.Name is { } wanted && !ValidName(wanted.TrimStart('/')))
+        // Compat: docker generates a name for an empty --name, as for none.
+        var wanted = request.Name is { Length: > 0 } given ? given : null;
+        if (wanted is not null && !ValidName(wanted.TrimStart('/')))
             throw BerthException.Invalid($"Invalid container name ({wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        if (request.NanoCpus is { } nano && (nano < 0 || nano > HostOptions.CpuCount() * 1_000_000_000L))
+            throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
         var rlimits = request.Ulimits.Select(HostOptions.Rlimit).ToList();
@@ -49,7 +53,7 @@ public sealed partial class ContainerService
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
         var id = RandomHex(32);
-        var name = request.Name?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
+        var name = wanted?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);
         var createdVolumes = new List<string>();
         var held = Store.LockContainer(id, ct);
