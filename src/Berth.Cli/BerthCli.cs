@@ -18,6 +18,8 @@ public static class BerthCli
         root.Subcommands.Add(RuntimeCommand.Create());
         args = ContainerCommands.Register(root, args);
         root.Subcommands.Add(VolumeCommands.Create());
+        // Every integer flag reads and refuses values as docker's (Go's strconv), with docker's message.
+        FlagParsers.Install(root);
 
         var parse = root.Parse(args);
         var errors = parse.Errors.Select(e => e.Message).ToList();

@@ -310,12 +310,21 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
 
     /// <summary>The exit status of a container's init that the caller, its parent, reaped itself without the
     /// <see cref="Container"/> (a monitor that re-executed itself): <paramref name="waitStatus"/> from waitpid, or
-    /// null when it was lost, and the OOM kill from the container's cgroup, which must not be deleted yet.</summary>
+    /// null when it was lost, and the OOM kill from the container's cgroup, which must not be deleted yet (once it is,
+    /// as after a forced delete, no OOM kill is reported).</summary>
     public ExitStatus ExitStatusOf(string id, int? waitStatus)
     {
-        var record = ReadRecord(id);
-        var oom = record.CgroupKind is { } kind
-            && CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect()).OomKillCount() > 0;
+        bool oom;
+        try
+        {
+            var record = ReadRecord(id);
+            oom = record.CgroupKind is { } kind
+                && CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect()).OomKillCount() > 0;
+        }
+        catch (Exception e) when (e is BerthException { Kind: ErrorKind.NotFound } or DirectoryNotFoundException or FileNotFoundException)
+        {
+            oom = false;
+        }
         return ExitStatus.FromWaitStatus(waitStatus, oom);
     }
 

@@ -56,6 +56,22 @@ public sealed partial class Store : IDisposable
     /// <summary>Serialises the short commit phase (snapshot renames + metadata transaction).</summary>
     public FileLock LockCommit(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "commit.lock"), exclusive: true, ct);
 
+    /// <summary>The lock of one container's life: held across its creation and start, by its removal and by the
+    /// cleanup after its exit, so that none of them sees another half done. Its file
+    /// (<c>locks/containers/&lt;id&gt;</c>) is deleted by whoever removes the container, while holding it.</summary>
+    public FileLock LockContainer(string id, CancellationToken ct) => FileLock.Acquire(ContainerLockPath(id), exclusive: true, ct);
+
+    /// <summary><see cref="LockContainer"/> if nobody holds it; null otherwise.</summary>
+    public FileLock? TryLockContainer(string id) => FileLock.TryAcquire(ContainerLockPath(id), exclusive: true);
+
+    public string ContainerLockPath(string id)
+    {
+        if (id.Length == 0 || !id.All(char.IsAsciiHexDigitLower)) throw BerthException.Invalid($"invalid container ID {id}");
+        var dir = Path.Combine(_locks, "containers");
+        Directory.CreateDirectory(dir);
+        return Path.Combine(dir, id);
+    }
+
     /// <summary>Stores a layer blob as received (digest of the raw bytes), then unpacks it into a new snapshot
     /// directory, hashing the uncompressed tar (the diff ID) on the way. Nothing is visible until
     /// <see cref="CommitImage"/>.</summary>

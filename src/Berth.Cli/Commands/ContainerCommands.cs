@@ -166,10 +166,10 @@ internal static class ContainerCommands
             Description = "Connect a container to a network: none (the default until bridge networks exist: no network but loopback) or host",
             DefaultValueFactory = _ => "none",
         };
-        public readonly Option<string?> Memory = new("--memory", "-m") { Description = "Memory limit (e.g. 64m)" };
-        public readonly Option<string?> MemorySwap = new("--memory-swap") { Description = "Swap limit equal to memory plus swap: '-1' to enable unlimited swap" };
-        public readonly Option<string?> Cpus = new("--cpus") { Description = "Number of CPUs" };
-        public readonly Option<ulong?> CpuShares = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
+        public readonly Option<long?> Memory = FlagParsers.Bytes("--memory", "Memory limit (e.g. 64m)", "-m");
+        public readonly Option<long?> MemorySwap = FlagParsers.SwapBytes("--memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
+        public readonly Option<long?> Cpus = FlagParsers.NanoCpus("--cpus", "Number of CPUs");
+        public readonly Option<long?> CpuShares = new("--cpu-shares", "-c") { Description = "CPU shares (relative weight)" };
         public readonly Option<long?> PidsLimit = new("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
         public readonly Option<string[]> CapAdd = new("--cap-add") { Description = "Add Linux capabilities" };
         public readonly Option<string[]> CapDrop = new("--cap-drop") { Description = "Drop Linux capabilities" };
@@ -184,7 +184,7 @@ internal static class ContainerCommands
         public readonly Option<string[]> DnsSearch = new("--dns-search") { Description = "Set custom DNS search domains" };
         public readonly Option<string[]> DnsOption = new("--dns-option") { Description = "Set DNS options" };
         public readonly Option<string[]> Ulimit = new("--ulimit") { Description = "Ulimit options (name=soft[:hard], e.g. nofile=1024:2048)" };
-        public readonly Option<string?> ShmSize = new("--shm-size") { Description = "Size of /dev/shm (e.g. 128m)" };
+        public readonly Option<long?> ShmSize = FlagParsers.Bytes("--shm-size", "Size of /dev/shm (e.g. 128m)");
         public readonly Option<string[]> Sysctl = new("--sysctl") { Description = "Sysctl options (namespaced kernel parameters: net.*, kernel.shm*, fs.mqueue.* …)" };
         public readonly Option<string[]> GroupAdd = new("--group-add") { Description = "Add additional groups to join" };
         public readonly Option<int?> OomScoreAdj = new("--oom-score-adj") { Description = "Tune host's OOM preferences (-1000 to 1000)" };
@@ -196,10 +196,10 @@ internal static class ContainerCommands
         public readonly Option<string[]> Device = new("--device") { Description = "Add a host device to the container (/dev/host[:/dev/ctr][:rwm])" };
         public readonly Option<string?> CpusetCpus = new("--cpuset-cpus") { Description = "CPUs in which to allow execution (0-3, 0,1)" };
         public readonly Option<string?> CpusetMems = new("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
-        public readonly Option<ulong?> CpuPeriod = new("--cpu-period") { Description = "Limit CPU CFS (Completely Fair Scheduler) period" };
+        public readonly Option<long?> CpuPeriod = new("--cpu-period") { Description = "Limit CPU CFS (Completely Fair Scheduler) period" };
         public readonly Option<long?> CpuQuota = new("--cpu-quota") { Description = "Limit CPU CFS (Completely Fair Scheduler) quota" };
-        public readonly Option<string?> MemoryReservation = new("--memory-reservation") { Description = "Memory soft limit" };
-        public readonly Option<ulong?> MemorySwappiness = new("--memory-swappiness") { Description = "Tune container memory swappiness (0 to 100)" };
+        public readonly Option<long?> MemoryReservation = FlagParsers.Bytes("--memory-reservation", "Memory soft limit");
+        public readonly Option<long?> MemorySwappiness = new("--memory-swappiness") { Description = "Tune container memory swappiness (0 to 100)" };
         public readonly Option<bool> OomKillDisable = new("--oom-kill-disable") { Description = "Disable OOM Killer" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly Argument<string> Image = new("IMAGE");
@@ -246,13 +246,26 @@ internal static class ContainerCommands
             }
             var command = p.GetValue(Command) ?? [];
             var entrypoint = p.GetValue(Entrypoint);
-            long? nanoCpus = null;
-            if (p.GetValue(Cpus) is { } cpus)
+            // As docker's daemon: 0 leaves a limit unset; a value no cgroup takes is refused in docker's words.
+            var cpuShares = p.GetValue(CpuShares) switch
             {
-                if (!decimal.TryParse(cpus, NumberStyles.Float, CultureInfo.InvariantCulture, out var c) || c <= 0)
-                    throw BerthException.Invalid($"invalid argument \"{cpus}\" for \"--cpus\" flag: failed to parse {cpus} as a rational number");
-                nanoCpus = (long)(c * 1_000_000_000m);
-            }
+                < 0 and var v => throw BerthException.Invalid($"invalid CPU shares ({v}): value must be a positive integer"),
+                0 or null => (ulong?)null,
+                var v => (ulong)v.Value,
+            };
+            var cpuPeriod = p.GetValue(CpuPeriod) switch
+            {
+                < 0 => throw BerthException.Invalid("CPU cfs period can not be less than 1ms (i.e. 1000) or larger than 1 second (i.e. 1000000)"),
+                0 or null => (ulong?)null,
+                var v => (ulong)v.Value,
+            };
+            // docker/cli: -1 (its default) leaves swappiness unset.
+            var swappiness = p.GetValue(MemorySwappiness) switch
+            {
+                -1 or null => (ulong?)null,
+                var v when v is < 0 or > 100 => throw BerthException.Invalid($"invalid value: {v}. Valid memory swappiness range is 0-100"),
+                var v => (ulong)v.Value,
+            };
             var sysctls = new Dictionary<string, string>();
             foreach (var kv in p.GetValue(Sysctl) ?? [])
             {
@@ -302,7 +315,7 @@ internal static class ContainerCommands
                 DnsSearch = p.GetValue(DnsSearch) ?? [],
                 DnsOptions = p.GetValue(DnsOption) ?? [],
                 Ulimits = p.GetValue(Ulimit) ?? [],
-                ShmSize = p.GetValue(ShmSize) is { } shm ? Units.ParseBytes(shm) : null,
+                ShmSize = p.GetValue(ShmSize),
                 Sysctls = sysctls,
                 GroupAdd = p.GetValue(GroupAdd) ?? [],
                 OomScoreAdj = p.GetValue(OomScoreAdj),
@@ -314,16 +327,16 @@ internal static class ContainerCommands
                 Devices = p.GetValue(Device) ?? [],
                 CpusetCpus = p.GetValue(CpusetCpus),
                 CpusetMems = p.GetValue(CpusetMems),
-                CpuPeriod = p.GetValue(CpuPeriod),
+                CpuPeriod = cpuPeriod,
                 CpuQuota = p.GetValue(CpuQuota),
-                MemoryReservation = p.GetValue(MemoryReservation) is { } mr ? Units.ParseBytes(mr) : null,
-                MemorySwappiness = p.GetValue(MemorySwappiness),
+                MemoryReservation = p.GetValue(MemoryReservation),
+                MemorySwappiness = swappiness,
                 OomKillDisable = p.GetValue(OomKillDisable),
                 Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
-                Memory = p.GetValue(Memory) is { } m ? Units.ParseBytes(m) : null,
-                MemorySwap = p.GetValue(MemorySwap) is { } s ? s == "-1" ? -1 : Units.ParseBytes(s) : null,
-                NanoCpus = nanoCpus,
-                CpuShares = p.GetValue(CpuShares),
+                Memory = p.GetValue(Memory),
+                MemorySwap = p.GetValue(MemorySwap),
+                NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,
+                CpuShares = cpuShares,
                 PidsLimit = p.GetValue(PidsLimit),
                 CapAdd = p.GetValue(CapAdd) ?? [],
                 CapDrop = p.GetValue(CapDrop) ?? [],
@@ -366,14 +379,20 @@ internal static class ContainerCommands
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
             var service = Containers(ctx);
-            var row = service.Create(request, ct);
-            Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
             if (p.GetValue(detach))
             {
-                service.StartDetached(row, ct);
-                ctx.Out.WriteLine(row.Id);
+                // Created and started under one hold of the container's lock: a concurrent rm waits for the start.
+                var (created, held) = service.CreateLocked(request, ct);
+                using (held)
+                {
+                    Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
+                    service.StartDetached(created, held, ct);
+                }
+                ctx.Out.WriteLine(created.Id);
                 return 0;
             }
+            var row = service.Create(request, ct);
+            Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
             return service.RunAttached(row, new AttachOptions { Stdin = request.OpenStdin }, ct);
         }));
     }
@@ -502,6 +521,10 @@ internal static class ContainerCommands
                     }
                     service.Remove(row!, p.GetValue(force), p.GetValue(volumes), ct);
                     ctx.Out.WriteLine(n);
+                }
+                catch (BerthException e) when (e.Kind == ErrorKind.NotFound && p.GetValue(force))
+                {
+                    // Compat: docker's rm -f is silent about a container that is not there (another rm came first).
                 }
                 catch (BerthException e)
                 {

@@ -4,6 +4,7 @@ using Berth.Engine.Images;
 using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Storage;
+using Berth.Storage.Locks;
 using Berth.Runtime.Process;
 
 namespace Berth.Engine.Containers;
@@ -51,6 +52,9 @@ public static class ContainerMonitor
         bool tty, autoRemove, interactive;
         try
         {
+            // The container's lock, which whoever started us holds and passed as our stdin: held until we report,
+            // so no rm runs halfway through the start (StdioToDevNull gives it up).
+            var held = FileLock.Inherited(0, engine.Store.ContainerLockPath(args[2]));
             var row = service.Resolve(args[2]);
             var config = ContainerService.ConfigOf(row);
             tty = config.Request.Tty;
@@ -75,11 +79,11 @@ public static class ContainerMonitor
             }
             try
             {
-                (container, running) = service.Launch(row, stdio, byPolicy: args.Length == 4);
+                (container, running) = service.Launch(row, stdio, byPolicy: args.Length == 4, held);
             }
             catch (BerthException) when (autoRemove)
             {
-                service.RemoveStopped(row.Id, removeVolumes: true);
+                service.RemoveStopped(row.Id, removeVolumes: true, held: held);
                 throw;
             }
             stdout?.DisposeLocalCopyOfClientHandle();
@@ -164,8 +168,8 @@ public static class ContainerMonitor
             using var engine = new BerthEngine(options);
             var service = engine.Containers;
             var store = engine.Store;
-            var status = service.Runtime.ExitStatusOf(w.Id, waitStatus);
-            if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, status, w.AutoRemove);
+            // An rm -f may have removed the container (and its runtime state) as soon as it was dead.
+            if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, service.Runtime.ExitStatusOf(w.Id, waitStatus), w.AutoRemove);
             // Attached clients see the end of the output once the exit code is there to read.
             attach.Dispose();
             if (!w.AutoRemove) service.RestartIfDue(w.Id);

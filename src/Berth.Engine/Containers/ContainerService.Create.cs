@@ -6,6 +6,7 @@ using Berth.Runtime;
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
 using Berth.Engine.Volumes;
+using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 
 namespace Berth.Engine.Containers;
@@ -18,13 +19,27 @@ public sealed partial class ContainerService
     /// hosts, resolv.conf, overlay dirs) and the row. Nothing runs yet. On any failure nothing is left behind.</summary>
     public ContainerRow Create(ContainerRequest request, CancellationToken ct)
     {
+        var (row, held) = CreateLocked(request, ct);
+        held.Dispose();
+        return row;
+    }
+
+    /// <summary><see cref="Create"/>, returning the container's lock (<see cref="Storage.Store.LockContainer"/>) still
+    /// held, taken before its record existed: <c>run</c> starts it holding that lock, so a concurrent <c>rm</c> waits
+    /// for the start and finds the container running, never half started.</summary>
+    public (ContainerRow Row, FileLock Lock) CreateLocked(ContainerRequest request, CancellationToken ct)
+    {
         if (!Images.TryResolve(request.Image, out var image))
         {
             var shown = ImageReference.TryParse(request.Image, out var r) && r!.Digest is null ? r.FamiliarName + (r.Tag is null ? ":latest" : "") : request.Image;
             throw BerthException.NotFound($"Unable to find image '{shown}' locally");
         }
-        if (request.Name is { } wanted && !ValidName(wanted.TrimStart('/')))
+        // Compat: docker generates a name for an empty --name, as for none.
+        var wanted = request.Name is { Length: > 0 } given ? given : null;
+        if (wanted is not null && !ValidName(wanted.TrimStart('/')))
             throw BerthException.Invalid($"Invalid container name ({wanted}), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        if (request.NanoCpus is { } nano && (nano < 0 || nano > HostOptions.CpuCount() * 1_000_000_000L))
+            throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
         var rlimits = request.Ulimits.Select(HostOptions.Rlimit).ToList();
@@ -38,9 +53,11 @@ public sealed partial class ContainerService
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
         var id = RandomHex(32);
-        var name = request.Name?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
+        var name = wanted?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);
         var createdVolumes = new List<string>();
+        var held = Store.LockContainer(id, ct);
+        var recorded = false;
         try
         {
             Directory.CreateDirectory(ContainersDir);
@@ -155,21 +172,24 @@ public sealed partial class ContainerService
                 Created = Time.GetUtcNow(),
                 Config = JsonSerializer.Serialize(stored, ContainerJsonContext.Writer.StoredContainerConfig),
             };
-            if (!Store.Metadata.TryAddContainer(row))
-            {
-                var holder = Store.Metadata.GetContainerByName(name);
-                throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder?.Id}\". You have to remove (or rename) that container to be able to reuse that name.");
-            }
+            if (!Store.Metadata.TryAddContainer(row, out var holder))
+                throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
+            recorded = true;
             Record(row, "create");
             lock (_freshSpecs) _freshSpecs[id] = spec;
             s_parsedConfigs.AddOrUpdate(row.Config, stored);
             if (request.CidFile is { } idFile) File.WriteAllText(idFile, id);
-            return row;
+            return (row, held);
         }
         catch
         {
+            // The --cidfile could not be written: the container is not left half made either.
+            if (recorded) Store.Metadata.DeleteContainer(id);
+            TakeFreshSpec(id);
             DeleteDirectory(dir);
             foreach (var v in createdVolumes) Volumes.RemoveQuiet(v);
+            held.DeleteFile();
+            held.Dispose();
             throw;
         }
     }

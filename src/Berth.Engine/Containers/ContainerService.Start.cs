@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Runtime.Process;
+using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 using Microsoft.Win32.SafeHandles;
 
@@ -22,9 +23,13 @@ public sealed partial class ContainerService
     /// <summary>Creates the container's init (as this process's child) and starts its command; the row becomes
     /// "running" with this process as the one that records the exit. A command that cannot be run is recorded on
     /// the row (docker keeps such a container as "created" with the error) and rethrown. A user's start ends a user's
-    /// stop (the restart policy applies again); a restart policy's start (<paramref name="byPolicy"/>) gives way to one.</summary>
-    internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio, bool byPolicy = false)
+    /// stop (the restart policy applies again); a restart policy's start (<paramref name="byPolicy"/>) gives way to one.
+    /// Runs holding the container's lock: <paramref name="held"/> when the caller holds it (and read the row under
+    /// it), else taken here, and the row read again under it (an rm may have come first).</summary>
+    internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio, bool byPolicy = false, FileLock? held = null)
     {
+        using var own = held is null ? Store.LockContainer(row.Id, CancellationToken.None) : null;
+        if (own is not null) row = Reconcile(CurrentOrGone(row.Id, own));
         if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
         var stoppedByUser = StoppedByUserMarker(row.Id);
         if (!byPolicy) File.Delete(stoppedByUser);
@@ -85,12 +90,26 @@ public sealed partial class ContainerService
     /// <c>--rm</c>, the container.</summary>
     internal void Finish(ContainerRow running, ExitStatus status, bool autoRemove)
     {
-        Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow());
-        if (status.OomKilled) Record(running, "oom");
-        Record(running, "die", ("exitCode", status.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        CleanupRuntime(running.Id);
+        // Recorded before taking the lock: an rm holding it may be waiting for the exit to be recorded.
+        // One "die" per run: an rm -f may have recorded this exit first (and said so).
+        if (Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow()))
+        {
+            if (status.OomKilled) Record(running, "oom");
+            Record(running, "die", ("exitCode", status.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        using var held = Store.LockContainer(running.Id, CancellationToken.None);
+        CleanupAfterExit(running, held);
         Berth.Oci.Diagnostics.Timeline.Mark("engine: runtime state removed");
-        if (autoRemove) RemoveStopped(running.Id, removeVolumes: true, running);
+        if (autoRemove) RemoveStopped(running.Id, removeVolumes: true, running, held);
+    }
+
+    /// <summary>The container's row as it is now, read holding its lock; NotFound (docker's "No such container")
+    /// when it was removed meanwhile, and then the lock's file, which taking the lock made again, goes too.</summary>
+    private ContainerRow CurrentOrGone(string id, FileLock held)
+    {
+        if (Store.Metadata.GetContainer(id) is { } row) return row;
+        held.DeleteFile();
+        throw BerthException.NotFound($"No such container: {id}");
     }
 
     /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent; its stdio is
@@ -246,12 +265,21 @@ public sealed partial class ContainerService
     /// <summary><c>start</c>, <c>run -d</c>, <c>restart</c>: starts the container under a monitor process (berth
     /// re-executed as <c>berth monitor</c>) that holds its stdio, writes its log and records its exit, so this
     /// process can return. Throws what the start failed with (<see cref="ContainerExecException"/> for 126/127).</summary>
-    public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, ct);
+    public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, held: null, ct);
+
+    /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/> of a container whose lock the caller
+    /// holds since it created it (<see cref="CreateLocked"/>): <c>run -d</c>.</summary>
+    public void StartDetached(ContainerRow row, FileLock held, CancellationToken ct) => StartDetached(row, byPolicy: false, held, ct);
 
     /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/>, by a user or by the restart policy (see
-    /// <see cref="Launch"/>).</summary>
-    internal void StartDetached(ContainerRow row, bool byPolicy, CancellationToken ct)
+    /// <see cref="Launch"/>). The container's lock is held until the monitor reports (taken here unless the caller
+    /// holds it), and the monitor shares it as its stdin until then: whoever removes the container waits for the
+    /// start, even if this process dies meanwhile.</summary>
+    internal void StartDetached(ContainerRow row, bool byPolicy, FileLock? held, CancellationToken ct)
     {
+        using var own = held is null ? Store.LockContainer(row.Id, ct) : null;
+        var locked = held ?? own!;
+        if (own is not null) row = Reconcile(CurrentOrGone(row.Id, own));
         if (row.Status == "running") return;
         var berth = Options.Executable ?? Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
         // Spawned with nothing of ours but the report pipe: a descriptor the monitor inherited (e.g. the pipe a
@@ -264,7 +292,7 @@ public sealed partial class ContainerService
         {
             pid = Berth.Runtime.Process.ProcessLauncher.Spawn(berth,
                 byPolicy ? ["berth", ContainerMonitor.Role, Store.Root, row.Id, ContainerMonitor.PolicyRestart] : ["berth", ContainerMonitor.Role, Store.Root, row.Id],
-                new ContainerStdio { Stdin = devNull, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull },
+                new ContainerStdio { Stdin = locked.Handle, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull },
                 [.. MonitorEnvironment, .. Options.ToEnvironment()]);
         }
         catch (Berth.Runtime.Interop.SyscallException e)

@@ -1,4 +1,5 @@
 using Berth.Oci.Errors;
+using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 
 namespace Berth.Engine.Containers;
@@ -14,8 +15,13 @@ public sealed partial class ContainerService
     /// running does nothing, as docker.</summary>
     public ContainerRow Stop(ContainerRow row, int? timeout, CancellationToken ct, int? signal = null)
     {
-        // First: a container between two runs of its restart policy must not start again either.
-        MarkStoppedByUser(row.Id);
+        // First: a container between two runs of its restart policy must not start again either. Marked holding the
+        // container's lock, so a start in progress is over (and is stopped below) and none begins unmarked.
+        using (var held = Store.LockContainer(row.Id, ct))
+        {
+            row = CurrentOrGone(row.Id, held);
+            MarkStoppedByUser(row.Id);
+        }
         row = Reconcile(row);
         if (row.Status != "running") return row;
         var config = ConfigOf(row);
@@ -118,7 +124,7 @@ public sealed partial class ContainerService
         Store.Metadata.UpdateContainer(row);
         try
         {
-            StartDetached(row, byPolicy: true, CancellationToken.None);
+            StartDetached(row, byPolicy: true, held: null, CancellationToken.None);
         }
         catch (BerthException)
         {
@@ -151,28 +157,45 @@ public sealed partial class ContainerService
         }
     }
 
-    /// <summary><c>rm</c>: a running container needs <paramref name="force"/> (then it is killed first).</summary>
+    /// <summary><c>rm</c>: a running container needs <paramref name="force"/> (then it is killed first). Holds the
+    /// container's lock throughout: a start in progress finishes first (and the container is then removed running),
+    /// and none can begin until the container is gone. NotFound when another rm came first.</summary>
     public void Remove(ContainerRow row, bool force, bool removeVolumes, CancellationToken ct)
     {
-        row = Reconcile(row);
+        using var held = Store.LockContainer(row.Id, ct);
+        row = Reconcile(CurrentOrGone(row.Id, held));
         if (row.Status == "running")
         {
             if (!force)
                 throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
             MarkStoppedByUser(row.Id);
             KillAll(row.Id);
-            WaitDead(row, TimeSpan.FromSeconds(30), ct);
-            AwaitRecorded(row, ct);
+            if (!WaitDead(row, TimeSpan.FromSeconds(30), ct))
+                throw new BerthException(ErrorKind.Unavailable, $"cannot remove container \"/{row.Name}\": could not kill it");
+            // Recorded here rather than awaited from its parent (the monitor), which records it too and then waits for
+            // this lock to clean up: it finds the container gone.
+            if (Store.Metadata.RecordContainerExit(row.Id, row.PidStart, 128 + 9, false, Time.GetUtcNow()))
+                Record(row, "die", ("exitCode", "137"));
         }
-        RemoveStopped(row.Id, removeVolumes);
+        RemoveStopped(row.Id, removeVolumes, row, held);
     }
 
-    /// <summary>Removes a container that is not running: runtime state, bundle, row, and (with
-    /// <paramref name="removeVolumes"/>) its anonymous volumes. <paramref name="known"/>: the row, when the caller
-    /// has it (its stored config is then not read and parsed again).</summary>
-    internal void RemoveStopped(string id, bool removeVolumes, ContainerRow? known = null)
+    /// <summary>Removes a container that is not running: runtime state, bundle, row, its lock's file and (with
+    /// <paramref name="removeVolumes"/>) its anonymous volumes, holding its lock (<paramref name="held"/>, else taken
+    /// here). A container removed meanwhile is left alone; one started meanwhile is a Conflict.
+    /// <paramref name="known"/>: the row, when the caller has it (its stored config is then not parsed again).</summary>
+    internal void RemoveStopped(string id, bool removeVolumes, ContainerRow? known = null, FileLock? held = null)
     {
-        var row = known ?? Store.Metadata.GetContainer(id);
+        using var own = held is null ? Store.LockContainer(id, CancellationToken.None) : null;
+        var locked = held ?? own!;
+        var row = Store.Metadata.GetContainer(id);
+        if (row is null)
+        {
+            locked.DeleteFile();
+            return;
+        }
+        if (Reconcile(row).Status == "running")
+            throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
         CleanupRuntime(id);
         var dir = DirOf(id);
         if (Directory.Exists(dir))
@@ -189,11 +212,12 @@ public sealed partial class ContainerService
             }
         }
         Store.Metadata.DeleteContainer(id);
-        if (row is not null) Record(row, "destroy");
+        Record(row, "destroy");
         DeleteDirectory(dir);
         AttachServer.Remove(AttachSocketOf(id));
-        if (removeVolumes && row is not null)
-            foreach (var m in ConfigOf(row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
+        locked.DeleteFile();
+        if (removeVolumes)
+            foreach (var m in ConfigOf(known ?? row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
                 Volumes.RemoveQuiet(m.Name!);
     }
 
@@ -216,8 +240,17 @@ public sealed partial class ContainerService
         {
             ct.ThrowIfCancellationRequested();
             if (row.Status == "running") continue;
-            bytes += WritableBytes(row.Id);
-            RemoveStopped(row.Id, removeVolumes: false);
+            var size = WritableBytes(row.Id);
+            try
+            {
+                RemoveStopped(row.Id, removeVolumes: false);
+            }
+            catch (BerthException e) when (e.Kind == ErrorKind.Conflict)
+            {
+                // Started since it was listed.
+                continue;
+            }
+            bytes += size;
             removed.Add(row.Id);
         }
         return (removed, bytes);

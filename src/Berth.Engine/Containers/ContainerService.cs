@@ -6,6 +6,7 @@ using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Storage;
 using Berth.Storage.Gc;
+using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 
 namespace Berth.Engine.Containers;
@@ -126,12 +127,30 @@ public sealed partial class ContainerService
             }
             if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart)) return row;
         }
-        Store.Metadata.RecordContainerExit(row.Id, row.PidStart, LostExitCode, false, Time.GetUtcNow());
-        Record(row, "die", ("exitCode", LostExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        CleanupRuntime(row.Id);
-        // The monitor that served attaches is gone; its socket file is not.
-        AttachServer.Remove(AttachSocketOf(row.Id));
+        if (Store.Metadata.RecordContainerExit(row.Id, row.PidStart, LostExitCode, false, Time.GetUtcNow()))
+            Record(row, "die", ("exitCode", LostExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        // Whoever holds the container's lock (an rm, a start) cleans up itself: no waiting for it here.
+        using (var held = Store.TryLockContainer(row.Id))
+            if (held is not null) CleanupAfterExit(row, held);
         return Store.Metadata.GetContainer(row.Id) ?? row;
+    }
+
+    /// <summary>After the run of <paramref name="ran"/> ended and was recorded: removes its runtime state (cgroup)
+    /// and attach socket, holding the container's lock, unless the container was removed or started again
+    /// meanwhile (whoever did so cleaned up: a start removes what a previous run left).</summary>
+    private void CleanupAfterExit(ContainerRow ran, FileLock held)
+    {
+        var now = Store.Metadata.GetContainer(ran.Id);
+        if (now is null)
+        {
+            // Removed: taking the lock has made its file again.
+            held.DeleteFile();
+            return;
+        }
+        if (now.Status != "exited" || now.PidStart != ran.PidStart) return;
+        CleanupRuntime(ran.Id);
+        // The monitor that served attaches is gone; its socket file is not.
+        AttachServer.Remove(AttachSocketOf(ran.Id));
     }
 
     /// <summary>Removes the runtime's state and cgroup of a container whose processes are gone (or killed).</summary>

@@ -18,6 +18,30 @@ public static class HostOptions
         ["rttime"] = "RLIMIT_RTTIME", ["sigpending"] = "RLIMIT_SIGPENDING", ["stack"] = "RLIMIT_STACK", ["as"] = "RLIMIT_AS",
     };
 
+    /// <summary>The CPUs this process may run on, as docker's daemon counts them for <c>--cpus</c> (Go's NumCPU: the
+    /// affinity mask, here <c>Cpus_allowed_list</c> of /proc/self/status), else the processor count.</summary>
+    public static int CpuCount()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (!line.StartsWith("Cpus_allowed_list:", StringComparison.Ordinal)) continue;
+                var count = 0;
+                foreach (var range in line["Cpus_allowed_list:".Length..].Trim().Split(',', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    var dash = range.IndexOf('-');
+                    count += dash < 0 ? 1 : int.Parse(range[(dash + 1)..], CultureInfo.InvariantCulture) - int.Parse(range[..dash], CultureInfo.InvariantCulture) + 1;
+                }
+                if (count > 0) return count;
+            }
+        }
+        catch (Exception e) when (e is IOException or FormatException or UnauthorizedAccessException)
+        {
+        }
+        return Environment.ProcessorCount;
+    }
+
     /// <summary><c>--ulimit name=soft[:hard]</c> (hard defaults to soft; -1 is unlimited).</summary>
     public static (string Name, long Soft, long Hard) ParseUlimit(string spec)
     {

@@ -42,6 +42,12 @@ internal static partial class Libc
     [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     public static partial int lstat(string path, out Stat buf);
 
+    [LibraryImport(Lib, SetLastError = true)]
+    public static partial int fstat(int fd, out Stat buf);
+
+    [LibraryImport(Lib, SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
+    public static partial int unlink(string path);
+
     public static int CheckIo(int result, string call, string path)
     {
         if (result < 0)

@@ -30,29 +30,30 @@ public sealed partial class MetadataStore
         });
     }
 
-    /// <summary>Adds a container; false when the name is taken.</summary>
-    public bool TryAddContainer(ContainerRow c)
-    {
-        try
+    /// <summary>Adds a container, reserving its name in the same transaction; false when the name is taken, with
+    /// the ID of the container that holds it (read in that transaction, so it names a container that existed).</summary>
+    public bool TryAddContainer(ContainerRow c, out string? holder) =>
+        (holder = Write(_ =>
         {
+            using (var cmd = Cmd("SELECT id FROM containers WHERE name=$n", ("$n", c.Name)))
+                if (cmd.ExecuteScalar() is string id) return id;
             Exec($"INSERT INTO containers({ContainerColumns}) VALUES ($id,$n,$ii,$in,$cr,$cf,$st,$p,$ps,$mp,$ms,$sa,$fa,$ec,$oom,$err,$rc)", Params(c));
-            return true;
-        }
-        catch (SqliteException e) when (e.SqliteErrorCode == 19 /* SQLITE_CONSTRAINT */)
-        {
-            return false;
-        }
-    }
+            return null;
+        })) is null;
 
     /// <summary>Writes a container's state columns (everything but identity and config).</summary>
     public void UpdateContainer(ContainerRow c) =>
         Exec("UPDATE containers SET name=$n, status=$st, pid=$p, pid_start=$ps, monitor_pid=$mp, monitor_start=$ms, started_at=$sa, finished_at=$fa, exit_code=$ec, oom_killed=$oom, error=$err, restart_count=$rc WHERE id=$id",
             Params(c));
 
-    /// <summary>Records an exit, unless the row has since been started again (<paramref name="pidStart"/> differs).</summary>
-    public void RecordContainerExit(string id, ulong pidStart, int exitCode, bool oomKilled, DateTimeOffset finishedAt) =>
-        Exec("UPDATE containers SET status='exited', exit_code=$ec, oom_killed=$oom, finished_at=$fa, pid=0, monitor_pid=0 WHERE id=$id AND pid_start=$ps AND status='running'",
+    /// <summary>Records an exit, unless the row has since been started again (<paramref name="pidStart"/> differs) or
+    /// the exit is recorded already; true when this call recorded it.</summary>
+    public bool RecordContainerExit(string id, ulong pidStart, int exitCode, bool oomKilled, DateTimeOffset finishedAt)
+    {
+        using var cmd = Cmd("UPDATE containers SET status='exited', exit_code=$ec, oom_killed=$oom, finished_at=$fa, pid=0, monitor_pid=0 WHERE id=$id AND pid_start=$ps AND status='running'",
             ("$id", id), ("$ps", (long)pidStart), ("$ec", exitCode), ("$oom", oomKilled ? 1 : 0), ("$fa", finishedAt.ToString("O", CultureInfo.InvariantCulture)));
+        return cmd.ExecuteNonQuery() > 0;
+    }
 
     public ContainerRow? GetContainer(string id) => QueryContainers("WHERE id=$a", ("$a", id)).FirstOrDefault();
 
