@@ -119,6 +119,8 @@ public sealed partial class ContainerService
     {
         var config = ConfigOf(row);
         var autoRemove = config.Request.AutoRemove;
+        // --rm removes the log with the container: nothing to write. The none driver writes none either.
+        var logOptions = autoRemove ? null : config.Request.LogConfig.Validate();
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
         var stdinHandle = attach.Stdin && !config.Request.Tty ? new SafeFileHandle(0, ownsHandle: false) : devNull;
 
@@ -161,20 +163,20 @@ public sealed partial class ContainerService
             JsonLogWriter? log = null;
             if (stdout is not null && stderr is not null)
             {
-                log = new JsonLogWriter(LogPathOf(row.Id), Time);
+                log = logOptions is null ? null : new JsonLogWriter(LogPathOf(row.Id), logOptions, Time);
                 var ourOut = Console.OpenStandardOutput();
                 var ourErr = Console.OpenStandardError();
-                pumps.Add(StartPump(() => log.Pump(stdout, "stdout", ourOut)));
-                pumps.Add(StartPump(() => log.Pump(stderr, "stderr", ourErr)));
+                pumps.Add(StartPump(() => JsonLogWriter.Pump(stdout, "stdout", log, ourOut)));
+                pumps.Add(StartPump(() => JsonLogWriter.Pump(stderr, "stderr", log, ourErr)));
             }
             // With -t and without --rm, what the terminal shows is logged too (as stdout, as docker does).
-            using var terminal = container.Console is { } master ? new TerminalSession(master, copyOutput: autoRemove) : null;
-            if (container.Console is { } pty && !autoRemove)
+            using var terminal = container.Console is { } master ? new TerminalSession(master, copyOutput: logOptions is null) : null;
+            if (container.Console is { } pty && logOptions is not null)
             {
-                log = new JsonLogWriter(LogPathOf(row.Id), Time);
+                log = new JsonLogWriter(LogPathOf(row.Id), logOptions, Time);
                 var source = new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
                 var ourOut = Console.OpenStandardOutput();
-                pumps.Add(StartPump(() => log.Pump(source, "stdout", ourOut)));
+                pumps.Add(StartPump(() => JsonLogWriter.Pump(source, "stdout", log, ourOut)));
             }
             using var proxy = new SignalProxy(this, running, terminal is null);
             // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
