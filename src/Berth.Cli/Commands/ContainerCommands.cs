@@ -201,6 +201,8 @@ internal static class ContainerCommands
         public readonly Option<long?> MemoryReservation = FlagParsers.Bytes("--memory-reservation", "Memory soft limit");
         public readonly Option<long?> MemorySwappiness = new("--memory-swappiness") { Description = "Tune container memory swappiness (0 to 100)" };
         public readonly Option<bool> OomKillDisable = new("--oom-kill-disable") { Description = "Disable OOM Killer" };
+        public readonly Option<string?> LogDriver = new("--log-driver") { Description = "Logging driver for the container: json-file (default) or none" };
+        public readonly Option<string[]> LogOpt = new("--log-opt") { Description = "Log driver options (json-file: max-size=10m, max-file=3, compress=true)" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
@@ -211,7 +213,7 @@ internal static class ContainerCommands
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
                          OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
-                         MemoryReservation, MemorySwappiness, OomKillDisable })
+                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt })
                 c.Options.Add(o);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
@@ -288,6 +290,13 @@ internal static class ContainerCommands
             if (restart.Name != "no" && p.GetValue(Rm)) throw BerthException.Invalid("Conflicting options: --restart and --rm");
             if (p.GetValue(OomScoreAdj) is { } adj and (< -1000 or > 1000))
                 throw BerthException.Invalid($"Invalid value {adj}, range for oom score adj is [-1000, 1000]");
+            var logOpts = new Dictionary<string, string>();
+            foreach (var kv in p.GetValue(LogOpt) ?? [])
+            {
+                var eq = kv.IndexOf('=');
+                logOpts[eq < 0 ? kv : kv[..eq]] = eq < 0 ? "" : kv[(eq + 1)..];
+            }
+            var logConfig = new LogConfig { Type = p.GetValue(LogDriver) is { Length: > 0 } driver ? driver : LogConfig.JsonFile, Config = logOpts };
             return new ContainerRequest
             {
                 Image = p.GetValue(Image)!,
@@ -342,6 +351,7 @@ internal static class ContainerCommands
                 CapDrop = p.GetValue(CapDrop) ?? [],
                 Privileged = p.GetValue(Privileged),
                 SecurityOpt = p.GetValue(SecurityOpt) ?? [],
+                LogConfig = logConfig,
             };
         }
 
@@ -642,28 +652,10 @@ internal static class ContainerCommands
             };
             using var stdout = Console.OpenStandardOutput();
             using var stderr = Console.OpenStandardError();
-            var stamps = p.GetValue(timestamps);
-            // --details: the log's extra attributes (berth's log driver has none), then a space, as docker's.
-            var prefix = p.GetValue(details) ? " " : "";
-            service.Logs(row, options, e =>
-            {
-                var target = e.Stream == "stderr" ? stderr : stdout;
-                var text = (stamps ? FixedNanos(e.Time) + " " : "") + prefix + e.Log;
-                target.Write(System.Text.Encoding.UTF8.GetBytes(text));
-                target.Flush();
-            }, ct);
+            using var printer = new LogPrinter(stdout, stderr, p.GetValue(timestamps), p.GetValue(details));
+            service.Logs(row, options, printer, ct);
             return 0;
         });
-    }
-
-    /// <summary>A log time as docker prints it with -t: RFC 3339 with exactly nine fraction digits.</summary>
-    private static string FixedNanos(string time)
-    {
-        if (!time.EndsWith('Z')) return time;
-        var dot = time.IndexOf('.');
-        var fraction = dot < 0 ? "" : time[(dot + 1)..^1];
-        if (fraction.Length >= 9 || !fraction.All(char.IsAsciiDigit)) return time;
-        return (dot < 0 ? time[..^1] : time[..dot]) + "." + fraction.PadRight(9, '0') + "Z";
     }
 
     /// <summary>docker's --since/--until: RFC 3339, a date, Unix seconds, or a duration before now (10m, 1h30m).</summary>

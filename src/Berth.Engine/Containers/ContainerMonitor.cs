@@ -50,6 +50,7 @@ public static class ContainerMonitor
         Storage.Metadata.ContainerRow running;
         AnonymousPipeServerStream? stdout = null, stderr = null, stdin = null;
         bool tty, autoRemove, interactive;
+        JsonFileOptions? logOptions;
         try
         {
             // The container's lock, which whoever started us holds and passed as our stdin: held until we report,
@@ -60,6 +61,7 @@ public static class ContainerMonitor
             tty = config.Request.Tty;
             autoRemove = config.Request.AutoRemove;
             interactive = config.Request.OpenStdin;
+            logOptions = config.Request.LogConfig.Validate();
             using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
             ContainerStdio stdio;
             if (tty)
@@ -102,11 +104,13 @@ public static class ContainerMonitor
         // From here on the monitor only copies output and waits: it re-executes itself to shed what start-up left
         // resident (SQLite, serializer metadata, the runtime's code paths), which no trimming can give back safely.
         // execve keeps the PID, so it stays the init's parent, and only the descriptors it needs.
-        var logPath = service.LogPathOf(running.Id);
+        // No log file for the none driver: the output still goes to attached clients.
+        var logPath = logOptions is null ? NoLog : service.LogPathOf(running.Id);
         engine.Dispose();
         var handles = new[] { stdout?.SafePipeHandle, stderr?.SafePipeHandle, (System.Runtime.InteropServices.SafeHandle?)container.Console, stdin?.SafePipeHandle };
         var fds = handles.Select(h => h is null ? -1 : (int)h.DangerousGetHandle()).ToArray();
-        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, interactive, logPath, fds[0], fds[1], fds[2], fds[3]);
+        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, interactive, logPath, logOptions ?? JsonFileOptions.Unlimited,
+            fds[0], fds[1], fds[2], fds[3]);
         // The descriptors now belong to the watch (this image's or the next): nothing here may close them.
         foreach (var h in handles) h?.SetHandleAsInvalid();
         ProcessLauncher.ExecSelf(watch.ToArgs(), handles.OfType<System.Runtime.InteropServices.SafeHandle>().ToList());
@@ -118,30 +122,38 @@ public static class ContainerMonitor
     /// <summary>What <c>berth monitor ROOT ID watch …</c> gets on its command line: the container, its init, and the
     /// descriptors of its output (-1 for none).</summary>
     private sealed record WatchArgs(string Root, string Id, int Pid, bool Tty, bool AutoRemove, bool Interactive, string LogPath,
-        int Stdout, int Stderr, int Console, int Stdin)
+        JsonFileOptions Rotation, int Stdout, int Stderr, int Console, int Stdin)
     {
         public IReadOnlyList<string> ToArgs() =>
         [
             "berth", Role, Root, Id, WatchRole, Number(Pid), Tty ? "tty" : "-", AutoRemove ? "rm" : "-", Interactive ? "i" : "-", LogPath,
+            Rotation.MaxSize is { } size ? size.ToString(CultureInfo.InvariantCulture) : "-", Number(Rotation.MaxFile), Rotation.Compress ? "gz" : "-",
             Number(Stdout), Number(Stderr), Number(Console), Number(Stdin),
         ];
 
         public static WatchArgs? Parse(string[] a)
         {
-            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var i, var log, var o, var e, var c, var n]) return null;
+            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var i, var log, var size, var files, var gz, var o, var e, var c, var n]) return null;
             static int Int(string s) => int.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
-            return new WatchArgs(root, id, Int(pid), tty == "tty", rm == "rm", i == "i", log, Int(o), Int(e), Int(c), Int(n));
+            var rotation = new JsonFileOptions
+            {
+                MaxSize = size == "-" ? null : long.Parse(size, CultureInfo.InvariantCulture), MaxFile = Int(files), Compress = gz == "gz",
+            };
+            return new WatchArgs(root, id, Int(pid), tty == "tty", rm == "rm", i == "i", log, rotation, Int(o), Int(e), Int(c), Int(n));
         }
 
         private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
     }
+
+    /// <summary>The log path of a watch that writes no log (the none driver).</summary>
+    private const string NoLog = "-";
 
     /// <summary>The idle half of the monitor: copies the container's output into its json-file log until the init
     /// exits, then records the exit status (and OOM kill), cleans up the runtime state, and removes the container for
     /// <c>--rm</c>.</summary>
     private static int Watch(WatchArgs w)
     {
-        using (var log = new JsonLogWriter(w.LogPath, TimeProvider.System))
+        using (var log = w.LogPath == NoLog ? null : new JsonLogWriter(w.LogPath, w.Rotation, TimeProvider.System))
         {
             var pumps = new List<Thread>();
             FileStream? Open(int fd) => fd < 0 ? null : new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd, ownsHandle: true), FileAccess.Read, 1);
@@ -157,9 +169,10 @@ public static class ContainerMonitor
             var options = EngineOptions.FromEnvironment() with { Root = w.Root };
             var attach = new AttachServer(options.AttachDir, w.Id, w.Tty, input);
             var (toStdout, toStderr) = (attach.Output(1), attach.Output(2));
-            if (console is not null) pumps.Add(Pump(() => log.Pump(console, "stdout", toStdout)));
-            if (stdout is not null) pumps.Add(Pump(() => log.Pump(stdout, "stdout", toStdout)));
-            if (stderr is not null) pumps.Add(Pump(() => log.Pump(stderr, "stderr", toStderr)));
+            // Without a log the pumps still read on after a failed echo: the attach clients' streams never fail.
+            if (console is not null) pumps.Add(Pump(() => JsonLogWriter.Pump(console, "stdout", log, toStdout)));
+            if (stdout is not null) pumps.Add(Pump(() => JsonLogWriter.Pump(stdout, "stdout", log, toStdout)));
+            if (stderr is not null) pumps.Add(Pump(() => JsonLogWriter.Pump(stderr, "stderr", log, toStderr)));
             ProcessMemory.Trim();
             // This process is the init's parent: it reaps it itself.
             var waitStatus = ProcessLauncher.Wait(w.Pid);

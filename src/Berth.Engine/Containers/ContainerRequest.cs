@@ -70,6 +70,8 @@ public sealed record ContainerRequest
     [JsonPropertyName("memoryReservation")] public long? MemoryReservation { get; init; }
     [JsonPropertyName("memorySwappiness")] public ulong? MemorySwappiness { get; init; }
     [JsonPropertyName("oomKillDisable")] public bool OomKillDisable { get; init; }
+    /// <summary><c>--log-driver</c> and <c>--log-opt</c>; containers stored before they existed get the default.</summary>
+    [JsonPropertyName("logConfig")] public LogConfig LogConfig { get; init; } = new();
 }
 
 /// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>

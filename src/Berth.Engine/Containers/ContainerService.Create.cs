@@ -41,6 +41,7 @@ public sealed partial class ContainerService
         if (request.NanoCpus is { } nano && (nano < 0 || nano > HostOptions.CpuCount() * 1_000_000_000L))
             throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
+        request.LogConfig.Validate();
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
         var rlimits = request.Ulimits.Select(HostOptions.Rlimit).ToList();
         var extraHosts = request.ExtraHosts.Select(HostOptions.HostsLine).ToList();

@@ -58,12 +58,14 @@ public sealed partial class ContainerService
             ResolvConfPath = Path.Combine(dir, "resolv.conf"),
             HostnamePath = Path.Combine(dir, "hostname"),
             HostsPath = Path.Combine(dir, "hosts"),
-            LogPath = LogPathOf(row.Id),
+            // docker: no log file for the none driver.
+            LogPath = request.LogConfig.Type == LogConfig.JsonFile ? LogPathOf(row.Id) : "",
             Name = "/" + row.Name,
             RestartCount = row.RestartCount,
             HostConfig = new HostConfigJson
             {
                 Binds = request.Binds.Count > 0 ? request.Binds : null,
+                LogConfig = new LogConfigJson { Type = request.LogConfig.Type, Config = new SortedDictionary<string, string>(request.LogConfig.Config.ToDictionary(), StringComparer.Ordinal) },
                 NetworkMode = request.Network,
                 AutoRemove = request.AutoRemove,
                 CapAdd = request.CapAdd.Count > 0 ? request.CapAdd.Select(CapabilityName).ToList() : null,

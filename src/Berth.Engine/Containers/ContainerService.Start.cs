@@ -112,31 +112,39 @@ public sealed partial class ContainerService
         throw BerthException.NotFound($"No such container: {id}");
     }
 
-    /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent; its stdio is
-    /// the container's (through a pty with <c>-t</c>), signals are forwarded, and the exit code is returned.
-    /// With <c>--rm</c> the output goes straight to our descriptors; otherwise it is copied to the json-file log too.</summary>
+    /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent and relays its
+    /// stdio (through a pty with <c>-t</c>), forwards signals, and returns the exit code. Without <c>--rm</c> the output
+    /// is copied to the container's log too.</summary>
     public int RunAttached(ContainerRow row, AttachOptions attach, CancellationToken ct)
     {
-        var config = ConfigOf(row);
-        var autoRemove = config.Request.AutoRemove;
+        var request = ConfigOf(row).Request;
+        var autoRemove = request.AutoRemove;
+        // --rm removes the log with the container: nothing to write. The none driver writes none either.
+        var logOptions = autoRemove ? null : request.LogConfig.Validate();
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-        var stdinHandle = attach.Stdin && !config.Request.Tty ? new SafeFileHandle(0, ownsHandle: false) : devNull;
 
-        AnonymousPipeServerStream? stdout = null, stderr = null;
+        AnonymousPipeServerStream? stdout = null, stderr = null, stdin = null;
         ContainerStdio stdio;
-        if (config.Request.Tty)
+        if (request.Tty)
         {
             stdio = new ContainerStdio { Stdin = devNull, Stdout = devNull, Stderr = devNull };
         }
-        else if (autoRemove)
-        {
-            stdio = new ContainerStdio { Stdin = stdinHandle };
-        }
         else
         {
+            // The container gets pipes of ours, never the caller's descriptors: holding `run … >> file`'s file, it
+            // could read it or truncate it through /proc/self/fd/1. docker relays through pipes too.
             stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-            stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-            stdio = new ContainerStdio { Stdin = stdinHandle, Stdout = stdout.ClientSafePipeHandle, Stderr = stderr.ClientSafePipeHandle };
+            // One pipe for both when the caller's stdout and stderr are one file (2>&1, a terminal) and nothing is
+            // logged apart: the writes arrive in the order the container made them, as when it held the file.
+            if (logOptions is not null || !SameFile("/proc/self/fd/1", "/proc/self/fd/2"))
+                stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+            if (attach.Stdin) stdin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
+            stdio = new ContainerStdio
+            {
+                Stdin = stdin?.ClientSafePipeHandle ?? (SafeHandle)devNull,
+                Stdout = stdout.ClientSafePipeHandle,
+                Stderr = (stderr ?? stdout).ClientSafePipeHandle,
+            };
         }
 
         Container container;
@@ -149,32 +157,28 @@ public sealed partial class ContainerService
         {
             stdout?.Dispose();
             stderr?.Dispose();
+            stdin?.Dispose();
             if (autoRemove) RemoveStopped(row.Id, removeVolumes: true);
             throw;
         }
         stdout?.DisposeLocalCopyOfClientHandle();
         stderr?.DisposeLocalCopyOfClientHandle();
+        stdin?.DisposeLocalCopyOfClientHandle();
 
         using (container)
         {
             var pumps = new List<Thread>();
-            JsonLogWriter? log = null;
-            if (stdout is not null && stderr is not null)
+            var log = logOptions is null ? null : new JsonLogWriter(LogPathOf(row.Id), logOptions, Time);
+            if (stdout is not null) pumps.Add(StartPump(stdout, "stdout", log, new DescriptorStream(1)));
+            if (stderr is not null) pumps.Add(StartPump(stderr, "stderr", log, new DescriptorStream(2)));
+            // Not joined: it may block on our stdin long after the container ended.
+            if (stdin is not null) new Thread(() => CopyInput(stdin)) { IsBackground = true, Name = "berth-stdin" }.Start();
+            // With -t and a log, what the terminal shows is logged too (as stdout, as docker does).
+            using var terminal = container.Console is { } master ? new TerminalSession(master, copyOutput: log is null) : null;
+            if (container.Console is { } pty && log is not null)
             {
-                log = new JsonLogWriter(LogPathOf(row.Id), Time);
-                var ourOut = Console.OpenStandardOutput();
-                var ourErr = Console.OpenStandardError();
-                pumps.Add(StartPump(() => log.Pump(stdout, "stdout", ourOut)));
-                pumps.Add(StartPump(() => log.Pump(stderr, "stderr", ourErr)));
-            }
-            // With -t and without --rm, what the terminal shows is logged too (as stdout, as docker does).
-            using var terminal = container.Console is { } master ? new TerminalSession(master, copyOutput: autoRemove) : null;
-            if (container.Console is { } pty && !autoRemove)
-            {
-                log = new JsonLogWriter(LogPathOf(row.Id), Time);
                 var source = new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
-                var ourOut = Console.OpenStandardOutput();
-                pumps.Add(StartPump(() => log.Pump(source, "stdout", ourOut)));
+                pumps.Add(StartPump(source, "stdout", log, new DescriptorStream(1)));
             }
             using var proxy = new SignalProxy(this, running, terminal is null);
             // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
@@ -193,11 +197,61 @@ public sealed partial class ContainerService
         }
     }
 
-    private static Thread StartPump(Action body)
+    /// <summary>Relays one output stream of the container to ours (and its log). Without a log, a pump whose reader
+    /// went away (<c>run … | head -1</c>) closes the pipe, so the container's next write fails as it would have
+    /// on the caller's closed pipe.</summary>
+    private static Thread StartPump(Stream source, string stream, JsonLogWriter? log, Stream ours)
     {
-        var t = new Thread(() => body()) { IsBackground = true, Name = "berth-log" };
+        var t = new Thread(() =>
+        {
+            try
+            {
+                JsonLogWriter.Pump(source, stream, log, ours);
+            }
+            finally
+            {
+                if (log is null) source.Dispose();
+            }
+        }) { IsBackground = true, Name = "berth-relay" };
         t.Start();
         return t;
+    }
+
+    /// <summary>Our stdin to the container's stdin pipe; at our EOF the pipe closes, the container's EOF.</summary>
+    private static void CopyInput(Stream target)
+    {
+        try
+        {
+            using var ours = Console.OpenStandardInput();
+            var buffer = new byte[16 * 1024];
+            int n;
+            while ((n = ours.Read(buffer, 0, buffer.Length)) > 0)
+            {
+                target.Write(buffer, 0, n);
+                target.Flush();
+            }
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException)
+        {
+            // The container closed its stdin (or exited): nothing more to give it.
+        }
+        finally
+        {
+            target.Dispose();
+        }
+    }
+
+    /// <summary>Whether two links name the same open file (<c>/proc/self/fd/N</c>: a path, a pipe:[inode], a pty).</summary>
+    private static bool SameFile(string a, string b)
+    {
+        try
+        {
+            return File.ResolveLinkTarget(a, returnFinalTarget: false)?.FullName is { } ta && ta == File.ResolveLinkTarget(b, returnFinalTarget: false)?.FullName;
+        }
+        catch (IOException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Forwards the signals an attached CLI receives to the container's init. Ctrl-C (SIGINT) stops the
