@@ -63,9 +63,10 @@ public sealed class ExecInitPrivilegedTests(BusyboxFixture image)
     {
         // Signals go through the init to the command; one that ignores SIGTERM is still stopped within the timeout.
         using var s = new ContainerStore(image);
-        s.Ok("run", "-d", "--init", "--name", "handles", "busybox", "sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.1; done");
-        s.Ok("run", "-d", "--init", "--name", "ignores", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done");
-        Thread.Sleep(500);
+        s.Ok("run", "-d", "--init", "--name", "handles", "busybox", "sh", "-c", "trap 'exit 3' TERM; echo ready; while true; do sleep 0.1; done");
+        s.Ok("run", "-d", "--init", "--name", "ignores", "busybox", "sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done");
+        s.Berth.WaitForLog("handles", "ready");
+        s.Berth.WaitForLog("ignores", "ready");
         s.Ok("stop", "-t", "10", "handles");
         Assert.Equal("3", s.Ok("inspect", "-f", "{{.State.ExitCode}}", "handles").Trim());
         var clock = Stopwatch.StartNew();

@@ -111,8 +111,8 @@ public sealed class LifecycleTests(BusyboxFixture image)
     {
         // A trap in the container sees the signal `kill -s` names; `wait` reports how it ended.
         using var s = new ContainerStore(image);
-        s.Ok("run", "-d", "--name", "trap", "busybox", "sh", "-c", "trap 'exit 5' TERM; while true; do sleep 0.1; done");
-        Thread.Sleep(500);
+        s.Ok("run", "-d", "--name", "trap", "busybox", "sh", "-c", "trap 'exit 5' TERM; echo ready; while true; do sleep 0.1; done");
+        s.Berth.WaitForLog("trap", "ready");
         Assert.Equal("trap\n", s.Ok("kill", "-s", "TERM", "trap"));
         Assert.Equal("5\n", s.Ok("wait", "trap"));
         var notRunning = s.Run("kill", "trap");
@@ -495,8 +495,8 @@ public sealed class LifecycleTests(BusyboxFixture image)
         // `stop -s USR1` sends USR1 instead of the stop signal; a container that exits on it stops at once, with its
         // own code, long before the timeout.
         using var s = new ContainerStore(image);
-        var id = s.Ok("run", "-d", "--name", "usr1", "busybox", "sh", "-c", "trap 'exit 42' USR1; while true; do sleep 0.1; done").Trim();
-        Thread.Sleep(300);
+        var id = s.Ok("run", "-d", "--name", "usr1", "busybox", "sh", "-c", "trap 'exit 42' USR1; echo ready; while true; do sleep 0.1; done").Trim();
+        s.Berth.WaitForLog("usr1", "ready");
         var sw = Stopwatch.StartNew();
         Assert.Equal("usr1\n", s.Ok("stop", "-s", "USR1", "-t", "20", "usr1"));
         Assert.True(sw.Elapsed < TimeSpan.FromSeconds(10), $"stop took {sw.Elapsed}");

@@ -97,6 +97,19 @@ public sealed class Berth : IDisposable
         return r.Stdout;
     }
 
+    /// <summary>Waits until the container's log holds <paramref name="marker"/> (as a line): a container prints it once
+    /// it is ready (a <c>trap</c> set, a server listening), and the test acts only then.</summary>
+    public void WaitForLog(string container, string marker, TimeSpan? timeout = null)
+    {
+        RunResult? last = null;
+        var seen = Wait.Until(() =>
+        {
+            last = Run("logs", container);
+            return last.Stdout.Split('\n').Contains(marker) || last.Stderr.Split('\n').Contains(marker);
+        }, timeout, TimeSpan.FromMilliseconds(50));
+        Xunit.Assert.True(seen, $"no \"{marker}\" in the log of {container}; the last `logs`:\n{last}");
+    }
+
     /// <summary>The cgroup directories of this installation, in every hierarchy.</summary>
     public IEnumerable<string> CgroupParentDirs =>
         Directory.Exists("/sys/fs/cgroup")
