@@ -83,6 +83,8 @@ public abstract class WhiteoutTests : ApplierSuite
         using TempDirectory temp = new();
         string upper = temp.Sub("upper");
         Apply(Layer(), upper);
+        // c/ carries trusted.overlay.opaque=y; an image xattr beside it must survive, so c/ is written as PAX.
+        Native.SetXattr(Path.Combine(upper, "c"), "user.keep", "1");
 
         byte[] tar = Tars.Write(upper, WriteOptions.Default with { OverlayUpper = true });
         List<(string Name, System.Formats.Tar.TarEntryType Type, string? Link)> entries = Tars.List(tar);
@@ -90,11 +92,21 @@ public abstract class WhiteoutTests : ApplierSuite
         Assert.All(entries.Where(static e => e.Name.Contains(".wh.", StringComparison.Ordinal)),
             static e => Assert.Equal(System.Formats.Tar.TarEntryType.RegularFile, e.Type));
 
-        using System.Formats.Tar.TarReader reader = new(new MemoryStream(tar));
-        while (reader.GetNextEntry() is System.Formats.Tar.PaxTarEntry entry)
+        // Every entry, of any format: only PAX entries can carry xattrs, and none may carry trusted.overlay.*.
+        Dictionary<string, List<string>> xattrsByEntry = [];
+        using (System.Formats.Tar.TarReader reader = new(new MemoryStream(tar)))
         {
-            Assert.DoesNotContain(entry.ExtendedAttributes.Keys, static k => k.StartsWith("SCHILY.xattr.trusted.overlay", StringComparison.Ordinal));
+            while (reader.GetNextEntry() is { } entry)
+            {
+                xattrsByEntry[entry.Name] = entry is System.Formats.Tar.PaxTarEntry pax
+                    ? [.. pax.ExtendedAttributes.Keys.Where(static k => k.StartsWith("SCHILY.xattr.", StringComparison.Ordinal))]
+                    : [];
+            }
         }
+
+        Assert.Equal(entries.Select(static e => e.Name), xattrsByEntry.Keys);
+        Assert.All(xattrsByEntry, static e => Assert.DoesNotContain(e.Value, static k => k.StartsWith("SCHILY.xattr.trusted.overlay.", StringComparison.Ordinal)));
+        Assert.Equal(["SCHILY.xattr.user.keep"], xattrsByEntry["c/"]);
 
         // And the layer applies again to the same upper dir shape.
         string again = temp.Sub("again");

@@ -2,11 +2,13 @@ using Berth.Testing;
 
 namespace Berth.Build.Tests;
 
-/// <summary>A store with the busybox base image imported once, shared by the build tests (each build uses its own
-/// context directory and tags).</summary>
+/// <summary>The busybox base image, made once for the collection, and a private installation per test: every
+/// <see cref="Require"/> gives a new store (root, state directory, cgroup parent, build cache) with busybox:latest
+/// imported, so a cache hit or miss never depends on which tests ran before.</summary>
 public sealed class BuildFixture : IDisposable
 {
     private readonly TempDirectory _dir = new("berth-build-");
+    private readonly System.Collections.Concurrent.ConcurrentQueue<Testing.Berth> _installations = new();
 
     public BuildFixture()
     {
@@ -14,20 +16,22 @@ public sealed class BuildFixture : IDisposable
         BusyboxTar = _dir.Combine("busybox.tar");
         var r = Run.Tool(Path.Combine(RepoPaths.Root, "scripts", "make-busybox-rootfs"), [BusyboxTar]);
         if (r.ExitCode != 0) throw new InvalidOperationException(r.ToString());
-        Berth = new Testing.Berth(_dir.Sub("root"));
-        Berth.Ok("import", BusyboxTar, "busybox:latest");
     }
 
     public string? BusyboxTar { get; }
-    public Testing.Berth? Berth { get; }
     public string Root => _dir.Path;
 
+    /// <summary>Checks what build tests need and returns a fresh installation of the test's own, busybox:latest
+    /// imported (call it once per test: a second call is another store).</summary>
     public Testing.Berth Require()
     {
         HostCapabilities.RequireRoot();
         HostCapabilities.Require(File.Exists("/bin/busybox"), "needs /bin/busybox (apt-get install busybox-static)");
         HostCapabilities.Require(File.Exists(RepoPaths.BerthBinary), $"needs the berth binary ({RepoPaths.BerthBinary})");
-        return Berth!;
+        var berth = new Testing.Berth(_dir.Sub("root-" + Guid.NewGuid().ToString("N")[..8]));
+        _installations.Enqueue(berth);
+        berth.Ok("import", BusyboxTar!, "busybox:latest");
+        return berth;
     }
 
     /// <summary>A new context directory with the given files (relative path → content).</summary>
@@ -43,7 +47,7 @@ public sealed class BuildFixture : IDisposable
         return dir;
     }
 
-    /// <summary>A unique tag, so tests sharing the fixture's store never meet.</summary>
+    /// <summary>A unique tag.</summary>
     public static string Tag(string name) => $"{name}-{Guid.NewGuid().ToString("N")[..8]}:t";
 
     /// <summary><c>berth build --progress=plain ARGS</c>, asserting success; returns the progress (stderr).</summary>
@@ -56,7 +60,7 @@ public sealed class BuildFixture : IDisposable
 
     public void Dispose()
     {
-        Berth?.Dispose();
+        foreach (var berth in _installations) berth.Dispose();
         _dir.Dispose();
     }
 }

@@ -12,7 +12,7 @@ public sealed class ErrorTests(BuildFixture f)
         var tag = $"err-{Guid.NewGuid().ToString("N")[..8]}:t";
         var r = berth.Run(["build", "--progress=plain", "-t", tag, .. extra, ctx]);
         Assert.True(r.ExitCode == 1, r.ToString());
-        Assert.NotEqual(0, berth.Run("inspect", tag).ExitCode);
+        berth.AssertNoImage(tag);
         return (r, tag);
     }
 

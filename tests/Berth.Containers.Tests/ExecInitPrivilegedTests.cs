@@ -24,7 +24,7 @@ public sealed class ExecInitPrivilegedTests(BusyboxFixture image)
         var asApp = s.Ok("exec", "-u", "app", "target", "cat", "/proc/self/status");
         Assert.Equal("2", Field(asApp, "Seccomp"));
         Assert.Equal("0000000000000000", Field(asApp, "CapEff"));
-        Assert.NotEqual(0, s.Run("exec", "target", "unshare", "-m", "true").ExitCode);
+        s.Run("exec", "target", "unshare", "-m", "true").AssertExit(1, "Operation not permitted");
         Assert.Equal(OwnBoundingSet(), Field(s.Ok("exec", "--privileged", "target", "cat", "/proc/self/status"), "CapEff"));
         Assert.Equal(127, s.Run("exec", "target", "nosuchcommand").ExitCode);
         Assert.Equal(126, s.Run("exec", "target", "/etc/passwd").ExitCode);
@@ -63,9 +63,10 @@ public sealed class ExecInitPrivilegedTests(BusyboxFixture image)
     {
         // Signals go through the init to the command; one that ignores SIGTERM is still stopped within the timeout.
         using var s = new ContainerStore(image);
-        s.Ok("run", "-d", "--init", "--name", "handles", "busybox", "sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.1; done");
-        s.Ok("run", "-d", "--init", "--name", "ignores", "busybox", "sh", "-c", "trap '' TERM; while true; do sleep 0.1; done");
-        Thread.Sleep(500);
+        s.Ok("run", "-d", "--init", "--name", "handles", "busybox", "sh", "-c", "trap 'exit 3' TERM; echo ready; while true; do sleep 0.1; done");
+        s.Ok("run", "-d", "--init", "--name", "ignores", "busybox", "sh", "-c", "trap '' TERM; echo ready; while true; do sleep 0.1; done");
+        s.Berth.WaitForLog("handles", "ready");
+        s.Berth.WaitForLog("ignores", "ready");
         s.Ok("stop", "-t", "10", "handles");
         Assert.Equal("3", s.Ok("inspect", "-f", "{{.State.ExitCode}}", "handles").Trim());
         var clock = Stopwatch.StartNew();

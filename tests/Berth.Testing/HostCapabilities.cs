@@ -3,13 +3,19 @@ using Xunit;
 namespace Berth.Testing;
 
 /// <summary>What this host lets tests do, probed once. Tests skip with a reason when a capability is missing,
-/// except under CI (CI=true), where the capabilities berth's CI promises must be there.</summary>
+/// except under CI, where the capabilities berth's CI promises must be there.</summary>
 public static class HostCapabilities
 {
     public static bool IsRoot { get; } = Environment.IsPrivilegedProcess;
 
-    /// <summary>True when running in CI (the CI environment variable is "true").</summary>
-    public static bool IsCi { get; } = string.Equals(Environment.GetEnvironmentVariable("CI"), "true", StringComparison.OrdinalIgnoreCase);
+    /// <summary>True when running in CI: the CI environment variable is set, as every CI service sets it (GitHub and
+    /// GitLab to "true", others to "1", "yes" or a name).</summary>
+    public static bool IsCi { get; } = IsCiValue(Environment.GetEnvironmentVariable("CI"));
+
+    /// <summary>Whether a value of the CI variable means CI: any non-empty value but an explicit "false" or "0"
+    /// (a developer turning it off), so that no spelling lets CI pass by skipping.</summary>
+    public static bool IsCiValue(string? value) =>
+        !string.IsNullOrWhiteSpace(value) && !value.Trim().Equals("false", StringComparison.OrdinalIgnoreCase) && value.Trim() != "0";
 
     /// <summary>Same as <see cref="IsCi"/>.</summary>
     public static bool InCi => IsCi;
@@ -31,7 +37,7 @@ public static class HostCapabilities
     public static void Require(bool condition, string reason)
     {
         if (condition) return;
-        if (IsCi) Assert.Fail($"CI=true and this test cannot run: {reason}");
+        if (IsCi) Assert.Fail($"CI is set and this test cannot run: {reason}");
         Assert.Skip(reason);
     }
 

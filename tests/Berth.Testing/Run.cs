@@ -5,6 +5,16 @@ namespace Berth.Testing;
 public sealed record RunResult(int ExitCode, string Stdout, string Stderr)
 {
     public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
+
+    /// <summary>Asserts the exact exit code (docker's: 1 an error, 125 a usage error or berth's own failure around a
+    /// container, 126/127 a command that cannot run or is not found, else the command's own) and, when given, a
+    /// part of the error message on stderr.</summary>
+    public RunResult AssertExit(int code, string? stderrContains = null)
+    {
+        Xunit.Assert.True(ExitCode == code && (stderrContains is null || Stderr.Contains(stderrContains, StringComparison.Ordinal)),
+            $"expected exit {code}{(stderrContains is null ? "" : $" and \"{stderrContains}\" on stderr")}, got:\n{this}");
+        return this;
+    }
 }
 
 /// <summary>Runs a program (berth or a peer) to completion with a timeout, capturing its output.</summary>
@@ -95,6 +105,23 @@ public sealed class Berth : IDisposable
         var r = Run(args);
         Xunit.Assert.True(r.ExitCode == 0, $"berth {string.Join(' ', args)} failed:\n{r}");
         return r.Stdout;
+    }
+
+    /// <summary>Asserts that <paramref name="reference"/> names no image in this store, as docker answers
+    /// <c>image inspect</c>: exit 1 and "No such image".</summary>
+    public void AssertNoImage(string reference) => Run("image", "inspect", reference).AssertExit(1, $"No such image: {reference}");
+
+    /// <summary>Waits until the container's log holds <paramref name="marker"/> (as a line): a container prints it once
+    /// it is ready (a <c>trap</c> set, a server listening), and the test acts only then.</summary>
+    public void WaitForLog(string container, string marker, TimeSpan? timeout = null)
+    {
+        RunResult? last = null;
+        var seen = Wait.Until(() =>
+        {
+            last = Run("logs", container);
+            return last.Stdout.Split('\n').Contains(marker) || last.Stderr.Split('\n').Contains(marker);
+        }, timeout, TimeSpan.FromMilliseconds(50));
+        Xunit.Assert.True(seen, $"no \"{marker}\" in the log of {container}; the last `logs`:\n{last}");
     }
 
     /// <summary>The cgroup directories of this installation, in every hierarchy.</summary>

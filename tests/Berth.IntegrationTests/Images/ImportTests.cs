@@ -86,8 +86,7 @@ public sealed class ImportTests(BaseImages bases) : IDisposable
         berth.Ok("images");
         var before = StoreState.Capture(berth);
         var r = berth.Run("import", "--change", change, tar, "bad:1");
-        Assert.NotEqual(0, r.ExitCode);
-        Assert.Contains("--change", r.Stderr);
+        r.AssertExit(1, $"--change \"{change}\"");
         Assert.Equal(before, StoreState.Capture(berth));
     }
 

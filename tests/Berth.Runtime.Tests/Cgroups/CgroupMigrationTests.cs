@@ -6,24 +6,29 @@ namespace Berth.Runtime.Tests.Cgroups;
 public sealed class CgroupMigrationTests
 {
     [Fact]
-    public void TheWarmUpLeavesTheProcessWhereItWas()
+    public void TheWarmUpRunsBetweenBeginAndEndAndLeavesTheProcessWhereItWas()
     {
-        // The migrations only switch the kernel's lock: this process must stay in its own cgroups throughout, and
-        // the loop must stop when told (and can be started again).
+        // The migrations only switch the kernel's lock: the loop must run once begun, this process must stay in its
+        // own cgroups throughout, and the loop must stop when told (and can be started again).
         HostCapabilities.RequireRoot();
+        HostCapabilities.Require(CgroupLayout.Detect().Hierarchies.Any(h => h.FsType == "cgroup2"), "needs a cgroup v2 hierarchy (the warm-up has nothing to do without one)");
         var before = File.ReadAllText("/proc/self/cgroup");
         for (var round = 0; round < 2; round++)
         {
+            var sinceBegin = System.Diagnostics.Stopwatch.StartNew();
             CgroupMigration.Begin();
+            // The loop lives a second (its own limit) unless End comes first: polling sees it, and sees it still
+            // there later unless that second has (nearly) passed on a slow machine.
+            Assert.True(Wait.Until(WarmUpRunning, TimeSpan.FromSeconds(5), TimeSpan.FromMilliseconds(1)), $"round {round}: the warm-up thread did not start");
             for (var i = 0; i < 10; i++)
             {
                 Thread.Sleep(5);
                 Assert.Equal(before, File.ReadAllText("/proc/self/cgroup"));
             }
+            var running = WarmUpRunning();
+            Assert.True(running || sinceBegin.Elapsed > TimeSpan.FromMilliseconds(800), $"round {round}: the warm-up ended after {sinceBegin.Elapsed.TotalMilliseconds:0} ms, before End");
             CgroupMigration.End();
-            var deadline = DateTime.UtcNow.AddSeconds(5);
-            while (WarmUpRunning() && DateTime.UtcNow < deadline) Thread.Sleep(10);
-            Assert.False(WarmUpRunning(), "the warm-up thread did not stop");
+            Assert.True(Wait.Until(() => !WarmUpRunning(), TimeSpan.FromSeconds(5)), "the warm-up thread did not stop");
         }
         Assert.Equal(before, File.ReadAllText("/proc/self/cgroup"));
     }

@@ -46,8 +46,9 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
             Assert.Contains("pid1=sleep", output);
 
             // The filter is the container's: unshare is refused, as in the container itself.
-            var (denied, _) = Exec(runtime, id, spec with { Args = ["unshare", "-m", "true"] });
-            Assert.NotEqual(0, denied.ExitCode);
+            var (denied, deniedOut) = Exec(runtime, id, spec with { Args = ["unshare", "-m", "true"] });
+            Assert.Equal(1, denied.ExitCode);
+            Assert.Contains("Operation not permitted", deniedOut);
 
             var (asUser, userOut) = Exec(runtime, id, spec with { Args = ["sh", "-c", "id -u; cat /proc/self/status"], User = new UserSpec { Uid = 1000, Gid = 1000 } });
             Assert.Equal(0, asUser.ExitCode);
@@ -92,11 +93,18 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
         // the container's.
         fx.Require();
         var id = fx.NextId("init");
-        using var bundle = fx.Bundle(id, new RunOptions
-        {
-            Init = true,
-            Command = ["sh", "-c", "(sleep 0.2 &); sleep 0.6; ps -o pid,stat,comm; echo self=$$; exit 5"],
-        });
+        // The orphan is first seen reparented to PID 1, then killed: it stays a zombie (state Z) until PID 1 reaps
+        // it, so "gone" proves the reaping. Each wait is bounded (10 s) and waits for the state, not for time.
+        const string script = """
+            (sleep 1000 &)
+            for i in $(seq 1000); do pid=$(pidof sleep) && [ "$(cut -d' ' -f4 /proc/$pid/stat)" = 1 ] && break; sleep 0.01; done
+            echo orphan-ppid=$(cut -d' ' -f4 /proc/$pid/stat)
+            kill $pid
+            for i in $(seq 1000); do [ -e /proc/$pid ] || break; sleep 0.01; done
+            echo orphan-after-kill=$(cut -d' ' -f3 /proc/$pid/stat 2>/dev/null || echo gone)
+            ps -o pid,stat,comm; echo self=$$; exit 5
+            """;
+        using var bundle = fx.Bundle(id, new RunOptions { Init = true, Command = ["sh", "-c", script] });
         using var dir = new TempDirectory("berth-init");
         var runtime = fx.Runtime();
         using (var stdout = File.Create(dir.Combine("out")))
@@ -109,6 +117,8 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
         }
         var output = File.ReadAllText(dir.Combine("out"));
         var ps = output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Trim().Split(' ', StringSplitOptions.RemoveEmptyEntries)).Where(f => f.Length == 3).ToList();
+        Assert.Contains("orphan-ppid=1\n", output);
+        Assert.Contains("orphan-after-kill=gone\n", output);
         Assert.Contains(ps, f => f[0] == "1" && f[2] == "berth");
         Assert.DoesNotContain(ps, f => f[1].StartsWith('Z'));
         Assert.DoesNotContain("self=1\n", output);
@@ -121,12 +131,15 @@ public sealed class ExecAndInitTests(RuntimeFixture fx)
         // A signal to the container (stop, kill) reaches the command through the init, which the command can handle.
         fx.Require();
         var id = fx.NextId("init-sig");
-        using var bundle = fx.Bundle(id, new RunOptions { Init = true, Command = ["sh", "-c", "trap 'exit 3' TERM; while true; do sleep 0.05; done"] });
+        using var bundle = fx.Bundle(id, new RunOptions { Init = true, Command = ["sh", "-c", "trap 'exit 3' TERM; echo ready; while true; do sleep 0.05; done"] });
+        using var dir = new TempDirectory("berth-init-sig");
         var runtime = fx.Runtime();
-        using (var c = runtime.Create(id, bundle.Path))
+        using (var stdout = new FileStream(dir.Combine("out"), FileMode.Create, FileAccess.Write, FileShare.ReadWrite))
+        using (var c = runtime.Create(id, bundle.Path, new CreateOptions { Stdio = new ContainerStdio { Stdout = stdout.SafeFileHandle } }))
         {
             c.Start();
-            Thread.Sleep(300);
+            // The trap is set once "ready" is out: a TERM before that would kill the shell with 143, not 3.
+            Wait.For(() => File.ReadAllText(dir.Combine("out")) == "ready\n", "the command's trap");
             runtime.Kill(id, 15);
             using var cts = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
             cts.CancelAfter(TimeSpan.FromSeconds(10));

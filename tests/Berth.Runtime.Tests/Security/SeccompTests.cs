@@ -37,12 +37,30 @@ public sealed class SeccompTests
         Assert.Equal(new Version(major, minor, patch), SeccompProfiles.ParseKernel(release));
 
     [Fact]
-    public void TheFilterCompilesWithLibseccomp()
+    public void TheFilterCompilesWithLibseccompToAProgramThatDeniesWhatTheProfileDenies()
     {
-        // The generated section must be something libseccomp accepts (no load here: that would confine the test).
+        // The generated section must be something libseccomp accepts, and what it compiles must answer as Docker's
+        // profile does. No load here (that would confine the test): the exported BPF program is run as the kernel
+        // would, on seccomp_data.
         Berth.Testing.HostCapabilities.Require(File.Exists("/usr/lib/x86_64-linux-gnu/libseccomp.so.2") || File.Exists("/lib/x86_64-linux-gnu/libseccomp.so.2"),
             "needs libseccomp2");
+        Berth.Testing.HostCapabilities.Require(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "x86_64 syscall numbers");
         var spec = SpecGenerator.Generate("c", new Oci.ContainerConfig { Cmd = ["sh"] }, new RunOptions(), SpecHost.Detect());
         using var filter = SeccompFilter.Compile(spec.Linux!.Seccomp!);
+        using var memfd = new Runtime.Interop.SafeFdHandle(Runtime.Interop.Interop.CheckIo(
+            Runtime.Interop.Interop.memfd_create("seccomp-test", Runtime.Interop.Interop.MFD_CLOEXEC), "memfd_create"));
+        filter.Export(memfd);
+        var program = Runtime.Interop.Interop.ReadWhole(memfd, 4096 * 8 + 1, "seccomp program");
+
+        // Whole instructions, more than a handful (300-odd rules) and within BPF_MAXINSNS.
+        Assert.Equal(0, program.Length % 8);
+        Assert.InRange(program.Length / 8, 100, 4096);
+        const uint X86_64 = 0xC000003E, Aarch64 = 0xC00000B7, Allow = 0x7fff0000, Eperm = 0x00050000 | 1, KillThread = 0;
+        Assert.Equal(Allow, ClassicBpf.Run(program, 0, X86_64));         // read
+        Assert.Equal(Allow, ClassicBpf.Run(program, 59, X86_64));        // execve
+        Assert.Equal(Eperm, ClassicBpf.Run(program, 246, X86_64));       // kexec_load: not in the allow list
+        Assert.Equal(Eperm, ClassicBpf.Run(program, 165, X86_64));       // mount: only with CAP_SYS_ADMIN
+        Assert.Equal(Eperm, ClassicBpf.Run(program, 1000, X86_64));      // no ENOSYS stub here: the default action
+        Assert.Equal(KillThread, ClassicBpf.Run(program, 0, Aarch64));   // an architecture the filter was not built for
     }
 }
