@@ -425,7 +425,7 @@ internal static class ContainerCommands
                 }
                 catch (BerthException e)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }
@@ -448,7 +448,7 @@ internal static class ContainerCommands
             }
             catch (BerthException e)
             {
-                ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                ctx.Err.WriteLine($"Error: {e.Message}");
                 rc = 1;
             }
         }
@@ -528,7 +528,7 @@ internal static class ContainerCommands
                 }
                 catch (BerthException e)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }
@@ -826,7 +826,7 @@ internal static class ContainerCommands
             }
             catch (BerthException e)
             {
-                ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                ctx.Err.WriteLine($"Error: {e.Message}");
                 return ExitCodes.Failure;
             }
             var request = new ExecRequest
