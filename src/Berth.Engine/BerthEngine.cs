@@ -23,7 +23,11 @@ public sealed class BerthEngine : IDisposable
     {
         Options = options;
         Time = time ?? TimeProvider.System;
-        _store = new(() => Store.Open(options.Root));
+        _store = new(() =>
+        {
+            RequirePrivileges();
+            return Store.Open(options.Root);
+        });
         _images = new(() => new ImageService(Store, Time)
         {
             ExtraRoots = () => GarbageCollector.Roots.Union(ContainerService.ImageRoots(Store), BuildService.CacheRoots(Store)),
@@ -41,6 +45,16 @@ public sealed class BerthEngine : IDisposable
     public VolumeService Volumes => Containers.Volumes;
     public BuildService Builds => _builds.Value;
     public Events.EventService Events => Containers.Events;
+
+    /// <summary>berth applies layers with their owners, mounts overlays and makes namespaces and cgroups: all of
+    /// it needs root until a rootless mode exists. Said once, before the store is touched, instead of a raw
+    /// <c>fchown: Operation not permitted</c> from the middle of an import.</summary>
+    private static void RequirePrivileges()
+    {
+        if (!Environment.IsPrivilegedProcess)
+            throw new Oci.Errors.BerthException(Oci.Errors.ErrorKind.PermissionDenied,
+                "berth needs root privileges (rootless mode is not supported yet): run it as root or with sudo");
+    }
 
     public void Dispose()
     {
