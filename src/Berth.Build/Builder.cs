@@ -291,6 +291,11 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
                     Progress.Failed(info, e.Message);
                     throw;
                 }
+                catch (OperationCanceledException)
+                {
+                    Progress.Canceled(info);
+                    throw;
+                }
                 finally
                 {
                     layer?.Dispose();

@@ -148,6 +148,13 @@ internal static class BuildCommand
             {
                 throw new BerthException(ex.Kind, $"failed to solve: {ex.Message}", ex);
             }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl-C: the last frame (steps CANCELED), then say so, as buildx does; 130 as for any interrupt.
+                live?.Dispose();
+                ctx.Err.WriteLine("Error: failed to solve: Canceled: context canceled");
+                return ExitCodes.Interrupted;
+            }
             if (p.GetValue(iidfile) is { } iid) File.WriteAllText(iid, result.ImageId.ToString());
             if (output is not null)
             {
