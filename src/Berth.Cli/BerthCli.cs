@@ -19,6 +19,10 @@ public static class BerthCli
         root.Subcommands.Add(RuntimeCommand.Create());
         args = ContainerCommands.Register(root, args);
         root.Subcommands.Add(VolumeCommands.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
+        // docker's management-command spellings of top-level commands.
+        root.Subcommands.First(c => c.Name == "image").Subcommands.Add(BuildCommand.Build());
+        root.Subcommands.First(c => c.Name == "builder").Subcommands.Add(BuildCommand.Build());
         // Every integer flag reads and refuses values as docker's (Go's strconv), with docker's message.
         FlagParsers.Install(root);
 

@@ -16,7 +16,7 @@ internal static class BuildCommand
 {
     public static IEnumerable<Command> Create() => [Build(), Builder()];
 
-    private static Command Build()
+    internal static Command Build()
     {
         var tags = new Option<string[]>("--tag", "-t") { Description = "Name and optionally a tag (name:tag); may be repeated", AllowMultipleArgumentsPerToken = false };
         var file = new Option<string?>("--file", "-f") { Description = "Name of the Dockerfile (default: PATH/Dockerfile; - reads it from stdin)" };
