@@ -20,6 +20,13 @@ public static class BerthCli
         args = ContainerCommands.Register(root, args);
         root.Subcommands.Add(VolumeCommands.Create());
         root.Subcommands.Add(CompletionCommand.Create());
+        root.Subcommands.Add(VersionCommands.Version());
+        root.Subcommands.Add(VersionCommands.Info());
+        root.Subcommands.First(c => c.Name == "system").Subcommands.Add(VersionCommands.Info());
+        // docker's -v, --version: one line, no store.
+        var versionOption = root.Options.OfType<VersionOption>().First();
+        root.Options.Remove(versionOption);
+        root.Options.Add(new Option<bool>("--version", "-v") { Description = "Print version information and quit" });
         // docker's management-command spellings of top-level commands.
         root.Subcommands.First(c => c.Name == "image").Subcommands.Add(BuildCommand.Build());
         root.Subcommands.First(c => c.Name == "builder").Subcommands.Add(BuildCommand.Build());
@@ -34,6 +41,11 @@ public static class BerthCli
             if (route.Path.Count > 1) Console.Error.WriteLine($"Usage:  {route.Name}\n");
             Console.Error.WriteLine($"Run '{route.Name} --help' for more information");
             return ExitCodes.Failure;
+        }
+        if (route.Path.Count == 1 && args.TakeWhile(a => a != "--").Any(a => a is "--version" or "-v"))
+        {
+            Console.Out.WriteLine(VersionCommands.Short());
+            return ExitCodes.Success;
         }
         if (route.IsGroup)
         {
