@@ -10,7 +10,7 @@ public sealed partial class Builder
 {
     private sealed partial class BuildRun
     {
-        private async Task RunAsync(Stage stage, Steps.StageState state, RunInstruction r, int index, int total, string lineage, CancellationToken ct)
+        private async Task RunAsync(Stage stage, Steps.StageState state, RunInstruction r, string shown, int index, int total, string lineage, CancellationToken ct)
         {
             var args = RunArgs(r, state);
             // Build args in scope reach the command as environment, unless ENV sets the same name (BuildKit).
@@ -25,7 +25,7 @@ public sealed partial class Builder
             var text = "RUN " + (argEnv.Count > 0 ? $"|{argEnv.Count} {string.Join(' ', argEnv)} " : "") + string.Join(' ', args);
             var network = r.Network == RunNetwork.Default ? _req.DefaultNetwork : r.Network;
 
-            var info = Step(stage, index, total, "RUN " + string.Join(' ', r.Command.Args));
+            var info = Step(stage, index, total, shown);
             var key = new CacheKey("run").Add("parent", state.Key).Add("args", args).Add("env", argEnv)
                 .Add("workdir", state.Config.WorkingDir).Add("user", state.Config.User).Add("network", network.ToString())
                 .Add("security", r.Security)

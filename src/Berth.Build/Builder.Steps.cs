@@ -36,7 +36,7 @@ public sealed partial class Builder
                 }
                 case RunInstruction r:
                 {
-                    await RunAsync(stage, state, r, index, total, lineage, ct);
+                    await RunAsync(stage, state, r, Shown(raw), index, total, lineage, ct);
                     return;
                 }
                 case WorkdirInstruction w:
@@ -44,7 +44,7 @@ public sealed partial class Builder
                     var path = ResolvePath(state.Config.WorkingDir, w.Path);
                     state.Config = state.Config with { WorkingDir = path };
                     var text = $"WORKDIR {path}";
-                    var info = Step(stage, index, total, text);
+                    var info = Step(stage, index, total, Shown(raw));
                     // Made inside the image, through its symlinks (WORKDIR /lnk where /lnk -> /a makes /a), as mkdir -p in a chroot.
                     var tree = TreeOf(state);
                     var real = tree.Resolve(path, followFinal: true);
@@ -95,7 +95,7 @@ public sealed partial class Builder
                     }
                     createdBy = "ARG " + string.Join(' ', parts);
                     // ARG changes no image field, but what it sets reaches RUN's environment: chain it into the key.
-                    var argInfo = Step(stage, index, total, "ARG " + string.Join(' ', a.Args.Select(d => d.Name)));
+                    var argInfo = Step(stage, index, total, Shown(raw));
                     state.Key = new CacheKey("arg").Add("parent", state.Key).Add("args", parts).Finish();
                     Progress.Cached(argInfo);
                     return;
@@ -195,9 +195,14 @@ public sealed partial class Builder
                 default:
                     throw ins.Location.Error($"{ins.Keyword} is not supported by berth build yet");
             }
-            var mInfo = Step(stage, index, total, createdBy);
+            var mInfo = Step(stage, index, total, Shown(raw));
             Metadata(mInfo, state, createdBy);
         }
+
+        /// <summary>An instruction as progress shows it: as written (BuildKit's vertex names), flags such as
+        /// <c>--mount=…</c> included, not as the image history records it (<c>EXPOSE map[8080/tcp:{}]</c>).
+        /// A heredoc shows its first line.</summary>
+        internal static string Shown(Instruction raw) => raw.Original.Split('\n', 2)[0].Trim();
 
         private void Metadata(Progress.BuildStepInfo info, StageState state, string createdBy)
         {

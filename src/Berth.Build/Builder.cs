@@ -266,6 +266,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             Func<string, Task<bool>> produce, CancellationToken ct)
         {
             Interlocked.Increment(ref _b._steps);
+            summary = WithArgs(state, summary);
             BuildCacheRecord? record = state.NoCache ? null : Store.FindBuildCache(key);
             if (record is not null)
             {
@@ -290,6 +291,11 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
                     Progress.Failed(info, e.Message);
                     throw;
                 }
+                catch (OperationCanceledException)
+                {
+                    Progress.Canceled(info);
+                    throw;
+                }
                 finally
                 {
                     layer?.Dispose();
@@ -303,6 +309,16 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             state.Key = key;
         }
 
+        /// <summary>The summary's first line (the parent's key) with the ARG values in effect, so that
+        /// <see cref="Why"/> can name the build argument that changed the parent.</summary>
+        private static string WithArgs(StageState state, string summary)
+        {
+            var args = string.Concat(state.Args.Values.OrderBy(a => a.Key, StringComparer.Ordinal)
+                .Select(a => $"\u0001{a.Key}={a.Value.Replace("\n", "\\n", StringComparison.Ordinal).Replace("\u0001", "", StringComparison.Ordinal)}"));
+            int nl = summary.IndexOf('\n');
+            return nl < 0 ? summary + args : summary[..nl] + args + summary[nl..];
+        }
+
         /// <summary>Why a step ran, from what the same step (same Dockerfile line of the same context) used last time.</summary>
         private string Why(string lineage, string summary)
         {
@@ -310,7 +326,16 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             if (last is null) return "no cache record";
             var before = last.Split('\n');
             var now = summary.Split('\n');
-            if (before[0] != now[0]) return "parent changed";
+            var (beforeKey, beforeArgs) = ParentOf(before[0]);
+            var (nowKey, nowArgs) = ParentOf(now[0]);
+            if (beforeKey != nowKey)
+            {
+                // The parent's key folds in the stage's ARG values: name those that changed, as changed files are named.
+                var args = nowArgs.Keys.Union(beforeArgs.Keys).Order(StringComparer.Ordinal)
+                    .Where(n => beforeArgs.GetValueOrDefault(n) != nowArgs.GetValueOrDefault(n))
+                    .Select(n => $"ARG {n} changed: {Shown(beforeArgs.GetValueOrDefault(n))} → {Shown(nowArgs.GetValueOrDefault(n))}").ToList();
+                return args.Count > 0 ? string.Join("; ", args) : "parent changed";
+            }
             if (before.Length < 2 || before[1] != now[1]) return "instruction changed";
             var old = before.Skip(2).Select(Split).ToDictionary(p => p.Path, p => p.Value, StringComparer.Ordinal);
             var cur = now.Skip(2).Select(Split).ToDictionary(p => p.Path, p => p.Value, StringComparer.Ordinal);
@@ -319,6 +344,20 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             if (changed.Count == 0) return "cache record pruned";
             var shown = string.Join(", ", changed.Take(3)) + (changed.Count > 3 ? $" and {changed.Count - 3} more" : "");
             return $"{now[1].Split(' ')[0]}: {shown} changed";
+
+            static string Shown(string? value) => value is null ? "(unset)" : value;
+
+            static (string Key, Dictionary<string, string> Args) ParentOf(string line)
+            {
+                var parts = line.Split('\u0001');
+                var args = new Dictionary<string, string>(StringComparer.Ordinal);
+                foreach (var a in parts.Skip(1))
+                {
+                    int eq = a.IndexOf('=');
+                    if (eq > 0) args[a[..eq]] = a[(eq + 1)..];
+                }
+                return (parts[0], args);
+            }
 
             static (string Path, string Value) Split(string line)
             {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Berth.Cli.Commands;
+using Berth.Cli.Output;
 
 namespace Berth.Cli;
 
@@ -18,8 +19,40 @@ public static class BerthCli
         root.Subcommands.Add(RuntimeCommand.Create());
         args = ContainerCommands.Register(root, args);
         root.Subcommands.Add(VolumeCommands.Create());
+        root.Subcommands.Add(CompletionCommand.Create());
+        root.Subcommands.Add(VersionCommands.Version());
+        root.Subcommands.Add(VersionCommands.Info());
+        root.Subcommands.First(c => c.Name == "system").Subcommands.Add(VersionCommands.Info());
+        // docker's -v, --version: one line, no store.
+        var versionOption = root.Options.OfType<VersionOption>().First();
+        root.Options.Remove(versionOption);
+        root.Options.Add(new Option<bool>("--version", "-v") { Description = "Print version information and quit" });
+        // docker's management-command spellings of top-level commands.
+        root.Subcommands.First(c => c.Name == "image").Subcommands.Add(BuildCommand.Build());
+        root.Subcommands.First(c => c.Name == "builder").Subcommands.Add(BuildCommand.Build());
         // Every integer flag reads and refuses values as docker's (Go's strconv), with docker's message.
         FlagParsers.Install(root);
+
+        var route = CommandRoute.Of(root, args);
+        if (route.UnknownWord is { } word)
+        {
+            // docker 28's words; a missing command asked for --help is an error too, so it never looks present.
+            Console.Error.WriteLine($"berth: unknown command: {route.Name} {word}\n");
+            if (route.Path.Count > 1) Console.Error.WriteLine($"Usage:  {route.Name}\n");
+            Console.Error.WriteLine($"Run '{route.Name} --help' for more information");
+            return ExitCodes.Failure;
+        }
+        if (route.Path.Count == 1 && args.TakeWhile(a => a != "--").Any(a => a is "--version" or "-v"))
+        {
+            Console.Out.WriteLine(VersionCommands.Short());
+            return ExitCodes.Success;
+        }
+        if (route.IsGroup)
+        {
+            // berth, berth container, berth image --help: the commands in groups, as docker prints them.
+            Console.Out.Write(route.Path.Count == 1 ? GroupHelp.Root(root) : GroupHelp.Management(route.Command, route.Name));
+            return ExitCodes.Success;
+        }
 
         var parse = root.Parse(args);
         var errors = parse.Errors.Select(e => e.Message).ToList();

@@ -13,6 +13,8 @@ namespace Berth.Engine;
 [JsonSerializable(typeof(ImageSummaryJson))]
 [JsonSerializable(typeof(HistoryJson))]
 [JsonSerializable(typeof(DfImageJson))]
+[JsonSerializable(typeof(SystemVersion))]
+[JsonSerializable(typeof(SystemInfo))]
 public sealed partial class EngineJsonContext : JsonSerializerContext
 {
     public static EngineJsonContext Indented { get; } = new(new JsonSerializerOptions { WriteIndented = true, Converters = { new DigestJsonConverter() } });

@@ -10,6 +10,10 @@ public interface IBuildProgress
     void Output(BuildStepInfo step, string line);
     void Done(BuildStepInfo step, TimeSpan elapsed);
     void Failed(BuildStepInfo step, string error);
+
+    /// <summary>The step stopped because the build was cancelled (Ctrl-C): BuildKit's <c>CANCELED</c>.</summary>
+    void Canceled(BuildStepInfo step) => Failed(step, "canceled");
+
     void Message(string text);
 }
 

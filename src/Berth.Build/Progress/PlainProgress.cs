@@ -24,5 +24,6 @@ public sealed class PlainProgress(TextWriter writer) : IBuildProgress
     public void Done(BuildStepInfo step, TimeSpan elapsed) =>
         Line($"#{step.Number} DONE {elapsed.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture)}s");
     public void Failed(BuildStepInfo step, string error) => Line($"#{step.Number} ERROR: {error}");
+    public void Canceled(BuildStepInfo step) => Line($"#{step.Number} CANCELED");
     public void Message(string text) => Line(text);
 }

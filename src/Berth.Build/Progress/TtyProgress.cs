@@ -80,6 +80,15 @@ public sealed class TtyProgress : IBuildProgress, IDisposable
         s.Tail.Enqueue("ERROR: " + error);
     });
 
+    public void Canceled(BuildStepInfo step) => Update(() =>
+    {
+        var s = Get(step);
+        if (s.State != "") return;
+        s.State = "CANCELED ";
+        s.Seconds = (_clock.ElapsedMilliseconds - s.StartedMs) / 1000.0;
+        s.Tail.Clear();
+    });
+
     public void Message(string text) => Update(() => _messages.Add(text));
 
     private void Draw()
@@ -88,6 +97,9 @@ public sealed class TtyProgress : IBuildProgress, IDisposable
         {
             if (_done) return;
             var frame = new StringBuilder();
+            // From the start of the line: what the terminal echoed there (^C) must not shift the frame right, which
+            // left the old header's first characters before the new one.
+            frame.Append('\r');
             if (_drawnLines > 0) frame.Append($"\u001b[{_drawnLines}A");
             int lines = 0;
             void Line(string text)

@@ -16,7 +16,7 @@ internal static class BuildCommand
 {
     public static IEnumerable<Command> Create() => [Build(), Builder()];
 
-    private static Command Build()
+    internal static Command Build()
     {
         var tags = new Option<string[]>("--tag", "-t") { Description = "Name and optionally a tag (name:tag); may be repeated", AllowMultipleArgumentsPerToken = false };
         var file = new Option<string?>("--file", "-f") { Description = "Name of the Dockerfile (default: PATH/Dockerfile; - reads it from stdin)" };
@@ -29,6 +29,12 @@ internal static class BuildCommand
         var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Do not cache the named stages (STAGE[,STAGE]; may be repeated)" };
         var outputOption = new Option<string?>("--output", "-o") { Description = "Also write the result: type=oci|docker|tar|local,dest=PATH (dest=- for stdout)" };
         var progress = new Option<string>("--progress") { Description = "Set type of progress output (auto, plain, tty, quiet)", DefaultValueFactory = _ => "auto" };
+        // A value the flag does not take is a usage error (125), found by the parser, as docker's flag errors.
+        progress.Validators.Add(r =>
+        {
+            if (r.Tokens is [{ Value: var v }] && v is not ("auto" or "plain" or "tty" or "quiet" or "rawjson"))
+                r.AddError($"invalid argument \"{v}\" for \"--progress\" flag: must be one of auto, plain, tty, quiet, rawjson");
+        });
         var network = new Option<string>("--network") { Description = "Networking mode for the RUN instructions (none, host)", DefaultValueFactory = _ => "default" };
         var secrets = new Option<string[]>("--secret") { Description = "Secret to expose to the build (id=mysecret,src=/local/secret)" };
         var context = new Argument<string>("PATH | -") { Description = "The build context: a directory, or - for a tar on stdin" };
@@ -39,8 +45,6 @@ internal static class BuildCommand
         CliContext.Bind((ctx, p, ct) =>
         {
             var mode = p.GetValue(quiet) ? "quiet" : p.GetValue(progress)!;
-            if (mode is not ("auto" or "plain" or "tty" or "quiet" or "rawjson"))
-                throw BerthException.Invalid($"invalid --progress value: {mode} (auto, plain, tty, quiet)");
             var tagList = (p.GetValue(tags) ?? []).ToList();
             foreach (var t in tagList)
                 if (!ImageReference.TryParse(t, out var r, out var why) || r!.Digest is not null)
@@ -143,6 +147,13 @@ internal static class BuildCommand
             catch (BerthException ex) when (!ex.Message.StartsWith("failed to solve", StringComparison.Ordinal))
             {
                 throw new BerthException(ex.Kind, $"failed to solve: {ex.Message}", ex);
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                // Ctrl-C: the last frame (steps CANCELED), then say so, as buildx does; 130 as for any interrupt.
+                live?.Dispose();
+                ctx.Err.WriteLine("Error: failed to solve: Canceled: context canceled");
+                return ExitCodes.Interrupted;
             }
             if (p.GetValue(iidfile) is { } iid) File.WriteAllText(iid, result.ImageId.ToString());
             if (output is not null)

@@ -435,7 +435,7 @@ internal static class ContainerCommands
                 }
                 catch (BerthException e)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }
@@ -458,7 +458,7 @@ internal static class ContainerCommands
             }
             catch (BerthException e)
             {
-                ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                ctx.Err.WriteLine($"Error: {e.Message}");
                 rc = 1;
             }
         }
@@ -538,7 +538,7 @@ internal static class ContainerCommands
                 }
                 catch (BerthException e)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }
@@ -818,7 +818,7 @@ internal static class ContainerCommands
             }
             catch (BerthException e)
             {
-                ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                ctx.Err.WriteLine($"Error: {e.Message}");
                 return ExitCodes.Failure;
             }
             var request = new ExecRequest

@@ -174,7 +174,7 @@ internal static class ImageCommands
                 }
                 catch (BerthException e) when (e.Kind is ErrorKind.NotFound or ErrorKind.Conflict)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }

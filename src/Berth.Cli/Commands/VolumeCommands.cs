@@ -114,7 +114,7 @@ internal static class VolumeCommands
                 }
                 catch (BerthException e)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }
@@ -154,7 +154,7 @@ internal static class VolumeCommands
                 }
                 catch (BerthException e)
                 {
-                    ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+                    ctx.Err.WriteLine($"Error: {e.Message}");
                     rc = 1;
                 }
             }

@@ -15,6 +15,16 @@ public static class Units
         return size.ToString("G3", CultureInfo.InvariantCulture) + Decimal[i];
     }
 
+    private static readonly string[] Binary = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
+
+    /// <summary>go-units BytesSize (binary units, 4 significant digits): "23.54GiB", as docker info prints memory.</summary>
+    public static string BytesSize(double size)
+    {
+        int i = 0;
+        while (size >= 1024 && i < Binary.Length - 1) { size /= 1024; i++; }
+        return size.ToString("G4", CultureInfo.InvariantCulture) + Binary[i];
+    }
+
     /// <summary>go-units HumanDuration + " ago": "3 seconds ago", "About a minute ago", "2 hours ago".</summary>
     public static string Ago(DateTimeOffset? when, DateTimeOffset now)
     {
