@@ -92,11 +92,7 @@ public sealed partial class ContainerService
     {
         // Recorded before taking the lock: an rm holding it may be waiting for the exit to be recorded.
         // One "die" per run: an rm -f may have recorded this exit first (and said so).
-        if (Store.Metadata.RecordContainerExit(running.Id, running.PidStart, status.ExitCode, status.OomKilled, Time.GetUtcNow()))
-        {
-            if (status.OomKilled) Record(running, "oom");
-            Record(running, "die", ("exitCode", status.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
-        }
+        RecordExit(running, running.PidStart, status.ExitCode, status.OomKilled);
         using var held = Store.LockContainer(running.Id, CancellationToken.None);
         CleanupAfterExit(running, held);
         Berth.Oci.Diagnostics.Timeline.Mark("engine: runtime state removed");

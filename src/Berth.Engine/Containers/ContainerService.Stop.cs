@@ -174,8 +174,7 @@ public sealed partial class ContainerService
                 throw new BerthException(ErrorKind.Unavailable, $"cannot remove container \"/{row.Name}\": could not kill it");
             // Recorded here rather than awaited from its parent (the monitor), which records it too and then waits for
             // this lock to clean up: it finds the container gone.
-            if (Store.Metadata.RecordContainerExit(row.Id, row.PidStart, 128 + 9, false, Time.GetUtcNow()))
-                Record(row, "die", ("exitCode", "137"));
+            RecordExit(row, row.PidStart, 128 + 9, oomKilled: false);
         }
         RemoveStopped(row.Id, removeVolumes, row, held);
     }

@@ -53,7 +53,10 @@ public sealed partial class ContainerService
 
     /// <summary>Records a container event with docker's attributes: image, name, the labels, and
     /// <paramref name="extra"/> (exitCode, signal …).</summary>
-    internal void Record(ContainerRow row, string action, params (string Key, string Value)[] extra)
+    internal void Record(ContainerRow row, string action, params (string Key, string Value)[] extra) =>
+        Events.Record("container", action, row.Id, EventAttributes(row, extra));
+
+    private List<KeyValuePair<string, string>> EventAttributes(ContainerRow row, (string Key, string Value)[] extra)
     {
         var attrs = new List<KeyValuePair<string, string>> { new("image", row.ImageName), new("name", row.Name) };
         try
@@ -64,7 +67,24 @@ public sealed partial class ContainerService
         {
         }
         foreach (var (k, v) in extra) attrs.Add(new(k, v));
-        Events.Record("container", action, row.Id, attrs);
+        return attrs;
+    }
+
+    /// <summary>Records that a run of the container ended, with its "die" (and "oom") event in the same transaction:
+    /// whoever sees the container exited finds its die event already there, and a later destroy comes after it.
+    /// False when someone else recorded this exit first (one die per run).</summary>
+    internal bool RecordExit(ContainerRow row, ulong pidStart, int exitCode, bool oomKilled)
+    {
+        var recorded = Store.Metadata.Write(_ =>
+        {
+            if (!Store.Metadata.RecordContainerExit(row.Id, pidStart, exitCode, oomKilled, Time.GetUtcNow())) return false;
+            if (oomKilled) Store.Metadata.AppendEvent(Events.Make("container", "oom", row.Id, EventAttributes(row, [])));
+            Store.Metadata.AppendEvent(Events.Make("container", "die", row.Id,
+                EventAttributes(row, [("exitCode", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))])));
+            return true;
+        });
+        if (recorded) Events.Notify();
+        return recorded;
     }
 
     /// <summary>The container's cgroup, under this installation's parent (as the spec gets it at create).</summary>
@@ -127,8 +147,7 @@ public sealed partial class ContainerService
             }
             if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart)) return row;
         }
-        if (Store.Metadata.RecordContainerExit(row.Id, row.PidStart, LostExitCode, false, Time.GetUtcNow()))
-            Record(row, "die", ("exitCode", LostExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        RecordExit(row, row.PidStart, LostExitCode, oomKilled: false);
         // Whoever holds the container's lock (an rm, a start) cleans up itself: no waiting for it here.
         using (var held = Store.TryLockContainer(row.Id))
             if (held is not null) CleanupAfterExit(row, held);

@@ -17,19 +17,38 @@ public sealed class EventService(Store store, TimeProvider time)
     /// <paramref name="actorId"/>. Never fails the operation it reports on.</summary>
     public void Record(string type, string action, string actorId, IEnumerable<KeyValuePair<string, string>>? attributes = null)
     {
+        try
+        {
+            store.Metadata.AppendEvent(Make(type, action, actorId, attributes));
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            // An event log that cannot be written loses an event, not the user's operation.
+            return;
+        }
+        Notify();
+    }
+
+    /// <summary>An event to append inside a caller's transaction (the change and its event are seen together);
+    /// the caller calls <see cref="Notify"/> once it has committed.</summary>
+    public EventRecord Make(string type, string action, string actorId, IEnumerable<KeyValuePair<string, string>>? attributes = null)
+    {
         var attrs = new SortedDictionary<string, string>(StringComparer.Ordinal);
         if (attributes is not null) foreach (var (k, v) in attributes) attrs[k] = v;
         var json = JsonSerializer.Serialize(attrs, EventJsonContext.Default.SortedDictionaryStringString);
-        var now = time.GetUtcNow();
-        var nano = (now.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
+        return new EventRecord(0, ToNano(time.GetUtcNow()), type, action, actorId, json);
+    }
+
+    /// <summary>Wakes the followers of the log.</summary>
+    public void Notify()
+    {
         try
         {
-            store.Metadata.AppendEvent(new EventRecord(0, nano, type, action, actorId, json));
             File.WriteAllBytes(TickPath, []);
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException or Microsoft.Data.Sqlite.SqliteException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // An event log that cannot be written loses an event, not the user's operation.
+            // A follower wakes within a second anyway.
         }
     }
 
