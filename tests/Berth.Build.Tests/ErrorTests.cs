@@ -60,7 +60,8 @@ public sealed class ErrorTests(BuildFixture f)
         Assert.Contains("Dockerfile:2", r.Stderr);
         var berth = f.Require();
         Assert.Equal(125, berth.Run("build", "--bogus", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
-        Assert.Equal(1, berth.Run("build", "--progress=fancy", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
+        // A value --progress does not take is a usage error too (issue 13).
+        Assert.Equal(125, berth.Run("build", "--progress=fancy", f.Context(("Dockerfile", "FROM busybox\n"))).ExitCode);
     }
 
     [Fact]
