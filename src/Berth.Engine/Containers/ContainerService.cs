@@ -188,6 +188,19 @@ public sealed partial class ContainerService
                 if (hex is not null && Digest.TryParse("sha256:" + hex, out var chain)) snapshots.Add(chain);
             }
         }
-        return new GarbageCollector.Roots(blobs, snapshots);
+        return new GarbageCollector.Roots(blobs, snapshots) { DebrisFinders = [() => FindDebris(store)] };
+    }
+
+    /// <summary>Entries of <c>containers/</c> that are not the bundle of a container with a row: what a
+    /// <c>run</c> or <c>create</c> killed before it recorded its container leaves (<c>upper</c>, <c>work</c>,
+    /// <c>rootfs</c>), and <c>.del-*</c> bundles of an interrupted <c>rm</c>. Only consulted under the store's
+    /// exclusive lock, and <see cref="Create"/> holds the shared lock from its first directory to its row, so a
+    /// container being created is never taken for debris.</summary>
+    private static IEnumerable<Debris> FindDebris(Store store)
+    {
+        var ids = store.Metadata.ListContainers().Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var e in Archive.FileTree.List(Path.Combine(store.Root, "containers")))
+            if (!e.IsDirectory || e.Utf8Name is not { } name || !ids.Contains(name))
+                yield return new Debris($"{e.DisplayPath}: container directory without a container", () => Archive.FileTree.Remove(e));
     }
 }

@@ -195,6 +195,11 @@ public sealed class BadInputTests(BaseImages bases) : IDisposable
         File.CreateSymbolicLink(Path.Combine(blobs, "sha256", new string('e', 64)), Path.Combine(outside, "keep"));
         File.WriteAllText(Path.Combine(blobs, "stray-file"), "x");
         Directory.CreateDirectory(Path.Combine(blobs, "md5", "x"));
+        // What a `run -d` killed before it recorded its container leaves, and an `rm` killed halfway.
+        foreach (var sub in new[] { "upper", "work", "rootfs" }) Directory.CreateDirectory(Path.Combine(root, "containers", new string('f', 64), sub));
+        Directory.CreateDirectory(Path.Combine(root, "containers", ".del-" + new string('f', 64), "upper"));
+        File.WriteAllText(Path.Combine(root, "containers", "stray"), "x");
+        Directory.CreateDirectory(Path.Combine(root, "builds", "berth-build-0123456789abcdef", "rootfs"));
         Directory.CreateDirectory(Path.Combine(root, "ingest", "ingest-dir", "inner"));
         File.WriteAllText(Path.Combine(root, "ingest", "ingest-dir", "inner", "f"), "x");
     }
@@ -211,6 +216,7 @@ public sealed class BadInputTests(BaseImages bases) : IDisposable
         // garbage removes it without tripping over it, and without following a symlink out of the store.
         var (berth, _) = SeededStore();
         berth.Ok("import", "--change", "ENV V=1", bases.Require(), "victim:1");
+        var keeper = berth.Ok("create", "--name", "keeper", "seed:1", "true").Trim();
         var outside = _tmp.Sub("outside");
         File.WriteAllText(Path.Combine(outside, "keep"), "precious");
         MakeDebris(berth.Root, outside);
@@ -225,6 +231,10 @@ public sealed class BadInputTests(BaseImages bases) : IDisposable
                      "blobs/sha256/not-a-digest: not a blob", $"blobs/sha256/{new string('c', 64)}: not a blob",
                      $"blobs/sha256/{new string('e', 64)}: not a blob", "blobs/sha256/\\x01ctl: not a blob",
                      "blobs/stray-file: not a blob directory", "blobs/md5: not a blob directory", "ingest/ingest-dir: unfinished ingest",
+                     $"containers/{new string('f', 64)}: container directory without a container",
+                     $"containers/.del-{new string('f', 64)}: container directory without a container",
+                     "containers/stray: container directory without a container",
+                     "builds/berth-build-0123456789abcdef: bundle of an interrupted build step",
                  })
             Assert.Contains($"DEBRIS {berth.Root}/{expected}\n", check.Stdout);
 
@@ -238,6 +248,10 @@ public sealed class BadInputTests(BaseImages bases) : IDisposable
         Assert.Equal("precious", File.ReadAllText(Path.Combine(outside, "keep")));
         Assert.Contains("seed:1", berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
         berth.Ok("save", "-o", _tmp.Combine("seed.tar"), "seed:1");
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(berth.Root, "builds")));
+        // A container with a row is no debris (system prune removes it as a stopped container, as docker does).
+        var containers = Directory.GetFileSystemEntries(Path.Combine(berth.Root, "containers")).Select(Path.GetFileName);
+        Assert.Equal(command == "system prune -f" ? [] : [keeper], containers);
     }
 
     public void Dispose() => _tmp.Dispose();

@@ -155,5 +155,100 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         Assert.Contains("victim:0", tags);
     }
 
+    /// <summary>Processes whose command line is exactly <paramref name="argv"/> (NUL-separated, as /proc has it).</summary>
+    internal static List<int> ProcessesRunning(params string[] argv)
+    {
+        var wanted = string.Join('\0', argv) + "\0";
+        var found = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                if (File.ReadAllText(Path.Combine(dir, "cmdline")) == wanted) found.Add(pid);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+            }
+        }
+        return found;
+    }
+
+    /// <summary>Cgroup directories (v1 hierarchies or v2) of the given container IDs that still exist.</summary>
+    internal static List<string> CgroupsOf(IEnumerable<string> ids)
+    {
+        var roots = Directory.Exists("/sys/fs/cgroup/berth") ? ["/sys/fs/cgroup/berth"] : Directory.GetDirectories("/sys/fs/cgroup").Select(d => Path.Combine(d, "berth"));
+        return [.. from r in roots from id in ids let dir = Path.Combine(r, id) where Directory.Exists(dir) select dir];
+    }
+
+    /// <summary>Lines of this mount namespace's mountinfo naming the store root.</summary>
+    internal static List<string> MountsUnder(string root) => [.. File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(root, StringComparison.Ordinal))];
+
+    /// <summary>Starts a build of a RUN step that says "started" and then sleeps for <paramref name="marker"/>
+    /// seconds, and returns once the step's process runs.</summary>
+    private Process StartSleepingBuild(Testing.Berth berth, string context, int marker)
+    {
+        var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in new[] { "--root", berth.Root, "build", "--progress=plain", "-t", "slept:1", context }) psi.ArgumentList.Add(a);
+        var p = Process.Start(psi)!;
+        _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var seen = new StringBuilder();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (ProcessesRunning("sleep", marker.ToString(System.Globalization.CultureInfo.InvariantCulture)).Count == 0)
+        {
+            var line = p.StandardError.ReadLine();
+            Assert.True(line is not null && DateTime.UtcNow < deadline, $"the build ended before its RUN step started:\n{seen}");
+            seen.AppendLine(line);
+        }
+        return p;
+    }
+
+    private string SleepContext(int marker)
+    {
+        var context = _tmp.Sub("ctx-" + marker);
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM busybox\nARG SLEEP={marker}\nRUN echo started && sleep $SLEEP\n");
+        return context;
+    }
+
+    [Theory]
+    [InlineData("builder prune -f")]
+    [InlineData("system prune -f")]
+    [InlineData("system check --repair")]
+    public void ABuildKilledDuringARunStepLeavesAnOrphanThatCheckReportsAndCleanupsRemove(string cleanup)
+    {
+        // Issue 14, defect 7: a SIGKILLed build leaves its RUN step running (its processes, cgroup and bundle)
+        // until the next build. system check must name it, and --repair, builder prune and system prune end it.
+        var tar = bases.Require();
+        var berth = new Testing.Berth(_tmp.Combine("root"));
+        berth.Ok("import", tar, "busybox:latest");
+        int marker = 7000 + Random.Shared.Next(2000);
+        var context = SleepContext(marker);
+        using (var build = StartSleepingBuild(berth, context, marker))
+        {
+            build.Kill(entireProcessTree: false); // SIGKILL to berth alone: the step's container is left to itself
+            build.WaitForExit();
+        }
+        var steps = Directory.GetDirectories(Path.Combine(berth.Root, "runtime")).Select(Path.GetFileName).ToList();
+        Assert.Single(steps);
+        Assert.NotEmpty(ProcessesRunning("sleep", $"{marker}")); // the kill landed mid-step: the orphan is there
+
+        var check = berth.Run("system", "check");
+        Assert.True(check.ExitCode == 0, check.ToString());
+        Assert.Contains($"DEBRIS build step {steps[0]} of an interrupted build (running, pid ", check.Stdout);
+
+        var r = berth.Run(cleanup.Split(' '));
+        Assert.True(r.ExitCode == 0, r.ToString());
+        Assert.Empty(ProcessesRunning("sleep", $"{marker}"));
+        Assert.Empty(CgroupsOf(steps!));
+        Assert.Empty(MountsUnder(berth.Root));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(berth.Root, "runtime")));
+        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(berth.Root, "builds")));
+        var after = berth.Ok("system", "check");
+        Assert.DoesNotContain("DEBRIS", after);
+        Assert.Contains("busybox:latest", berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
+        var retry = berth.Run("build", "-t", "slept:1", "--build-arg", "SLEEP=0", context);
+        Assert.True(retry.ExitCode == 0, retry.ToString());
+    }
+
     public void Dispose() => _tmp.Dispose();
 }
