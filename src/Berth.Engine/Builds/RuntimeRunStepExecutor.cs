@@ -58,7 +58,7 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
                     Destination = "/",
                     Type = "overlay",
                     Source = "overlay",
-                    Options = [$"lowerdir={string.Join(':', lowers)}", $"upperdir={step.UpperDir}", $"workdir={step.WorkDir}"],
+                    Options = Runtime.Rootfs.OverlayOptions.For(lowers, step.UpperDir, step.WorkDir),
                 },
                 Binds = binds,
                 Tmpfs = tmpfs,

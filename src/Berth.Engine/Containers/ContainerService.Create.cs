@@ -107,7 +107,7 @@ public sealed partial class ContainerService
                     Destination = "/",
                     Type = "overlay",
                     Source = "overlay",
-                    Options = [$"lowerdir={string.Join(':', lowers)}", $"upperdir={Path.Combine(dir, "upper")}", $"workdir={Path.Combine(dir, "work")}"],
+                    Options = Berth.Runtime.Rootfs.OverlayOptions.For(lowers, Path.Combine(dir, "upper"), Path.Combine(dir, "work")),
                 },
                 Binds = binds,
                 Tmpfs = tmpfs,
