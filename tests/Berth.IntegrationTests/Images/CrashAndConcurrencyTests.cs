@@ -334,12 +334,19 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         var p = Process.Start(psi)!;
         _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var seen = new StringBuilder();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (ProcessesRunning("sleep", marker.ToString(System.Globalization.CultureInfo.InvariantCulture)).Count == 0)
+        var deadline = DateTime.UtcNow.AddSeconds(90);
+        while (true)
         {
             var line = p.StandardError.ReadLine();
             Assert.True(line is not null && DateTime.UtcNow < deadline, $"the build ended before its RUN step started:\n{seen}");
             seen.AppendLine(line);
+            if (line.EndsWith(" started", StringComparison.Ordinal)) break;
+        }
+        // The step printed its line; its sleep follows at once (nothing more is printed, so poll, bounded).
+        while (ProcessesRunning("sleep", $"{marker}").Count == 0)
+        {
+            Assert.True(DateTime.UtcNow < deadline && !p.HasExited, $"the RUN step's sleep never ran:\n{seen}");
+            Thread.Sleep(5);
         }
         return p;
     }
