@@ -26,13 +26,12 @@ public sealed partial class BuildService(ImageService images, EngineOptions opti
         return builder.BuildAsync(request, ct);
     }
 
-    /// <summary>The blobs and snapshots cache records keep alive, and the steps of killed builds as debris; hook
-    /// this into <see cref="ImageService.ExtraRoots"/>.</summary>
+    /// <summary>The blobs and snapshots cache records keep alive; hook this into <see cref="ImageService.ExtraRoots"/>.</summary>
     public static GarbageCollector.Roots CacheRoots(Store store)
     {
         ArgumentNullException.ThrowIfNull(store);
         var (blobs, snaps) = store.Metadata.BuildCacheRoots();
-        return new GarbageCollector.Roots(blobs, snaps) { DebrisFinders = [() => RuntimeRunStepExecutor.FindOrphans(store.Root)] };
+        return new GarbageCollector.Roots(blobs, snaps);
     }
 
     /// <summary>Build cache usage as <c>system df</c> shows it: records, how many an image uses, the bytes of

@@ -122,7 +122,7 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
     public int RemoveOrphans()
     {
         int removed = 0;
-        foreach (var orphan in FindOrphans(storeRoot))
+        foreach (var orphan in FindOrphans(engine))
         {
             try { orphan.Remove(); }
             catch (Exception e) when (e is Oci.Errors.BerthException or IOException) { continue; /* GC reports it */ }
@@ -135,15 +135,18 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
     /// cgroup) and its bundle under <c>builds/</c>. A step belongs to a build whose process (PID and start time, in
     /// the bundle's owner file) is alive, or it is debris: removing it kills its processes and removes its cgroup,
     /// runtime state and bundle. Its mounts live in its own mount namespace and go with its last process.</summary>
-    public static IEnumerable<Storage.Gc.Debris> FindOrphans(string storeRoot)
+    public static IEnumerable<Storage.Gc.Debris> FindOrphans(EngineOptions engine)
     {
-        var runtime = new ContainerRuntime(new RuntimeOptions { StateRoot = Path.Combine(storeRoot, "runtime") });
-        var builds = Path.Combine(storeRoot, "builds");
+        ArgumentNullException.ThrowIfNull(engine);
+        var runtime = new ContainerRuntime(engine.RuntimeOptions);
+        var builds = Path.Combine(engine.Root, "builds");
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var state in runtime.List())
         {
             if (!state.Id.StartsWith("berth-build-", StringComparison.Ordinal)) continue;
             var bundle = Path.Combine(builds, state.Id);
+            // The state directory may serve several stores: only this store's steps are its business.
+            if (state.Bundle != bundle) continue;
             seen.Add(state.Id);
             if (OwnerAlive(bundle)) continue;
             var id = state.Id;

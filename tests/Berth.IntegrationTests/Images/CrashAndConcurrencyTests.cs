@@ -52,9 +52,8 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
     /// the kill landed (the process was still running), so a trial that came too late cannot pass for one.</summary>
     private static bool KillAfter(Testing.Berth berth, int delayMs, params string[] args)
     {
-        var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--root", berth.Root }.Concat(args)) psi.ArgumentList.Add(a);
-        using var p = Process.Start(psi)!;
+        using var p = Process.Start(berth.StartInfo(args))!;
+        p.StandardInput.Close();
         _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         _ = p.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
         // The moment of the kill is the variable under test: a delay, not a wait for readiness.
@@ -91,9 +90,9 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
 
     /// <summary>After a kill: <c>system check</c> finds no error; debris, if any, is only of the
     /// <paramref name="expectedDebris"/> kinds and <c>--repair</c> removes it; then nothing of the killed work is
-    /// left: no process with <paramref name="markers"/> on its command line, no cgroup of
-    /// <paramref name="ids"/>, no mount naming the root, no runtime state or build bundle.</summary>
-    private static void AssertRecovered(Testing.Berth berth, Tally tally, string moment, string expectedDebris, string[][] markers, ISet<string> ids)
+    /// left: no process with <paramref name="markers"/> on its command line, no cgroup under the installation's
+    /// cgroup parent, no mount naming the root, no runtime state or build bundle.</summary>
+    private static void AssertRecovered(Testing.Berth berth, Tally tally, string moment, string expectedDebris, string[][] markers)
     {
         var check = berth.Run("system", "check");
         Assert.True(check.ExitCode == 0, $"{tally.Operation} killed {moment}:\n{check}");
@@ -110,21 +109,15 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         Assert.True(clean.ExitCode == 0 && !clean.Stdout.Contains("DEBRIS", StringComparison.Ordinal), $"{tally.Operation} killed {moment}: after repair:\n{clean}");
 
         var left = markers.SelectMany(m => ProcessesRunning(m)).Select(pid => $"process {pid}")
-            .Concat(CgroupsOf(ids)).Concat(MountsUnder(berth.Root))
-            .Concat(Directory.Exists(Path.Combine(berth.Root, "runtime")) ? Directory.GetFileSystemEntries(Path.Combine(berth.Root, "runtime")) : [])
+            .Concat(berth.LeftoverCgroups()).Concat(MountsUnder(berth.Root))
+            .Concat(Directory.Exists(RuntimeDir(berth)) ? Directory.GetFileSystemEntries(RuntimeDir(berth)) : [])
             .Concat(Directory.Exists(Path.Combine(berth.Root, "builds")) ? Directory.GetFileSystemEntries(Path.Combine(berth.Root, "builds")) : [])
             .ToList();
         tally.Orphans += left.Count;
         Assert.True(left.Count == 0, $"{tally.Operation} killed {moment} left:\n{string.Join('\n', left)}");
     }
 
-    /// <summary>The IDs of every container and build step a root knows of, recorded or not, for the cgroup check.</summary>
-    private static void CollectIds(Testing.Berth berth, ISet<string> ids)
-    {
-        foreach (var sub in new[] { "runtime", "containers", "builds" })
-            if (Directory.Exists(Path.Combine(berth.Root, sub)))
-                foreach (var e in Directory.GetFileSystemEntries(Path.Combine(berth.Root, sub))) ids.Add(Path.GetFileName(e).Replace(".del-", "", StringComparison.Ordinal));
-    }
+    private static string RuntimeDir(Testing.Berth berth) => Path.Combine(berth.StateDir, "runtime");
 
     /// <summary>The kinds of debris a kill may leave, as system check words them.</summary>
     private static string Debris(params string[] kinds) => $"^DEBRIS ({string.Join('|', kinds)})$";
@@ -144,7 +137,7 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         // no tag pointing at a partial image, and the next load succeeds.
         bases.Require();
         var archive = LargeArchive();
-        var berth = new Testing.Berth(_tmp.Combine("root"));
+        using var berth = new Testing.Berth(_tmp.Combine("root"));
         int full = TimeOf(berth, "load", "-i", archive);
         berth.Ok("rmi", "large:1");
         var tally = new Tally("load");
@@ -153,14 +146,14 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
             tally.Trials++;
             if (KillAfter(berth, delayMs, "load", "-i", archive)) tally.Landed++;
             var images = berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}");
-            AssertRecovered(berth, tally, $"at {delayMs} of {full} ms", StoreDebris, [], new HashSet<string>());
+            AssertRecovered(berth, tally, $"at {delayMs} of {full} ms", StoreDebris, []);
             // Committed before the kill: then it must be whole (check found no error), and it goes for the next trial.
             if (images.Contains("large:1", StringComparison.Ordinal)) berth.Ok("rmi", "large:1");
         }
         TestContext.Current.TestOutputHelper?.WriteLine(tally.ToString());
         Assert.True(tally.Landed >= 3, $"only {tally.Landed} of {tally.Trials} loads were killed before they finished: the trials test nothing");
         Assert.Equal("Loaded image: large:1", berth.Ok("load", "-i", archive).Trim());
-        AssertRecovered(berth, tally, "never", "^$", [], new HashSet<string>());
+        AssertRecovered(berth, tally, "never", "^$", []);
         Assert.Contains("large:1", berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
     }
 
@@ -170,7 +163,7 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         // Removal is a metadata transaction, then a sweep: a kill at any point leaves only debris, and a retry works.
         var tar = bases.Require();
         var archive = LargeArchive(filesPerLayer: 150);
-        var berth = new Testing.Berth(_tmp.Combine("root"));
+        using var berth = new Testing.Berth(_tmp.Combine("root"));
         berth.Ok("load", "-i", archive);
         berth.Ok("import", tar, "other:1");
         int rmi = TimeOf(berth, "rmi", "large:1");
@@ -182,7 +175,7 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
                 berth.Ok("import", tar, "other:1");
                 tally.Trials++;
                 if (KillAfter(berth, delayMs, args)) tally.Landed++;
-                AssertRecovered(berth, tally, $"at {delayMs} of {rmi} ms", StoreDebris, [], new HashSet<string>());
+                AssertRecovered(berth, tally, $"at {delayMs} of {rmi} ms", StoreDebris, []);
                 var retry = berth.Run(args);
                 Assert.True(retry.ExitCode == 0 || retry.Stderr.Contains("No such image: large:1", StringComparison.Ordinal), retry.ToString());
                 Assert.DoesNotContain("large:1", berth.Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
@@ -203,11 +196,10 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         // their whole course. After each: system check clean (after --repair, for the debris a kill may leave),
         // no orphan process, cgroup or mount, and the operation works when tried again.
         var tar = bases.Require();
-        var berth = new Testing.Berth(_tmp.Combine("root"));
+        using var berth = new Testing.Berth(_tmp.Combine("root"));
         berth.Ok("import", tar, "busybox:latest");
         int marker = 7000 + Random.Shared.Next(2000);
         var context = SleepContext(marker);
-        var ids = new HashSet<string>(StringComparer.Ordinal);
 
         // How long until the RUN step runs: kills spread from the start of the build to past that moment.
         var watch = Stopwatch.StartNew();
@@ -216,17 +208,15 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
             int toRun = (int)watch.ElapsedMilliseconds;
             first.Kill(entireProcessTree: false);
             first.WaitForExit();
-            CollectIds(berth, ids);
             berth.Ok("system", "check", "--repair");
             var build = new Tally("build");
             foreach (int delayMs in Spread(toRun * 3 / 2, 6))
             {
                 build.Trials++;
                 if (KillAfter(berth, delayMs, "build", "-t", "slept:1", context)) build.Landed++;
-                CollectIds(berth, ids);
-                if (ProcessesRunning("sleep", $"{marker}").Count > 0) build.Deep++; // killed while its RUN step ran
+                    if (ProcessesRunning("sleep", $"{marker}").Count > 0) build.Deep++; // killed while its RUN step ran
                 AssertRecovered(berth, build, $"at {delayMs} ms (RUN after {toRun} ms)", Debris([.. StoreKinds, @"build step berth-build-\w+ of an interrupted build .*", @"\S+/builds/berth-build-\w+: bundle of an interrupted build step"]),
-                    [["sleep", $"{marker}"]], ids);
+                    [["sleep", $"{marker}"]]);
             }
             TestContext.Current.TestOutputHelper?.WriteLine(build.ToString());
             Assert.True(build.Landed == build.Trials, "a build of an endless RUN step cannot finish before its kill");
@@ -242,13 +232,11 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         {
             tally.Trials++;
             if (KillAfter(berth, delayMs, run)) tally.Landed++;
-            CollectIds(berth, ids);
             // A container recorded before the kill is no orphan: it is listed, and rm -f removes all of it.
             var recorded = berth.Ok("ps", "-aq", "--no-trunc").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            foreach (var id in recorded) ids.Add(id);
             if (recorded.Length > 0) tally.Deep++;
             if (recorded.Length > 0) berth.Ok(["rm", "-f", .. recorded]);
-            AssertRecovered(berth, tally, $"at {delayMs} of {full} ms", Debris(@"\S+/containers/\w+: container directory without a container"), [["sleep", $"{runMarker}"]], ids);
+            AssertRecovered(berth, tally, $"at {delayMs} of {full} ms", Debris(@"\S+/containers/\w+: container directory without a container"), [["sleep", $"{runMarker}"]]);
             Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(berth.Root, "containers")));
         }
         TestContext.Current.TestOutputHelper?.WriteLine(tally.ToString());
@@ -263,7 +251,7 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
     {
         // Many berth processes share one store safely: file locks and SQLite transactions serialise the changes.
         var tar = bases.Require();
-        var berth = new Testing.Berth(_tmp.Combine("root"));
+        using var berth = new Testing.Berth(_tmp.Combine("root"));
         berth.Ok("import", tar, "victim:0");
         var small = _tmp.Combine("small.tar");
         File.WriteAllBytes(small, MakeLayer(("f.txt", "small")));
@@ -315,13 +303,6 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         return found;
     }
 
-    /// <summary>Cgroup directories (v1 hierarchies or v2) of the given container IDs that still exist.</summary>
-    internal static List<string> CgroupsOf(IEnumerable<string> ids)
-    {
-        var roots = Directory.Exists("/sys/fs/cgroup/berth") ? ["/sys/fs/cgroup/berth"] : Directory.GetDirectories("/sys/fs/cgroup").Select(d => Path.Combine(d, "berth"));
-        return [.. from r in roots from id in ids let dir = Path.Combine(r, id) where Directory.Exists(dir) select dir];
-    }
-
     /// <summary>Lines of this mount namespace's mountinfo naming the store root.</summary>
     internal static List<string> MountsUnder(string root) => [.. File.ReadAllLines("/proc/self/mountinfo").Where(l => l.Contains(root, StringComparison.Ordinal))];
 
@@ -329,9 +310,8 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
     /// seconds, and returns once the step's process runs.</summary>
     private Process StartSleepingBuild(Testing.Berth berth, string context, int marker)
     {
-        var psi = new ProcessStartInfo(RepoPaths.BerthBinary) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in new[] { "--root", berth.Root, "build", "--progress=plain", "-t", "slept:1", context }) psi.ArgumentList.Add(a);
-        var p = Process.Start(psi)!;
+        var p = Process.Start(berth.StartInfo("build", "--progress=plain", "-t", "slept:1", context))!;
+        p.StandardInput.Close();
         _ = p.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
         var seen = new StringBuilder();
         var deadline = DateTime.UtcNow.AddSeconds(90);
@@ -367,7 +347,7 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         // Issue 14, defect 7: a SIGKILLed build leaves its RUN step running (its processes, cgroup and bundle)
         // until the next build. system check must name it, and --repair, builder prune and system prune end it.
         var tar = bases.Require();
-        var berth = new Testing.Berth(_tmp.Combine("root"));
+        using var berth = new Testing.Berth(_tmp.Combine("root"));
         berth.Ok("import", tar, "busybox:latest");
         int marker = 7000 + Random.Shared.Next(2000);
         var context = SleepContext(marker);
@@ -376,7 +356,7 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
             build.Kill(entireProcessTree: false); // SIGKILL to berth alone: the step's container is left to itself
             build.WaitForExit();
         }
-        var steps = Directory.GetDirectories(Path.Combine(berth.Root, "runtime")).Select(Path.GetFileName).ToList();
+        var steps = Directory.GetDirectories(RuntimeDir(berth)).Select(Path.GetFileName).ToList();
         Assert.Single(steps);
         Assert.NotEmpty(ProcessesRunning("sleep", $"{marker}")); // the kill landed mid-step: the orphan is there
 
@@ -387,9 +367,9 @@ public sealed class CrashAndConcurrencyTests(BaseImages bases) : IDisposable
         var r = berth.Run(cleanup.Split(' '));
         Assert.True(r.ExitCode == 0, r.ToString());
         Assert.Empty(ProcessesRunning("sleep", $"{marker}"));
-        Assert.Empty(CgroupsOf(steps!));
         Assert.Empty(MountsUnder(berth.Root));
-        Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(berth.Root, "runtime")));
+        Assert.Empty(Directory.GetFileSystemEntries(RuntimeDir(berth)));
+        Assert.Empty(berth.LeftoverCgroups());
         Assert.Empty(Directory.GetFileSystemEntries(Path.Combine(berth.Root, "builds")));
         var after = berth.Ok("system", "check");
         Assert.DoesNotContain("DEBRIS", after);

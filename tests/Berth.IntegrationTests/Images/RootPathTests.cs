@@ -18,7 +18,7 @@ public sealed class RootPathTests(BaseImages bases) : IDisposable
     {
         // Issue 14, defect 8: such a root made every run and build fail with "mount root …/rootfs: No such file".
         var tar = bases.Require();
-        var berth = new Testing.Berth(_tmp.Combine(name, "root"));
+        using var berth = new Testing.Berth(_tmp.Combine(name, "root"));
         berth.Ok("import", tar, "busybox:latest");
 
         var run = berth.Run("run", "--rm", "busybox", "sh", "-c", "echo hello > /f && cat /f");
