@@ -54,6 +54,24 @@ internal static class EntryPath
         return cleaned;
     }
 
+    /// <summary>Linux's limits (linux/limits.h): NAME_MAX bytes per component, PATH_MAX bytes with the NUL for
+    /// a whole path or a symlink target.</summary>
+    public const int NameMax = 255, PathMax = 4095;
+
+    /// <summary>The reason a cleaned path (or symlink target) exceeds Linux's limits, or null. docker fails such an
+    /// entry with ENAMETOOLONG as it unpacks; berth refuses it before creating anything.</summary>
+    public static string? TooLong(ReadOnlySpan<byte> path, bool componentsToo = true)
+    {
+        if (path.Length > PathMax) return $"file name too long ({path.Length} bytes, at most {PathMax})";
+        if (!componentsToo) return null;
+        foreach (var range in path.Split((byte)'/'))
+        {
+            int length = range.End.GetOffset(path.Length) - range.Start.GetOffset(path.Length);
+            if (length > NameMax) return $"file name too long (a component of {length} bytes, at most {NameMax})";
+        }
+        return null;
+    }
+
     public static void Split(byte[] path, out ReadOnlySpan<byte> parent, out ReadOnlySpan<byte> name)
     {
         int slash = path.AsSpan().LastIndexOf((byte)'/');

@@ -86,6 +86,9 @@ internal sealed class LayerApplication : IDisposable
                 _entries++;
                 TarHeader h = _reader.Current;
                 byte[] path = EntryPath.Clean(h.Name, "layer entry");
+                if (EntryPath.TooLong(path) is { } tooLong) throw new BerthException(ErrorKind.InvalidArgument, $"{Subject(h)}: {tooLong}");
+                if (h.TypeFlag is TarEntryType.SymbolicLink or TarEntryType.HardLink && EntryPath.TooLong(h.LinkName, componentsToo: h.TypeFlag == TarEntryType.HardLink) is { } linkTooLong)
+                    throw new BerthException(ErrorKind.InvalidArgument, $"{Subject(h)}: link target \"{h.DisplayLinkName}\": {linkTooLong}");
                 ApplyEntry(h, path, ct);
             }
 

@@ -30,7 +30,10 @@ public sealed class BerthEngine : IDisposable
         });
         _images = new(() => new ImageService(Store, Time)
         {
-            ExtraRoots = () => GarbageCollector.Roots.Union(ContainerService.ImageRoots(Store), BuildService.CacheRoots(Store)),
+            ExtraRoots = () => GarbageCollector.Roots.Union(ContainerService.ImageRoots(Store), BuildService.CacheRoots(Store),
+                // Debris of the layers above the store: a run or create killed before its record, a build killed
+                // during a RUN step. Looked for under the store's exclusive lock, which no such work in flight lacks.
+                GarbageCollector.Roots.None with { DebrisFinders = [() => ContainerService.FindDebris(Store), () => RuntimeRunStepExecutor.FindOrphans(options)] }),
             ContainersUsing = image => Store.Metadata.ContainerImages().Where(c => c.ImageId == image.ToString()).Select(c => c.ContainerId).ToList(),
         });
         _containers = new(() => new ContainerService(Store, Images, Options, Time));

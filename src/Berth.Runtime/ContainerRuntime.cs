@@ -90,6 +90,9 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         {
             var layout = CgroupLayout.Detect();
             cgroup = CgroupManagers.For(layout, spec.Linux?.CgroupsPath is { Length: > 0 } p ? p : $"/berth/{id}");
+            // Recorded before it exists: if this process is killed from here on, delete still finds the cgroup and
+            // kills what is inside (an init already spawned into it), instead of leaving both behind.
+            WriteRecord(record with { CgroupKind = cgroup.Kind, CgroupPaths = cgroup.Paths, CgroupCreated = [] });
             cgroup.Create();
             cgroup.Apply(spec.Linux?.Resources);
 

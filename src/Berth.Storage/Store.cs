@@ -124,6 +124,8 @@ public sealed partial class Store : IDisposable
     /// <paramref name="blob"/> from then on.</summary>
     public PendingLayer UnpackSpooled(ContentWriter blob, Digest blobDigest, string? mediaType, string subject, CancellationToken ct)
     {
+        // Errors name the layer by digest as well as by where it came from (unless that already says it).
+        if (!subject.Contains(blobDigest.Hex, StringComparison.Ordinal)) subject = $"{subject} (layer {blobDigest})";
         PendingSnapshot? pending = Snapshots.BeginNew();
         try
         {

@@ -138,6 +138,34 @@ public abstract class BadInputTests : ApplierSuite
             }
         }
     }
+
+    [Theory]
+    [InlineData("component", "layer entry \"bbb", "file name too long (a component of 256 bytes, at most 255)")]
+    [InlineData("path", "layer entry \"ddd", "file name too long (4999 bytes, at most 4095)")]
+    [InlineData("deep", "layer entry \"ddd", "file name too long (4099 bytes, at most 4095)")]
+    [InlineData("symlink", "link target \"/ttt", "(5000 bytes)\": file name too long (5000 bytes, at most 4095)")]
+    public void NamesLongerThanLinuxAllowsAreRefusedBeforeAnythingIsCreated(string shape, string names, string expected)
+    {
+        // docker fails such an entry with "file name too long"; berth used to create the directories of a
+        // 4,999-byte path one by one, then could not remove them (the tree was deeper than PATH_MAX).
+        string component = new('d', 99);
+        System.Formats.Tar.TarEntry[] entries = shape switch
+        {
+            "component" => [Tars.File("ok"), Tars.File(new string('b', 256))],
+            "path" => [Tars.File("ok"), Tars.File(string.Join('/', Enumerable.Repeat(component, 50))[..4999])],
+            "deep" => [Tars.File("ok"), .. Enumerable.Range(1, 42).Select(n => Tars.Dir(string.Join('/', Enumerable.Repeat(component, n)) + "/"))],
+            _ => [Tars.File("ok"), Tars.Symlink("l", "/" + new string('t', 4999))],
+        };
+        using TempDirectory temp = new();
+        string root = temp.Sub("root");
+        BerthException e = Assert.ThrowsAny<BerthException>(() => Apply(Tars.Build(entries), root));
+        Assert.Equal(ErrorKind.InvalidArgument, e.Kind);
+        Assert.EndsWith(expected, e.Message, StringComparison.Ordinal);
+        Assert.StartsWith("layer entry \"", e.Message, StringComparison.Ordinal);
+        Assert.Contains(names, e.Message, StringComparison.Ordinal);
+        // The entry that failed is not there, even in part (the directories before it may be).
+        Assert.True(Directory.GetFileSystemEntries(root, "*", SearchOption.AllDirectories).All(p => Path.GetRelativePath(root, p).Length <= 4095));
+    }
 }
 
 public sealed class SequentialBadInputTests : BadInputTests

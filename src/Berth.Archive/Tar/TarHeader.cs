@@ -43,7 +43,13 @@ internal sealed class TarHeader
         return copy;
     }
 
-    public string DisplayName => Encoding.UTF8.GetString(Name);
+    public string DisplayName => Display(Name);
 
-    public string DisplayLinkName => Encoding.UTF8.GetString(LinkName);
+    public string DisplayLinkName => Display(LinkName);
+
+    /// <summary>A name for messages: whole up to 200 bytes, else its head and tail with its length, so an error
+    /// about a 5,000-byte name stays readable.</summary>
+    private static string Display(byte[] name) =>
+        name.Length <= 200 ? Encoding.UTF8.GetString(name)
+            : $"{Encoding.UTF8.GetString(name, 0, 80)}…{Encoding.UTF8.GetString(name, name.Length - 40, 40)} ({name.Length} bytes)";
 }

@@ -58,7 +58,7 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
                     Destination = "/",
                     Type = "overlay",
                     Source = "overlay",
-                    Options = [$"lowerdir={string.Join(':', lowers)}", $"upperdir={step.UpperDir}", $"workdir={step.WorkDir}"],
+                    Options = Runtime.Rootfs.OverlayOptions.For(lowers, step.UpperDir, step.WorkDir),
                 },
                 Binds = binds,
                 Tmpfs = tmpfs,
@@ -122,20 +122,55 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
     public int RemoveOrphans()
     {
         int removed = 0;
-        foreach (var state in _runtime.List())
+        foreach (var orphan in FindOrphans(engine))
         {
-            if (!state.Id.StartsWith("berth-build-", StringComparison.Ordinal)) continue;
-            var bundle = Path.Combine(storeRoot, "builds", state.Id);
-            string? owner = null;
-            try { owner = File.ReadAllText(Path.Combine(bundle, OwnerFile)); } catch (IOException) { /* no owner: orphan */ }
-            if (owner is not null && owner.Split(' ') is [var pid, var start] && int.TryParse(pid, out var p) && StartTime(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) == start)
-                continue;
-            try { _runtime.Kill(state.Id, 9, all: true); } catch (Oci.Errors.BerthException) { /* already stopped */ }
-            try { _runtime.Delete(state.Id, force: true); } catch (Oci.Errors.BerthException) { /* gone meanwhile */ }
-            try { Directory.Delete(bundle, recursive: true); } catch (IOException) { /* debris for later */ }
+            try { orphan.Remove(); }
+            catch (Exception e) when (e is Oci.Errors.BerthException or IOException) { continue; /* GC reports it */ }
             removed++;
         }
         return removed;
+    }
+
+    /// <summary>What a build killed during a RUN step leaves: the step's container (its processes run on, in their
+    /// cgroup) and its bundle under <c>builds/</c>. A step belongs to a build whose process (PID and start time, in
+    /// the bundle's owner file) is alive, or it is debris: removing it kills its processes and removes its cgroup,
+    /// runtime state and bundle. Its mounts live in its own mount namespace and go with its last process.</summary>
+    public static IEnumerable<Storage.Gc.Debris> FindOrphans(EngineOptions engine)
+    {
+        ArgumentNullException.ThrowIfNull(engine);
+        var runtime = new ContainerRuntime(engine.RuntimeOptions);
+        var builds = Path.Combine(engine.Root, "builds");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var state in runtime.List())
+        {
+            if (!state.Id.StartsWith("berth-build-", StringComparison.Ordinal)) continue;
+            var bundle = Path.Combine(builds, state.Id);
+            // The state directory may serve several stores: only this store's steps are its business.
+            if (state.Bundle != bundle) continue;
+            seen.Add(state.Id);
+            if (OwnerAlive(bundle)) continue;
+            var id = state.Id;
+            yield return new Storage.Gc.Debris($"build step {id} of an interrupted build ({state.Status}{(state.Pid > 0 ? $", pid {state.Pid}" : "")}, bundle {bundle})", () =>
+            {
+                try { runtime.Kill(id, 9, all: true); } catch (Oci.Errors.BerthException) { /* not running */ }
+                try { runtime.Delete(id, force: true); } catch (Oci.Errors.BerthException e) when (e.Kind == Oci.Errors.ErrorKind.NotFound) { /* gone meanwhile */ }
+                Archive.FileTree.Remove(bundle);
+            });
+        }
+        foreach (var e in Archive.FileTree.List(builds))
+        {
+            if (e.Utf8Name is { } name && seen.Contains(name)) continue;
+            if (e.IsDirectory && OwnerAlive(e.DisplayPath)) continue;
+            yield return new Storage.Gc.Debris($"{e.DisplayPath}: bundle of an interrupted build step", () => Archive.FileTree.Remove(e));
+        }
+    }
+
+    private static bool OwnerAlive(string bundle)
+    {
+        string? owner = null;
+        try { owner = File.ReadAllText(Path.Combine(bundle, OwnerFile)); } catch (IOException) { /* no owner: orphan */ }
+        return owner is not null && owner.Split(' ') is [var pid, var start] && int.TryParse(pid, out var p)
+               && StartTime(p)?.ToString(System.Globalization.CultureInfo.InvariantCulture) == start;
     }
 
     /// <summary>Field 22 of /proc/PID/stat (start time in clock ticks since boot), or null for a dead or zombie PID.</summary>

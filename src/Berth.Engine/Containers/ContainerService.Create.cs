@@ -29,6 +29,9 @@ public sealed partial class ContainerService
     /// for the start and finds the container running, never half started.</summary>
     public (ContainerRow Row, FileLock Lock) CreateLocked(ContainerRequest request, CancellationToken ct)
     {
+        // Held from the image lookup to the row: garbage collection (exclusive) never sees a bundle without its row,
+        // nor removes the image layers this container is about to use.
+        using var gate = Store.LockShared(ct);
         if (!Images.TryResolve(request.Image, out var image))
         {
             var shown = ImageReference.TryParse(request.Image, out var r) && r!.Digest is null ? r.FamiliarName + (r.Tag is null ? ":latest" : "") : request.Image;
@@ -105,7 +108,7 @@ public sealed partial class ContainerService
                     Destination = "/",
                     Type = "overlay",
                     Source = "overlay",
-                    Options = [$"lowerdir={string.Join(':', lowers)}", $"upperdir={Path.Combine(dir, "upper")}", $"workdir={Path.Combine(dir, "work")}"],
+                    Options = Berth.Runtime.Rootfs.OverlayOptions.For(lowers, Path.Combine(dir, "upper"), Path.Combine(dir, "work")),
                 },
                 Binds = binds,
                 Tmpfs = tmpfs,

@@ -209,4 +209,33 @@ public sealed partial class ContainerService
         }
         return new GarbageCollector.Roots(blobs, snapshots);
     }
+
+    /// <summary>Entries of <c>containers/</c> that are not the bundle of a container with a row: what a
+    /// <c>run</c> or <c>create</c> killed before it recorded its container leaves (<c>upper</c>, <c>work</c>,
+    /// <c>rootfs</c>), and <c>.del-*</c> bundles of an interrupted <c>rm</c>. Only consulted under the store's
+    /// exclusive lock, and <see cref="Create"/> holds the shared lock from its first directory to its row, so a
+    /// container being created is never taken for debris.</summary>
+    public static IEnumerable<Debris> FindDebris(Store store)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var ids = store.Metadata.ListContainers().Select(c => c.Id).ToHashSet(StringComparer.Ordinal);
+        foreach (var e in Archive.FileTree.List(Path.Combine(store.Root, "containers")))
+            if (!e.IsDirectory || e.Utf8Name is not { } name || !ids.Contains(name))
+                yield return new Debris($"{e.DisplayPath}: container directory without a container", () => Archive.FileTree.Remove(e));
+        // The lock of a container whose create was killed: removed, like rm does, while holding it.
+        foreach (var e in Archive.FileTree.List(Path.Combine(store.Root, "locks", "containers")))
+        {
+            if (e.Utf8Name is { } id && ids.Contains(id)) continue;
+            yield return new Debris($"{e.DisplayPath}: lock of a container that does not exist", () =>
+            {
+                if (e.Kind != Archive.FileTree.EntryKind.Regular || e.Utf8Name is not { Length: > 0 } id || !id.All(char.IsAsciiHexDigitLower))
+                {
+                    Archive.FileTree.Remove(e);
+                    return;
+                }
+                using var held = store.TryLockContainer(id);
+                held?.DeleteFile(); // held by someone: in use after all, left alone
+            });
+        }
+    }
 }

@@ -45,9 +45,11 @@ public sealed partial class ImageService
                     layers[n.Path] = Store.UnpackSpooled(writer, digest, null, $"archive: layer {n.Path}", ct);
                 });
             }
-            catch (AggregateException e) when (e.InnerExceptions.FirstOrDefault(x => x is BerthException) is BerthException first)
+            catch (AggregateException e)
             {
-                throw first;
+                // Parallel.ForEach wraps what the layers threw: report the real error (a berth one first), not the wrapper.
+                var inner = e.Flatten().InnerExceptions;
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner.FirstOrDefault(x => x is BerthException) ?? inner[0]);
             }
             var loaded = new List<LoadedImage>();
             foreach (var p in plan)

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using Berth.Archive;
 using Berth.Oci;
 using Berth.Oci.Errors;
 using Berth.Storage.Interop;
@@ -64,24 +65,19 @@ public sealed class ContentStore
 
     public void Delete(Digest digest) => File.Delete(PathOf(digest));
 
+    /// <summary>The blobs: regular files named <c>&lt;algorithm&gt;/&lt;hex&gt;</c>. Anything else under blobs/ is
+    /// debris (<see cref="Gc.StoreDebris"/>).</summary>
     public IEnumerable<Digest> List()
     {
         foreach (var alg in new[] { "sha256", "sha512" })
-        {
-            var dir = System.IO.Path.Combine(_blobs, alg);
-            if (!Directory.Exists(dir)) continue;
-            foreach (var f in Directory.EnumerateFiles(dir))
-                if (Digest.TryParse(alg + ":" + System.IO.Path.GetFileName(f), out var d)) yield return d;
-        }
+            foreach (var e in FileTree.List(System.IO.Path.Combine(_blobs, alg)))
+                if (IsBlobName(alg, e)) yield return Digest.Parse(alg + ":" + e.Utf8Name);
     }
 
-    /// <summary>Files under blobs/ whose names are not digests: debris for <c>system check</c>.</summary>
-    public IEnumerable<string> ListStrays()
-    {
-        foreach (var dir in Directory.EnumerateDirectories(_blobs))
-        foreach (var f in Directory.EnumerateFiles(dir))
-            if (!Digest.TryParse(System.IO.Path.GetFileName(dir) + ":" + System.IO.Path.GetFileName(f), out _)) yield return f;
-    }
+    public static bool IsBlobName(string? algorithm, FileTree.Entry entry) =>
+        entry.Kind == FileTree.EntryKind.Regular && Digest.TryParse($"{algorithm}:{entry.Utf8Name}", out _);
+
+    public string BlobsDirectory => _blobs;
 
     /// <summary>Recomputes the digest of a stored blob.</summary>
     public Digest Rehash(Digest digest)

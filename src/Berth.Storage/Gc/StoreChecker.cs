@@ -35,8 +35,6 @@ public static class StoreChecker
                 else if (!referenced.Contains(d))
                     debris.Add($"blob {d}: not referenced");
             }
-            foreach (var stray in store.Content.ListStrays()) debris.Add($"{stray}: not a blob name");
-            foreach (var ingest in Directory.EnumerateFileSystemEntries(store.Content.IngestDirectory)) debris.Add($"{ingest}: unfinished ingest");
 
             var images = store.Metadata.ListImages();
             foreach (var img in images)
@@ -67,11 +65,15 @@ public static class StoreChecker
             var rowIds = rows.Select(r => r.ChainId).ToHashSet();
             foreach (var d in dirs)
                 if (!rowIds.Contains(d)) debris.Add($"snapshot {d}: directory without a record");
-            foreach (var d in store.Snapshots.ListDebris()) debris.Add($"{d}: unfinished snapshot");
+            debris.AddRange(extra.FindDebris(store).Select(d => d.Description));
 
             report = new CheckReport(errors, debris, present.Count, rows.Count, images.Count, store.Metadata.ListTags().Count);
         }
-        if (repair && debris.Count > 0) GarbageCollector.Collect(store, extra, ct);
+        if (repair && debris.Count > 0)
+        {
+            var gc = GarbageCollector.Collect(store, extra, ct);
+            if (gc.DebrisLeft.Count > 0) report = report with { Errors = [.. report.Errors, .. gc.DebrisLeft] };
+        }
         return report;
     }
 }

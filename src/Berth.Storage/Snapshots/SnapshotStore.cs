@@ -1,4 +1,6 @@
+using Berth.Archive;
 using Berth.Oci;
+using Berth.Oci.Errors;
 
 namespace Berth.Storage.Snapshots;
 
@@ -50,34 +52,20 @@ public sealed class SnapshotStore
         RemoveTree(doomed);
     }
 
-    /// <summary>Snapshot directories that hold a committed layer (named by chain-id hex).</summary>
+    /// <summary>Snapshot directories that hold a committed layer (named by chain-id hex; not symlinks).</summary>
     public IEnumerable<Digest> List()
     {
-        foreach (var d in System.IO.Directory.EnumerateDirectories(Directory))
-            if (Digest.TryParse("sha256:" + System.IO.Path.GetFileName(d), out var id)) yield return id;
+        foreach (var e in FileTree.List(Directory))
+            if (IsSnapshotName(e)) yield return Digest.Parse("sha256:" + e.Utf8Name);
     }
 
-    /// <summary>Leftovers of interrupted work: new-* and del-* directories and anything unnamed.</summary>
-    public IEnumerable<string> ListDebris()
-    {
-        foreach (var d in System.IO.Directory.EnumerateFileSystemEntries(Directory))
-            if (!Digest.TryParse("sha256:" + System.IO.Path.GetFileName(d), out _)) yield return d;
-    }
+    /// <summary>A directory named as a snapshot is; anything else under snapshots/ is debris
+    /// (<see cref="Gc.StoreDebris"/>).</summary>
+    public static bool IsSnapshotName(FileTree.Entry entry) =>
+        entry.IsDirectory && Digest.TryParse("sha256:" + entry.Utf8Name, out _);
 
-    public static void RemoveTree(string path)
-    {
-        if (File.Exists(path) || IsSymlink(path)) { File.Delete(path); return; }
-        if (!System.IO.Directory.Exists(path)) return;
-        // Layer trees may hold read-only directories; root can delete them, and Directory.Delete does not follow
-        // symlinks into their targets.
-        System.IO.Directory.Delete(path, recursive: true);
-    }
-
-    private static bool IsSymlink(string path)
-    {
-        var info = new FileInfo(path);
-        return info.Exists && info.LinkTarget is not null || info.Attributes != (FileAttributes)(-1) && info.Attributes.HasFlag(FileAttributes.ReparsePoint);
-    }
+    /// <summary>Removes a file or a directory tree of any depth (<see cref="FileTree.Remove(string)"/>).</summary>
+    public static void RemoveTree(string path) => FileTree.Remove(path);
 }
 
 /// <summary>A layer directory being filled. Dispose without <see cref="Commit"/> removes it.</summary>
@@ -109,6 +97,8 @@ public sealed class PendingSnapshot : IDisposable
     {
         if (_done) return;
         _done = true;
-        try { SnapshotStore.RemoveTree(_dir); } catch (IOException) { /* debris: gc removes it */ }
+        // Disposed on the way out of a failure: a second error here must not hide the first.
+        try { SnapshotStore.RemoveTree(_dir); }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or BerthException) { /* debris: gc removes it */ }
     }
 }

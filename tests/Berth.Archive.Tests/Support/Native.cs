@@ -22,6 +22,13 @@ internal static partial class Native
     [LibraryImport("libc", SetLastError = true, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int chmod(string path, uint mode);
 
+    /// <summary>mkdirat with a raw byte name (one .NET could not spell); returns the errno.</summary>
+    public static int MkdirRaw(string dir, byte[] name)
+    {
+        using SafeFdHandle fd = Fs.Open(dir, Interop.Interop.O_RDONLY | Interop.Interop.O_DIRECTORY);
+        return Fs.MkdirAt(fd, name, 0x1ED);
+    }
+
     public static void Lchown(string path, uint uid, uint gid) => Check(lchown(path, uid, gid), "lchown", path);
 
     public static void SetXattr(string path, string name, string value)
