@@ -148,6 +148,8 @@ public static class ContainerInit
             throw BerthException.Invalid("a hostname needs a new UTS namespace");
         }
 
+        if (config.Loopback && namespaces.Has(CLONE_NEWNET)) Loopback.Up();
+
         ProcessCredentials.SetRlimits(process.Rlimits);
         if (process.OomScoreAdj is { } adj)
         {

@@ -20,6 +20,8 @@ internal sealed record InitConfig
     [JsonPropertyName("linux")] public InitLinux Linux { get; init; } = new();
     /// <summary>berth's <c>--init</c>: the init stays PID 1 and reaps (<see cref="Reaper.Annotation"/>).</summary>
     [JsonPropertyName("reaper")] public bool Reaper { get; init; }
+    /// <summary>Bring lo up in the new network namespace (<see cref="Namespaces.Loopback.Annotation"/>).</summary>
+    [JsonPropertyName("loopback")] public bool Loopback { get; init; }
     [JsonPropertyName("rootfs")] public required string Rootfs { get; init; }
     [JsonPropertyName("execFifo")] public required string ExecFifo { get; init; }
     [JsonPropertyName("cgroups")] public required CgroupLayout Cgroups { get; init; }
@@ -46,6 +48,7 @@ internal sealed record InitConfig
                 MaskedPaths = linux.MaskedPaths, ReadonlyPaths = linux.ReadonlyPaths,
             },
             Reaper = Init.Reaper.IsRequested(spec),
+            Loopback = Namespaces.Loopback.IsRequested(spec),
             Rootfs = rootfs,
             ExecFifo = execFifo,
             Cgroups = cgroups,

@@ -78,6 +78,8 @@ public static class SpecGenerator
     {
         var all = new Dictionary<string, string>(o.Annotations ?? new Dictionary<string, string>(), StringComparer.Ordinal);
         if (o.Init) all[Init.Reaper.Annotation] = "true";
+        // A network namespace of its own gets lo up, as docker's sandbox and CNI's loopback plugin give every container.
+        if (o.Network == NetworkMode.None) all[Namespaces.Loopback.Annotation] = "up";
         return all.Count > 0 ? all : null;
     }
 
