@@ -174,35 +174,54 @@ public sealed partial class ContainerService
     public sealed record TopResult(IReadOnlyList<string> Titles, IReadOnlyList<IReadOnlyList<string>> Processes);
 
     /// <summary>Runs the host's <c>ps</c> with <paramref name="psArgs"/> (default <c>-ef</c>) and keeps the rows whose
-    /// PID is one of the container's, as dockerd does; the last column (the command) keeps its spaces.</summary>
+    /// PID is one of the container's, as dockerd does (daemon/top_unix.go): the container's PIDs go to ps as
+    /// <c>-q PID,…</c> so options that select nothing by themselves (<c>-o pid,comm</c>) still list them, with one
+    /// retry without it for options that cannot be combined with <c>-q</c> (BSD <c>f</c>). The last column (the
+    /// command) keeps its spaces; thread rows (PID "-", from <c>m</c>) follow their process.</summary>
     public TopResult Top(ContainerRow row, IReadOnlyList<string> psArgs)
     {
-        var pids = Processes(row).ToHashSet();
-        var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var a in psArgs.Count == 0 ? ["-ef"] : psArgs) psi.ArgumentList.Add(a);
-        string output, error;
-        int exit;
-        using (var ps = System.Diagnostics.Process.Start(psi)!)
-        {
-            var errTask = ps.StandardError.ReadToEndAsync();
-            output = ps.StandardOutput.ReadToEnd();
-            error = errTask.GetAwaiter().GetResult();
-            ps.WaitForExit();
-            exit = ps.ExitCode;
-        }
+        IReadOnlyList<string> args = psArgs.Count == 0 ? ["-ef"] : psArgs;
+        var renamed = System.Text.RegularExpressions.Regex.Match(" " + string.Join(' ', args), @"\s+(\S*)=\s*(PID\S*)");
+        for (; renamed.Success; renamed = renamed.NextMatch())
+            if (renamed.Groups[1].Value != "pid")
+                throw BerthException.Invalid($"specifying \"{renamed.Groups[1].Value}={renamed.Groups[2].Value}\" is not allowed");
+
+        var pids = Processes(row);
+        var (exit, output, error) = RunPs([.. args, "-q" + string.Join(',', pids)]);
+        if (exit != 0) (exit, output, error) = RunPs(args);
         if (exit != 0) throw BerthException.Invalid($"ps: {error.Trim()}");
+
+        var wanted = pids.ToHashSet();
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var titles = lines.Length > 0 ? lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries) : [];
         var pidColumn = Array.IndexOf(titles, "PID");
         if (pidColumn < 0) throw BerthException.Invalid("Couldn't find PID field in ps output");
         var processes = new List<IReadOnlyList<string>>();
+        var previousKept = false;
         foreach (var line in lines.Skip(1))
         {
             var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (fields.Length <= pidColumn || !int.TryParse(fields[pidColumn], out var pid) || !pids.Contains(pid)) continue;
+            if (fields.Length <= pidColumn) continue;
+            bool keep;
+            if (fields[pidColumn] == "-") keep = previousKept;
+            else if (int.TryParse(fields[pidColumn], out var pid)) keep = previousKept = wanted.Contains(pid);
+            else throw BerthException.Invalid($"Unexpected pid '{fields[pidColumn]}'");
+            if (!keep) continue;
             if (fields.Length > titles.Length) fields = [.. fields[..(titles.Length - 1)], string.Join(' ', fields[(titles.Length - 1)..])];
             processes.Add(fields);
         }
         return new TopResult(titles, processes);
+
+        static (int Exit, string Output, string Error) RunPs(IReadOnlyList<string> arguments)
+        {
+            var psi = new System.Diagnostics.ProcessStartInfo("ps") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+            foreach (var a in arguments) psi.ArgumentList.Add(a);
+            using var ps = System.Diagnostics.Process.Start(psi)!;
+            var errTask = ps.StandardError.ReadToEndAsync();
+            var output = ps.StandardOutput.ReadToEnd();
+            var error = errTask.GetAwaiter().GetResult();
+            ps.WaitForExit();
+            return (ps.ExitCode, output, error);
+        }
     }
 }
