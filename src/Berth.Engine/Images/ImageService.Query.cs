@@ -70,16 +70,16 @@ public sealed partial class ImageService
     public sealed record DiskUsageReport(IReadOnlyList<DfImage> Images, long ImagesSize, long Reclaimable, int ActiveImages);
 
     /// <summary><c>system df</c>: per image, the part of its size shared with other images and the unique rest;
-    /// in total, each layer counted once (blobs plus unpacked snapshots), which is what <c>du</c> sees.</summary>
+    /// in total, each layer counted once. A layer counts its content as <see cref="SizeOf"/> does (docker's image
+    /// Size: the sum of its layers' unpacked sizes), so <c>images</c> and <c>system df -v</c> agree as docker's do.</summary>
     public DiskUsageReport DiskUsage()
     {
         var views = List();
-        // A layer costs its unpacked directory plus its stored blob.
-        var snapSizes = Store.Metadata.ListSnapshots().ToDictionary(s => s.ChainId, s => s.Size);
+        var snapSizes = Store.Metadata.ListSnapshots().ToDictionary(s => s.ChainId, s => s.ContentSize);
         var snaps = new Dictionary<Digest, long>();
         foreach (var v in views)
             foreach (var l in v.Record.Layers)
-                snaps[l.ChainId] = snapSizes.GetValueOrDefault(l.ChainId) + l.BlobSize;
+                snaps[l.ChainId] = snapSizes.GetValueOrDefault(l.ChainId);
         var useCount = new Dictionary<Digest, int>();
         foreach (var v in views)
             foreach (var chain in v.Record.Layers.Select(l => l.ChainId).Distinct())
