@@ -369,6 +369,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         {
             var cgroup = CgroupManagers.FromState(kind, record.CgroupPaths ?? new Dictionary<string, string>(), record.CgroupCreated ?? [], CgroupLayout.Detect());
             foreach (var p in cgroup.Processes()) kill(p, signal);
+            ThawAfterSignal(record);
             return;
         }
         // A pidfd pins the process: after checking its start time, the signal cannot reach a recycled PID.
@@ -377,6 +378,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         using var handle = new SafeFdHandle(pidfd);
         if (!ProcessInfo.IsAlive(record.Pid, record.PidStartTime)) throw BerthException.Conflict($"container {id} is not running");
         CheckIo(pidfd_send_signal(pidfd, signal), "kill", id);
+        ThawAfterSignal(record);
     }
 
     /// <summary>Removes a stopped (or, with <paramref name="force"/>, any) container: its processes, cgroup and
@@ -390,6 +392,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         if (status is ContainerState.Running or ContainerState.Created)
         {
             kill(record.Pid, SIGKILL);
+            ThawAfterSignal(record);
             var deadline = Environment.TickCount64 + 10_000;
             while (ProcessInfo.IsAlive(record.Pid, record.PidStartTime))
             {

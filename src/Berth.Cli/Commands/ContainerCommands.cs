@@ -47,6 +47,7 @@ internal static class ContainerCommands
         yield return Top();
         yield return Exec();
         yield return Attach();
+        foreach (var extra in ContainerExtraCommands.Create()) yield return extra;
         if (includeLs) yield return Inspect("inspect", containersOnly: true);
     }
 
@@ -579,7 +580,7 @@ internal static class ContainerCommands
                 Filters = FilterFlags.Parse(p.GetValue(filter)),
             });
             var trunc = !p.GetValue(noTrunc);
-            var printed = rows.Select(r => Row(r, trunc, now)).ToList();
+            var printed = rows.Select(r => Row(service, r, trunc, now)).ToList();
             List<RowPrinter.Column> columns =
             [
                 new("CONTAINER ID", "ID"), new("IMAGE", "Image"), new("COMMAND", "Command"), new("CREATED", "RunningFor"),
@@ -600,7 +601,7 @@ internal static class ContainerCommands
         });
     }
 
-    private static Dictionary<string, string> Row(ContainerRow r, bool trunc, DateTimeOffset now)
+    private static Dictionary<string, string> Row(ContainerService service, ContainerRow r, bool trunc, DateTimeOffset now)
     {
         var config = ContainerService.ConfigOf(r);
         var command = string.Join(' ', config.Args);
@@ -613,8 +614,8 @@ internal static class ContainerCommands
             ["CreatedAt"] = Units.GoTime(r.Created),
             ["RunningFor"] = Units.Ago(r.Created, now),
             ["Ports"] = "",
-            ["State"] = r.Status,
-            ["Status"] = ContainerService.StatusText(r, now, Units.Ago),
+            ["State"] = service.StateOf(r),
+            ["Status"] = service.StatusTextOf(r, now, Units.Ago),
             ["Size"] = "0B",
             ["Names"] = r.Name,
             ["Labels"] = string.Join(',', config.Labels.Select(kv => $"{kv.Key}={kv.Value}")),

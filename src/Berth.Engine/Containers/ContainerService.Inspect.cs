@@ -45,8 +45,9 @@ public sealed partial class ContainerService
             Args = config.Args.Skip(1).ToList(),
             State = new ContainerStateJson
             {
-                Status = row.Status,
+                Status = StateOf(row),
                 Running = running,
+                Paused = IsPaused(row),
                 OOMKilled = row.OomKilled,
                 Pid = running ? row.Pid : 0,
                 ExitCode = row.ExitCode,
@@ -176,7 +177,7 @@ public sealed partial class ContainerService
     /// <summary>Runs the host's <c>ps</c> with <paramref name="psArgs"/> (default <c>-ef</c>) and keeps the rows whose
     /// PID is one of the container's, as dockerd does (daemon/top_unix.go): the container's PIDs go to ps as
     /// <c>-q PID,…</c> so options that select nothing by themselves (<c>-o pid,comm</c>) still list them, with one
-    /// retry without it for options that cannot be combined with <c>-q</c> (BSD <c>f</c>). The last column (the
+    /// retry without it for options that cannot be combined with <c>-q</c> (the forest ones). The last column (the
     /// command) keeps its spaces; thread rows (PID "-", from <c>m</c>) follow their process.</summary>
     public TopResult Top(ContainerRow row, IReadOnlyList<string> psArgs)
     {
@@ -189,7 +190,7 @@ public sealed partial class ContainerService
         var pids = Processes(row);
         var (exit, output, error) = RunPs([.. args, "-q" + string.Join(',', pids)]);
         if (exit != 0) (exit, output, error) = RunPs(args);
-        if (exit != 0) throw BerthException.Invalid($"ps: {error.Trim()}");
+        if (exit != 0) throw BerthException.Invalid($"ps: {(error.Trim() is { Length: > 0 } e ? e : $"exit status {exit}")}");
 
         var wanted = pids.ToHashSet();
         var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -28,7 +28,7 @@ public sealed partial class ContainerService
         {
             var ok = values.Any(v => key switch
             {
-                "status" => r.Status == v,
+                "status" => StateOf(r) == v,
                 "name" => r.Name.Contains(v.TrimStart('/'), StringComparison.Ordinal),
                 "id" => r.Id.StartsWith(v, StringComparison.Ordinal),
                 "exited" => r.Status == "exited" && r.ExitCode.ToString(CultureInfo.InvariantCulture) == v,
