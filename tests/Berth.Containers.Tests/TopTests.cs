@@ -17,6 +17,12 @@ public sealed class TopTests(BusyboxFixture image)
         Assert.Equal(2, lines.Length);
         Assert.Equal(["PID", "COMMAND"], lines[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         Assert.Equal([pid, "sleep"], lines[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
+        // From a terminal, as a user types it: without -q, ps would list only the terminal's own processes.
+        HostCapabilities.Require(File.Exists("/usr/bin/script"), "needs script (util-linux) for a pseudo-terminal");
+        var command = string.Join(' ', new[] { RepoPaths.BerthBinary }.Concat(s.Berth.GlobalArgs).Concat(["top", "web", "-o", "pid,comm"]).Select(a => $"'{a}'"));
+        var tty = Run.Tool("script", ["-qec", command, "/dev/null"], env: s.Berth.Environment);
+        Assert.True(tty.ExitCode == 0, tty.ToString());
+        Assert.Equal([pid, "sleep"], tty.Stdout.Split(['\n', '\r'], StringSplitOptions.RemoveEmptyEntries)[1].Split(' ', StringSplitOptions.RemoveEmptyEntries));
         // BSD options select with -q too: "x" lists the container's process with its whole command line.
         var bsd = s.Ok("top", "web", "x").Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["PID", "TTY", "STAT", "TIME", "COMMAND"], bsd[0].Split(' ', StringSplitOptions.RemoveEmptyEntries));
