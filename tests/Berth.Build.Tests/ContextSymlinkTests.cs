@@ -51,7 +51,7 @@ public sealed class ContextSymlinkTests(BuildFixture f) : IDisposable
         var r = berth.Run("build", "--progress=plain", "-t", tag, ctx);
         Assert.True(r.ExitCode == 1, $"{name}: {r}");
         Assert.Contains($"failed to calculate checksum of ref: \"/{source.Replace("{S}", secret)}\": not found", r.Stderr);
-        Assert.NotEqual(0, berth.Run("image", "inspect", tag).ExitCode);
+        berth.AssertNoImage(tag);
     }
 
     [Theory]
@@ -164,7 +164,7 @@ public sealed class ContextSymlinkTests(BuildFixture f) : IDisposable
         var r = await build.WaitAsync(TimeSpan.FromMinutes(3), TestContext.Current.CancellationToken);
         Assert.True(r.ExitCode == 1, r.ToString());
         Assert.Contains("failed to calculate checksum of ref: \"/data\": not found", r.Stderr);
-        Assert.NotEqual(0, berth.Run("image", "inspect", tag).ExitCode);
+        berth.AssertNoImage(tag);
     }
 
     private static System.Diagnostics.Process WaitForProcess(string[] argv, Task<RunResult> build)
