@@ -382,7 +382,8 @@ internal static class ContainerCommands
     {
         var flags = new CreateFlags();
         var detach = new Option<bool>("--detach", "-d") { Description = "Run container in background and print container ID" };
-        var c = new Command("run", "Create and run a new container from an image") { detach };
+        var detachKeys = DetachKeysOption();
+        var c = new Command("run", "Create and run a new container from an image") { detach, detachKeys };
         flags.AddTo(c);
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
@@ -390,6 +391,8 @@ internal static class ContainerCommands
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
             var service = Containers(ctx);
+            var keys = DetachKeys.Default;
+            if (!p.GetValue(detach) && Refused(ctx, request.Tty, request.OpenStdin, p.GetValue(detachKeys), "detach", out keys)) return ExitCodes.Failure;
             if (p.GetValue(detach))
             {
                 // Created and started under one hold of the container's lock: a concurrent rm waits for the start.
@@ -404,7 +407,7 @@ internal static class ContainerCommands
             }
             var row = service.Create(request, ct);
             Berth.Oci.Diagnostics.Timeline.Mark("engine: container recorded");
-            return service.RunAttached(row, new AttachOptions { Stdin = request.OpenStdin }, ct);
+            return RunAttached(service, row, request.Tty, request.OpenStdin, keys, ct);
         }));
     }
 
@@ -412,8 +415,9 @@ internal static class ContainerCommands
     {
         var attach = new Option<bool>("--attach", "-a") { Description = "Attach STDOUT/STDERR and forward signals" };
         var interactive = new Option<bool>("--interactive", "-i") { Description = "Attach container's STDIN" };
+        var detachKeys = DetachKeysOption();
         var names = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
-        var c = new Command("start", "Start one or more stopped containers") { attach, interactive, names };
+        var c = new Command("start", "Start one or more stopped containers") { attach, interactive, detachKeys, names };
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
@@ -424,7 +428,9 @@ internal static class ContainerCommands
                 if (list.Length > 1) throw BerthException.Invalid("you cannot start and attach multiple containers at once");
                 var row = service.Resolve(list[0]);
                 if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
-                return service.RunAttached(row, new AttachOptions { Stdin = p.GetValue(interactive) }, ct);
+                var tty = ContainerService.ConfigOf(row).Request.Tty;
+                if (Refused(ctx, tty, p.GetValue(interactive), p.GetValue(detachKeys), "detach", out var keys)) return ExitCodes.Failure;
+                return RunAttached(service, row, tty, p.GetValue(interactive), keys, ct);
             }
             var rc = 0;
             foreach (var n in list)
@@ -693,13 +699,22 @@ internal static class ContainerCommands
     {
         var noStdin = new Option<bool>("--no-stdin") { Description = "Do not attach STDIN" };
         var sigProxy = new Option<bool>("--sig-proxy") { Description = "Proxy all received signals to the process", DefaultValueFactory = _ => true };
+        var detachKeys = DetachKeysOption();
         var name = new Argument<string>("CONTAINER");
-        var c = new Command("attach", "Attach local standard input, output, and error streams to a running container") { noStdin, sigProxy, name };
+        var c = new Command("attach", "Attach local standard input, output, and error streams to a running container") { detachKeys, noStdin, sigProxy, name };
         return With(c, (ctx, p, ct) =>
         {
             if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
             var service = Containers(ctx);
-            return service.Attach(service.Resolve(p.GetValue(name)!), stdin: !p.GetValue(noStdin), ct);
+            var row = service.Resolve(p.GetValue(name)!);
+            var tty = ContainerService.ConfigOf(row).Request.Tty;
+            var stdin = !p.GetValue(noStdin);
+            if (Refused(ctx, tty, stdin, p.GetValue(detachKeys), "detach", out var keys)) return ExitCodes.Failure;
+            var proxy = tty || !p.GetValue(sigProxy) ? ConsoleSession.SignalProxy.None : ConsoleSession.SignalProxy.ForwardAndStopOnInterrupt;
+            var end = ConsoleSession.Run(tty, stdin, keys, proxy, streams => service.AttachAsync(row, streams, ct));
+            if (!end.Detached) return end.ExitCode;
+            ctx.Err.WriteLine(ConsoleSession.ReadEscapeSequence);
+            return ExitCodes.Failure;
         });
     }
 
@@ -803,7 +818,8 @@ internal static class ContainerCommands
         var privileged = new Option<bool>("--privileged") { Description = "Give extended privileges to the command" };
         var name = new Argument<string>("CONTAINER");
         var command = new Argument<string[]>("COMMAND") { Arity = ArgumentArity.OneOrMore };
-        var c = new Command("exec", "Execute a command in a running container") { detach, interactive, tty, env, user, workdir, privileged, name, command };
+        var detachKeys = DetachKeysOption();
+        var c = new Command("exec", "Execute a command in a running container") { detach, detachKeys, interactive, tty, env, user, workdir, privileged, name, command };
         return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             // The exec process joins the container's cgroups within milliseconds (see CgroupMigration).
@@ -822,10 +838,13 @@ internal static class ContainerCommands
                 ctx.Err.WriteLine($"Error: {e.Message}");
                 return ExitCodes.Failure;
             }
+            var interactiveTty = !p.GetValue(detach) && p.GetValue(tty);
+            if (Refused(ctx, interactiveTty, p.GetValue(interactive), p.GetValue(detachKeys), "escape", out var keys)) return ExitCodes.Failure;
             var request = new ExecRequest
             {
                 Command = p.GetValue(command)!,
-                Env = p.GetValue(env) ?? [],
+                // Compat: as docker, a bare KEY takes its value from our environment, and is dropped when unset there.
+                Env = [.. (p.GetValue(env) ?? []).Select(e => e.Contains('=') || Environment.GetEnvironmentVariable(e) is not { } v ? e : $"{e}={v}")],
                 User = p.GetValue(user),
                 WorkingDir = p.GetValue(workdir),
                 Tty = p.GetValue(tty),
@@ -833,7 +852,46 @@ internal static class ContainerCommands
                 Detach = p.GetValue(detach),
                 Privileged = p.GetValue(privileged),
             };
-            return service.Exec(row, request, ct);
+            if (request.Detach)
+            {
+                service.ExecAsync(row, request, new AttachStreams(), ct).GetAwaiter().GetResult();
+                return 0;
+            }
+            var proxy = request.Tty ? ConsoleSession.SignalProxy.None : ConsoleSession.SignalProxy.Forward;
+            var end = ConsoleSession.Run(request.Tty, request.Interactive, keys, proxy, streams => service.ExecAsync(row, request, streams, ct));
+            if (!end.Detached) return end.ExitCode;
+            ctx.Err.WriteLine(ConsoleSession.ReadEscapeSequence);
+            return ExitCodes.Failure;
         }));
+    }
+
+    private static Option<string?> DetachKeysOption() => new("--detach-keys") { Description = "Override the key sequence for detaching a container" };
+
+    /// <summary>docker's checks before a session with a terminal: <c>-it</c> needs a terminal on stdin ("the input
+    /// device is not a TTY"), and the detach keys must parse (docker's daemon: "Invalid detach keys (…) provided";
+    /// exec says "escape keys"). Both exit 1, before anything is created.</summary>
+    private static bool Refused(CliContext ctx, bool tty, bool stdin, string? spec, string what, out DetachKeys keys)
+    {
+        keys = DetachKeys.Default;
+        if (spec is not null && !DetachKeys.TryParse(spec, out keys))
+        {
+            ctx.Err.WriteLine($"berth: Invalid {what} keys ({spec}) provided");
+            return true;
+        }
+        if (tty && stdin && !ConsoleSession.StdinIsTerminal)
+        {
+            ctx.Err.WriteLine(ConsoleSession.NotATty);
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary><c>run</c> and <c>start -a</c>: the session's exit code; a detach (Ctrl-P Ctrl-Q) leaves the
+    /// container running and exits 0, as docker.</summary>
+    private static int RunAttached(ContainerService service, ContainerRow row, bool tty, bool stdin, DetachKeys keys, CancellationToken ct)
+    {
+        var proxy = tty && stdin ? ConsoleSession.SignalProxy.Forward : ConsoleSession.SignalProxy.ForwardAndStopOnInterrupt;
+        var end = ConsoleSession.Run(tty, stdin, keys, proxy, streams => service.StartAttachedAsync(row, streams, ct));
+        return end.ExitCode;
     }
 }

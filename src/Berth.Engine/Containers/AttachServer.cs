@@ -3,19 +3,32 @@ using System.Net.Sockets;
 
 namespace Berth.Engine.Containers;
 
-/// <summary>The monitor's side of <c>attach</c>: a Unix socket (mode 0600, in a root-only directory) that every
-/// <c>berth attach</c> connects to. Each client gets the container's output from then on — raw with a terminal, else
-/// in docker's stream framing (stdcopy: one byte for the stream, three zero, a big-endian length, the bytes) — and
-/// what it sends goes to the container's stdin when the container was started with <c>-i</c>. A slow client slows
-/// the container's output, as with docker.</summary>
+/// <summary>The monitor's side of <c>attach</c>: a Unix socket (mode 0600, in a root-only directory) that attaching
+/// clients connect to. Each connection starts with a request of five bytes, a kind and a terminal size (two
+/// big-endian 16-bit numbers, rows then columns, zero for none):
+/// <list type="bullet">
+/// <item><c>a</c> attach: the container's output from then on — raw with a terminal, else in docker's stream framing
+/// (stdcopy: one byte for the stream, three zero, a big-endian length, the bytes) — and what the client sends goes
+/// to the container's stdin when it was started with <c>-i</c>. A slow client slows the container's output, as with
+/// docker.</item>
+/// <item><c>r</c> resize: sets the terminal's size, then the connection closes.</item>
+/// <item><c>w</c> wait: nothing until the container exited and its exit was recorded, then its exit code (a
+/// big-endian 32-bit number) and the end.</item>
+/// </list></summary>
 internal sealed class AttachServer : IDisposable
 {
+    internal const byte AttachRequest = (byte)'a', ResizeRequest = (byte)'r', WaitRequest = (byte)'w';
+    internal const int RequestSize = 5;
+
     private readonly Socket _listener;
     private readonly string _path;
     private readonly bool _tty;
     private readonly Stream? _input;
+    private readonly Action<TerminalSize>? _resize;
     private readonly List<Socket> _clients = [];
+    private readonly List<Socket> _waiters = [];
     private readonly Lock _lock = new();
+    private readonly ManualResetEventSlim _firstClient = new();
 
     /// <summary>The socket of container <paramref name="id"/> in the attach directory <paramref name="dir"/>.</summary>
     public static string PathOf(string dir, string id) => Path.Combine(dir, id + ".sock");
@@ -32,11 +45,25 @@ internal sealed class AttachServer : IDisposable
         }
     }
 
+    /// <summary>A client's request: its kind and terminal size.</summary>
+    internal static byte[] Request(byte kind, TerminalSize? size)
+    {
+        var bytes = new byte[RequestSize];
+        bytes[0] = kind;
+        if (size is { IsKnown: true } s)
+        {
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(1), s.Height);
+            BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(3), s.Width);
+        }
+        return bytes;
+    }
+
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public AttachServer(string dir, string id, bool tty, Stream? input)
+    public AttachServer(string dir, string id, bool tty, Stream? input, Action<TerminalSize>? resize)
     {
         _tty = tty;
         _input = input;
+        _resize = resize;
         _path = PathOf(EngineOptions.EnsurePrivateDirectory(dir), id);
         File.Delete(_path);
         _listener = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
@@ -49,6 +76,10 @@ internal sealed class AttachServer : IDisposable
     /// <summary>A stream for <see cref="JsonLogWriter.Pump"/>'s echo: what the container writes on stdout (1) or
     /// stderr (2), to every client.</summary>
     public Stream Output(byte stream) => new FanOut(this, stream);
+
+    /// <summary>Waits until the first attach client has connected, up to <paramref name="timeout"/>: a <c>run -it</c>
+    /// whose client attaches right after the start sees the container's first output.</summary>
+    public void WaitForFirstClient(TimeSpan timeout) => _firstClient.Wait(timeout);
 
     private void Accept()
     {
@@ -63,8 +94,47 @@ internal sealed class AttachServer : IDisposable
             {
                 return;
             }
-            lock (_lock) _clients.Add(client);
-            if (_input is not null) new Thread(() => CopyInput(client), 256 * 1024) { IsBackground = true, Name = "berth-attach-in" }.Start();
+            new Thread(() => Serve(client), 256 * 1024) { IsBackground = true, Name = "berth-attach-in" }.Start();
+        }
+    }
+
+    private void Serve(Socket client)
+    {
+        var request = new byte[RequestSize];
+        try
+        {
+            var got = 0;
+            while (got < RequestSize)
+            {
+                var n = client.Receive(request, got, RequestSize - got, SocketFlags.None);
+                if (n <= 0)
+                {
+                    client.Dispose();
+                    return;
+                }
+                got += n;
+            }
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+            client.Dispose();
+            return;
+        }
+        var size = new TerminalSize(BinaryPrimitives.ReadUInt16BigEndian(request.AsSpan(1)), BinaryPrimitives.ReadUInt16BigEndian(request.AsSpan(3)));
+        if (_tty && size.IsKnown) _resize?.Invoke(size);
+        switch (request[0])
+        {
+            case AttachRequest:
+                lock (_lock) _clients.Add(client);
+                _firstClient.Set();
+                CopyInput(client);
+                return;
+            case WaitRequest:
+                lock (_lock) _waiters.Add(client);
+                return;
+            default:
+                client.Dispose();
+                return;
         }
     }
 
@@ -77,7 +147,8 @@ internal sealed class AttachServer : IDisposable
             {
                 var n = client.Receive(buffer);
                 if (n <= 0) return;
-                _input!.Write(buffer, 0, n);
+                if (_input is null) continue;
+                _input.Write(buffer, 0, n);
                 _input.Flush();
             }
         }
@@ -110,8 +181,29 @@ internal sealed class AttachServer : IDisposable
                 }
                 catch (Exception e) when (e is SocketException or ObjectDisposedException)
                 {
-                    _clients[i].Dispose();
+                    // Shut down, not closed: its input thread closes it (see CopyInput).
+                    Shutdown(_clients[i]);
                     _clients.RemoveAt(i);
+                }
+            }
+        }
+    }
+
+    /// <summary>Tells the waiting clients the container's exit code.</summary>
+    public void Exited(int exitCode)
+    {
+        var bytes = new byte[4];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, exitCode);
+        lock (_lock)
+        {
+            foreach (var w in _waiters)
+            {
+                try
+                {
+                    w.Send(bytes);
+                }
+                catch (Exception e) when (e is SocketException or ObjectDisposedException)
+                {
                 }
             }
         }
@@ -124,19 +216,26 @@ internal sealed class AttachServer : IDisposable
         Remove(_path);
         lock (_lock)
         {
-            foreach (var c in _clients)
-            {
-                try
-                {
-                    c.Shutdown(SocketShutdown.Both);
-                }
-                catch (Exception e) when (e is SocketException or ObjectDisposedException)
-                {
-                }
-                // A client that feeds stdin is closed by its input thread (CopyInput), once its Receive returns.
-                if (_input is null) c.Dispose();
-            }
+            // Every attach client is closed by its input thread (CopyInput), once its Receive returns.
+            foreach (var c in _clients) Shutdown(c);
             _clients.Clear();
+            foreach (var w in _waiters)
+            {
+                Shutdown(w);
+                w.Dispose();
+            }
+            _waiters.Clear();
+        }
+    }
+
+    private static void Shutdown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
         }
     }
 

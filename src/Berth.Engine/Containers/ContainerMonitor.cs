@@ -23,11 +23,14 @@ public static class ContainerMonitor
     private const string WatchRole = "watch";
     /// <summary>Last argument of a monitor started by a restart policy: it gives way to a user's stop.</summary>
     internal const string PolicyRestart = "policy-restart";
+    /// <summary>Last argument of a monitor whose starter attaches at once (<c>run -it</c>): the container's output
+    /// waits for that client, so it sees the first prompt.</summary>
+    internal const string AttachFirst = "attach-first";
 
     public static int Run(string[] args)
     {
         if (WatchArgs.Parse(args) is { } watching) return Watch(watching);
-        if (args.Length != 3 && !(args.Length == 4 && args[3] == PolicyRestart))
+        if (args.Length != 3 && !(args.Length == 4 && args[3] is PolicyRestart or AttachFirst))
         {
             Console.Error.WriteLine("berth monitor: internal role, started by berth itself");
             return 125;
@@ -81,7 +84,7 @@ public static class ContainerMonitor
             }
             try
             {
-                (container, running) = service.Launch(row, stdio, byPolicy: args.Length == 4, held);
+                (container, running) = service.Launch(row, stdio, byPolicy: args is [_, _, _, PolicyRestart], held);
             }
             catch (BerthException) when (autoRemove)
             {
@@ -109,8 +112,8 @@ public static class ContainerMonitor
         engine.Dispose();
         var handles = new[] { stdout?.SafePipeHandle, stderr?.SafePipeHandle, (System.Runtime.InteropServices.SafeHandle?)container.Console, stdin?.SafePipeHandle };
         var fds = handles.Select(h => h is null ? -1 : (int)h.DangerousGetHandle()).ToArray();
-        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, interactive, logPath, logOptions ?? JsonFileOptions.Unlimited,
-            fds[0], fds[1], fds[2], fds[3]);
+        var watch = new WatchArgs(args[1], running.Id, container.Pid, tty, autoRemove, interactive, args is [_, _, _, AttachFirst], logPath,
+            logOptions ?? JsonFileOptions.Unlimited, fds[0], fds[1], fds[2], fds[3]);
         // The descriptors now belong to the watch (this image's or the next): nothing here may close them.
         foreach (var h in handles) h?.SetHandleAsInvalid();
         ProcessLauncher.ExecSelf(watch.ToArgs(), handles.OfType<System.Runtime.InteropServices.SafeHandle>().ToList());
@@ -121,25 +124,25 @@ public static class ContainerMonitor
 
     /// <summary>What <c>berth monitor ROOT ID watch …</c> gets on its command line: the container, its init, and the
     /// descriptors of its output (-1 for none).</summary>
-    private sealed record WatchArgs(string Root, string Id, int Pid, bool Tty, bool AutoRemove, bool Interactive, string LogPath,
-        JsonFileOptions Rotation, int Stdout, int Stderr, int Console, int Stdin)
+    private sealed record WatchArgs(string Root, string Id, int Pid, bool Tty, bool AutoRemove, bool Interactive, bool AttachFirst,
+        string LogPath, JsonFileOptions Rotation, int Stdout, int Stderr, int Console, int Stdin)
     {
         public IReadOnlyList<string> ToArgs() =>
         [
-            "berth", Role, Root, Id, WatchRole, Number(Pid), Tty ? "tty" : "-", AutoRemove ? "rm" : "-", Interactive ? "i" : "-", LogPath,
+            "berth", Role, Root, Id, WatchRole, Number(Pid), Tty ? "tty" : "-", AutoRemove ? "rm" : "-", Interactive ? "i" : "-", AttachFirst ? "a" : "-", LogPath,
             Rotation.MaxSize is { } size ? size.ToString(CultureInfo.InvariantCulture) : "-", Number(Rotation.MaxFile), Rotation.Compress ? "gz" : "-",
             Number(Stdout), Number(Stderr), Number(Console), Number(Stdin),
         ];
 
         public static WatchArgs? Parse(string[] a)
         {
-            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var i, var log, var size, var files, var gz, var o, var e, var c, var n]) return null;
+            if (a is not [_, var root, var id, WatchRole, var pid, var tty, var rm, var i, var first, var log, var size, var files, var gz, var o, var e, var c, var n]) return null;
             static int Int(string s) => int.Parse(s, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture);
             var rotation = new JsonFileOptions
             {
                 MaxSize = size == "-" ? null : long.Parse(size, CultureInfo.InvariantCulture), MaxFile = Int(files), Compress = gz == "gz",
             };
-            return new WatchArgs(root, id, Int(pid), tty == "tty", rm == "rm", i == "i", log, rotation, Int(o), Int(e), Int(c), Int(n));
+            return new WatchArgs(root, id, Int(pid), tty == "tty", rm == "rm", i == "i", first == "a", log, rotation, Int(o), Int(e), Int(c), Int(n));
         }
 
         private static string Number(int n) => n.ToString(CultureInfo.InvariantCulture);
@@ -167,8 +170,12 @@ public static class ContainerMonitor
                 : null;
             if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
             var options = EngineOptions.FromEnvironment() with { Root = w.Root };
-            var attach = new AttachServer(options.AttachDir, w.Id, w.Tty, input);
+            using var pty = w.Console >= 0 ? new Berth.Runtime.Interop.SafeFdHandle(w.Console, ownsHandle: false) : null;
+            var attach = new AttachServer(options.AttachDir, w.Id, w.Tty, input,
+                pty is null ? null : size => Terminal.TrySetSize(pty, size.Height, size.Width));
             var (toStdout, toStderr) = (attach.Output(1), attach.Output(2));
+            // Bounded: a starter that died before attaching must not keep the container's output blocked for good.
+            if (w.AttachFirst) attach.WaitForFirstClient(TimeSpan.FromSeconds(30));
             // Without a log the pumps still read on after a failed echo: the attach clients' streams never fail.
             if (console is not null) pumps.Add(Pump(() => JsonLogWriter.Pump(console, "stdout", log, toStdout)));
             if (stdout is not null) pumps.Add(Pump(() => JsonLogWriter.Pump(stdout, "stdout", log, toStdout)));
@@ -182,7 +189,9 @@ public static class ContainerMonitor
             var service = engine.Containers;
             var store = engine.Store;
             // An rm -f may have removed the container (and its runtime state) as soon as it was dead.
-            if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, service.Runtime.ExitStatusOf(w.Id, waitStatus), w.AutoRemove);
+            var status = service.Runtime.ExitStatusOf(w.Id, waitStatus);
+            if (store.Metadata.GetContainer(w.Id) is { } running) service.Finish(running, status, w.AutoRemove);
+            attach.Exited(store.Metadata.GetContainer(w.Id) is { Status: not "running" } recorded ? recorded.ExitCode : status.ExitCode);
             // Attached clients see the end of the output once the exit code is there to read.
             attach.Dispose();
             if (!w.AutoRemove) service.RestartIfDue(w.Id);

@@ -7,100 +7,140 @@ namespace Berth.Engine.Containers;
 
 public sealed partial class ContainerService
 {
-    /// <summary><c>attach</c>: connects our stdio to a detached container through its monitor
-    /// (<see cref="AttachServer"/>): its output from now on (stdout and stderr apart, or the terminal raw), our stdin
-    /// to its stdin when it was started with <c>-i</c>, signals forwarded without a terminal. Ctrl-P Ctrl-Q detaches
-    /// from a terminal. Returns the container's exit code once it exits, or 0 after a detach.</summary>
-    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    public int Attach(ContainerRow row, bool stdin, CancellationToken ct)
+    /// <summary><c>attach</c>: connects <paramref name="streams"/> to a running container through its monitor
+    /// (<see cref="AttachServer"/>): its output from now on (stdout and stderr apart, or the terminal raw), the input
+    /// to its stdin when it was started with <c>-i</c>. With a terminal the detach keys end the session and leave the
+    /// container running. The session ends with the container's exit code once it exits, or on a detach.</summary>
+    public async Task<StdioSession> AttachAsync(ContainerRow row, AttachStreams streams, CancellationToken ct)
     {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
         row = Reconcile(row);
         if (row.Status != "running") throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
         var config = ConfigOf(row);
         var tty = config.Request.Tty;
-        using var socket = Connect(row);
-        using var raw = tty && stdin ? new Berth.Runtime.Process.RawTerminal() : null;
-        using var proxy = tty ? null : new SignalProxy(this, row, handleInterrupt: true);
+        // Asked first, so the exit code is there to read however soon the container exits.
+        var exit = await ConnectAsync(row, AttachServer.Request(AttachServer.WaitRequest, null), ct).ConfigureAwait(false);
+        Socket socket;
+        try
+        {
+            socket = await ConnectAsync(row, AttachServer.Request(AttachServer.AttachRequest, streams.Size), ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            exit.Dispose();
+            throw;
+        }
         var detached = 0;
-        if (stdin && config.Request.OpenStdin)
+        if (streams.Stdin is { } input && config.Request.OpenStdin)
         {
-            new Thread(() =>
+            // The socket's stream is not closed at the end of input: the container's stdin stays open for others.
+            StartInput(input, new NetworkStream(socket, ownsSocket: false), tty ? streams.DetachKeys : null, () =>
             {
-                using var ours = Console.OpenStandardInput();
-                var buffer = new byte[4096];
-                var sawCtrlP = false;
-                try
-                {
-                    while (true)
-                    {
-                        var n = ours.Read(buffer, 0, buffer.Length);
-                        if (n <= 0) return;
-                        if (tty)
-                        {
-                            // docker's detach keys: Ctrl-P then Ctrl-Q.
-                            for (var i = 0; i < n; i++)
-                            {
-                                if (sawCtrlP && buffer[i] == 0x11)
-                                {
-                                    Interlocked.Exchange(ref detached, 1);
-                                    socket.Shutdown(SocketShutdown.Both);
-                                    return;
-                                }
-                                sawCtrlP = buffer[i] == 0x10;
-                            }
-                        }
-                        socket.Send(buffer.AsSpan(0, n));
-                    }
-                }
-                catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
-                {
-                }
-            }) { IsBackground = true, Name = "berth-attach-stdin" }.Start();
+                Interlocked.Exchange(ref detached, 1);
+                Shutdown(socket);
+            }, closeTarget: false);
         }
-
-        using (var stdout = Console.OpenStandardOutput())
-        using (var stderr = Console.OpenStandardError())
+        var id = row.Id;
+        var end = Task.Factory.StartNew(() =>
         {
-            var buffer = new byte[64 * 1024];
-            var header = new byte[8];
-            try
+            using (socket)
+            using (exit)
             {
-                while (true)
+                RelayOutput(socket, tty, streams.Stdout ?? Stream.Null, streams.Stderr ?? streams.Stdout ?? Stream.Null);
+                if (Volatile.Read(ref detached) == 1) return new SessionEnd(0, Detached: true);
+                // The monitor sends the exit code once recorded; one that died says nothing, and the store answers.
+                var code = new byte[4];
+                return ReceiveExactly(exit, code)
+                    ? new SessionEnd(BinaryPrimitives.ReadInt32BigEndian(code), Detached: false)
+                    : new SessionEnd(Wait(row, CancellationToken.None), Detached: false);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return new StdioSession(end,
+            size => { if (OperatingSystem.IsLinux()) _ = ResizeAsync(row, size); },
+            signal =>
+            {
+                if (signal == 9) KillAll(id);
+                else
                 {
-                    if (tty)
+                    try
                     {
-                        var n = socket.Receive(buffer);
-                        if (n <= 0) break;
-                        stdout.Write(buffer, 0, n);
-                        stdout.Flush();
-                        continue;
+                        Runtime.Kill(id, signal);
                     }
-                    if (!ReceiveExactly(socket, header)) break;
-                    var length = (int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
-                    var target = header[0] == 2 ? stderr : stdout;
-                    while (length > 0)
+                    catch (BerthException)
                     {
-                        var n = socket.Receive(buffer, 0, Math.Min(length, buffer.Length), SocketFlags.None);
-                        if (n <= 0) break;
-                        target.Write(buffer, 0, n);
-                        length -= n;
                     }
-                    target.Flush();
                 }
-            }
-            catch (SocketException)
-            {
-            }
-        }
-        if (detached == 1) return 0;
-        // The monitor closes the socket after recording the exit.
-        return Wait(row, ct);
+            },
+            tty);
     }
 
-    /// <summary>Connects to the container's monitor. Right after <c>run -d</c> the monitor may still be re-executing
-    /// itself (a few milliseconds) before it listens: retried for up to 2 s while it lives.</summary>
+    /// <summary>Copies the monitor's output to the caller's streams until the monitor closes it (the container
+    /// exited) or the session is shut down (a detach).</summary>
+    private static void RelayOutput(Socket socket, bool tty, Stream stdout, Stream stderr)
+    {
+        var buffer = new byte[64 * 1024];
+        var header = new byte[8];
+        try
+        {
+            while (true)
+            {
+                if (tty)
+                {
+                    var n = socket.Receive(buffer);
+                    if (n <= 0) return;
+                    stdout.Write(buffer, 0, n);
+                    stdout.Flush();
+                    continue;
+                }
+                if (!ReceiveExactly(socket, header)) return;
+                var length = (int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
+                var target = header[0] == 2 ? stderr : stdout;
+                while (length > 0)
+                {
+                    var n = socket.Receive(buffer, 0, Math.Min(length, buffer.Length), SocketFlags.None);
+                    if (n <= 0) return;
+                    target.Write(buffer, 0, n);
+                    length -= n;
+                }
+                target.Flush();
+            }
+        }
+        catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
+        {
+            // The monitor went away, or the caller's output did: the session ends either way.
+        }
+    }
+
+    /// <summary>Sets the terminal size of a container started with one, through its monitor.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]
-    private Socket Connect(ContainerRow row)
+    private async Task ResizeAsync(ContainerRow row, TerminalSize size)
+    {
+        try
+        {
+            using var socket = await ConnectAsync(row, AttachServer.Request(AttachServer.ResizeRequest, size), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (BerthException)
+        {
+            // The container is gone: nothing to resize.
+        }
+    }
+
+    private static void Shutdown(Socket socket)
+    {
+        try
+        {
+            socket.Shutdown(SocketShutdown.Both);
+        }
+        catch (Exception e) when (e is SocketException or ObjectDisposedException)
+        {
+        }
+    }
+
+    /// <summary>Connects to the container's monitor and sends <paramref name="request"/>. Right after a start the
+    /// monitor may still be re-executing itself (a few milliseconds) before it listens: retried for up to 2 s while
+    /// it lives.</summary>
+    [System.Runtime.Versioning.SupportedOSPlatform("linux")]
+    private async Task<Socket> ConnectAsync(ContainerRow row, byte[] request, CancellationToken ct)
     {
         var deadline = Environment.TickCount64 + 2000;
         while (true)
@@ -109,6 +149,7 @@ public sealed partial class ContainerService
             try
             {
                 Berth.Runtime.UnixSockets.Connect(socket, AttachSocketOf(row.Id));
+                socket.Send(request);
                 return socket;
             }
             catch (SocketException e)
@@ -116,7 +157,7 @@ public sealed partial class ContainerService
                 socket.Dispose();
                 if (Environment.TickCount64 > deadline || !Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart))
                     throw new BerthException(ErrorKind.Unavailable, $"container {row.Id}: its monitor does not accept attaches ({e.Message})");
-                Thread.Sleep(5);
+                await Task.Delay(5, ct).ConfigureAwait(false);
             }
         }
     }
@@ -124,11 +165,18 @@ public sealed partial class ContainerService
     private static bool ReceiveExactly(Socket socket, byte[] buffer)
     {
         var got = 0;
-        while (got < buffer.Length)
+        try
         {
-            var n = socket.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
-            if (n <= 0) return false;
-            got += n;
+            while (got < buffer.Length)
+            {
+                var n = socket.Receive(buffer, got, buffer.Length - got, SocketFlags.None);
+                if (n <= 0) return false;
+                got += n;
+            }
+        }
+        catch (SocketException)
+        {
+            return false;
         }
         return true;
     }

@@ -1,3 +1,4 @@
+using System.IO.Pipes;
 using System.Runtime.InteropServices;
 using Berth.Oci.Errors;
 using Berth.Runtime;
@@ -5,6 +6,7 @@ using Berth.Runtime.Process;
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
 using Berth.Storage.Metadata;
+using Microsoft.Win32.SafeHandles;
 
 namespace Berth.Engine.Containers;
 
@@ -25,10 +27,13 @@ public sealed partial class ContainerService
 {
     /// <summary><c>exec</c>: runs a command in a running container through the runtime
     /// (<see cref="ContainerRuntime.Exec"/>): its namespaces, cgroup and seccomp filter, and the container's user and
-    /// capabilities unless <c>-u</c>/<c>--privileged</c> say otherwise. Returns the command's exit code (0 at once
-    /// with <c>-d</c>).</summary>
-    public int Exec(ContainerRow row, ExecRequest request, CancellationToken ct)
+    /// capabilities unless <c>-u</c>/<c>--privileged</c> say otherwise. Its stdio is relayed to and from
+    /// <paramref name="streams"/> (the input only with <see cref="ExecRequest.Interactive"/>); the session ends with
+    /// the command's exit code, at once with 0 for <see cref="ExecRequest.Detach"/>, or on a detach from its
+    /// terminal.</summary>
+    public Task<StdioSession> ExecAsync(ContainerRow row, ExecRequest request, AttachStreams streams, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         row = Reconcile(row);
         if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
         if (IsPaused(row)) throw BerthException.Conflict($"Container {row.Name} is paused, unpause the container before exec");
@@ -42,10 +47,10 @@ public sealed partial class ContainerService
         var env = new List<string>(container.Env ?? []);
         foreach (var e in request.Env)
         {
+            // KEY=VALUE sets; a bare KEY (the front end found no value for it) unsets.
             var key = e.Contains('=') ? e[..e.IndexOf('=')] : e;
-            var value = e.Contains('=') ? e : Environment.GetEnvironmentVariable(e) is { } v ? $"{e}={v}" : null;
             env.RemoveAll(x => x.StartsWith(key + "=", StringComparison.Ordinal));
-            if (value is not null) env.Add(value);
+            if (e.Contains('=')) env.Add(e);
         }
         if (request.Tty && !env.Any(e => e.StartsWith("TERM=", StringComparison.Ordinal))) env.Add("TERM=xterm");
         LinuxCapabilities? caps = container.Capabilities;
@@ -68,34 +73,78 @@ public sealed partial class ContainerService
         };
 
         using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
-        var quiet = request.Detach || request.Tty;
-        var stdio = new ContainerStdio
+        AnonymousPipeServerStream? stdout = null, stderr = null, stdin = null;
+        ContainerStdio stdio;
+        if (request.Detach || request.Tty)
         {
-            Stdin = quiet || !request.Interactive ? devNull : null,
-            Stdout = quiet ? devNull : null,
-            Stderr = quiet ? devNull : null,
-        };
-        using var exec = Runtime.Exec(row.Id, process, new ExecOptions { Stdio = stdio });
-        if (request.Detach) return 0;
-
-        using var terminal = exec.Console is { } master ? new TerminalSession(master) : null;
-        var registrations = new List<PosixSignalRegistration>();
-        if (terminal is null)
-        {
-            // Without a pty the signals a terminal would send reach us: pass them on; the command decides.
-            foreach (var (s, number) in new[] { (PosixSignal.SIGINT, 2), (PosixSignal.SIGTERM, 15), (PosixSignal.SIGHUP, 1), (PosixSignal.SIGQUIT, 3) })
-                registrations.Add(PosixSignalRegistration.Create(s, ctx => { ctx.Cancel = true; exec.Signal(number); }));
+            stdio = new ContainerStdio { Stdin = devNull, Stdout = devNull, Stderr = devNull };
         }
+        else
+        {
+            // Pipes, never the caller's descriptors (see StartAttachedAsync); one for both outputs when the caller
+            // takes them on one stream, so they keep their order.
+            stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+            if (streams.Stderr is not null) stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
+            if (request.Interactive && streams.Stdin is not null) stdin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
+            stdio = new ContainerStdio
+            {
+                Stdin = stdin?.ClientSafePipeHandle ?? (SafeHandle)devNull,
+                Stdout = stdout.ClientSafePipeHandle,
+                Stderr = (stderr ?? stdout).ClientSafePipeHandle,
+            };
+        }
+        ExecProcess exec;
         try
         {
-            _ = ct; // Ctrl-C is forwarded to the command, which decides; we wait for it either way.
-            var status = exec.Wait();
-            terminal?.Drain(TimeSpan.FromSeconds(2));
-            return status.ExitCode;
+            exec = Runtime.Exec(row.Id, process, new ExecOptions { Stdio = stdio });
         }
-        finally
+        catch
         {
-            foreach (var r in registrations) r.Dispose();
+            stdout?.Dispose();
+            stderr?.Dispose();
+            stdin?.Dispose();
+            throw;
         }
+        stdout?.DisposeLocalCopyOfClientHandle();
+        stderr?.DisposeLocalCopyOfClientHandle();
+        stdin?.DisposeLocalCopyOfClientHandle();
+        if (request.Detach)
+        {
+            exec.Dispose();
+            return Task.FromResult(new StdioSession(Task.FromResult(new SessionEnd(0, Detached: false)), _ => { }, _ => { }, tty: false));
+        }
+
+        var pumps = new List<Thread>();
+        var detached = new TaskCompletionSource<SessionEnd>(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (stdout is not null) pumps.Add(StartPump(stdout, "stdout", null, streams.Stdout ?? Stream.Null));
+        if (stderr is not null) pumps.Add(StartPump(stderr, "stderr", null, streams.Stderr ?? Stream.Null));
+        if (stdin is not null) StartInput(streams.Stdin!, stdin, detachKeys: null, onDetach: null);
+        FileStream? console = null;
+        if (exec.Console is { } pty)
+        {
+            if (streams.Size is { IsKnown: true } size) Terminal.TrySetSize(pty, size.Height, size.Width);
+            console = new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.ReadWrite, 1);
+            pumps.Add(StartPump(console, "stdout", null, streams.Stdout ?? Stream.Null));
+            if (request.Interactive && streams.Stdin is { } input)
+            {
+                // Not closed at the end of input: the pty is the command's terminal, and its output still flows.
+                StartInput(input, new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.Write, 1),
+                    streams.DetachKeys, () => detached.TrySetResult(new SessionEnd(0, Detached: true)), closeTarget: false);
+            }
+        }
+        var exited = Task.Factory.StartNew(() =>
+        {
+            var status = exec.Wait();
+            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(console is null ? 5 : 2));
+            stdout?.Dispose();
+            stderr?.Dispose();
+            exec.Dispose();
+            return new SessionEnd(status.ExitCode, Detached: false);
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        var end = Task.WhenAny(exited, detached.Task).Unwrap();
+        return Task.FromResult(new StdioSession(end,
+            size => { if (exec.Console is { } pty) Terminal.TrySetSize(pty, size.Height, size.Width); },
+            signal => exec.Signal(signal),
+            request.Tty));
     }
 }

@@ -9,13 +9,6 @@ using Microsoft.Win32.SafeHandles;
 
 namespace Berth.Engine.Containers;
 
-/// <summary>How an attached container is connected to the caller's stdio.</summary>
-public sealed record AttachOptions
-{
-    /// <summary>Connect our stdin (<c>-i</c>).</summary>
-    public bool Stdin { get; init; }
-}
-
 public sealed partial class ContainerService
 {
     private static readonly Lazy<ulong> s_selfStart = new(() => Berth.Runtime.Process.ProcessInfo.StartTime(Environment.ProcessId) ?? 0);
@@ -108,12 +101,26 @@ public sealed partial class ContainerService
         throw BerthException.NotFound($"No such container: {id}");
     }
 
-    /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: this process is the container's parent and relays its
-    /// stdio (through a pty with <c>-t</c>), forwards signals, and returns the exit code. Without <c>--rm</c> the output
-    /// is copied to the container's log too.</summary>
-    public int RunAttached(ContainerRow row, AttachOptions attach, CancellationToken ct)
+    /// <summary><c>run</c> without <c>-d</c>, <c>start -a</c>: starts the container and relays its stdio to and from
+    /// <paramref name="streams"/> until it exits; the session's end has its exit code. Without <c>--rm</c> the output
+    /// is copied to the container's log too. With a terminal and input the client can detach: such a container
+    /// gets a monitor as with <c>run -d</c> (it must outlive this process) and the session attaches to it before
+    /// its first output. Otherwise this process is the container's parent and relays through pipes, or its
+    /// pty.</summary>
+    public async Task<StdioSession> StartAttachedAsync(ContainerRow row, AttachStreams streams, CancellationToken ct)
     {
+        if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
         var request = ConfigOf(row).Request;
+        if (request.Tty && streams.Stdin is not null)
+        {
+            StartDetached(row, byPolicy: false, held: null, attachFirst: true, ct);
+            return await AttachAsync(Store.Metadata.GetContainer(row.Id) ?? row, streams, ct).ConfigureAwait(false);
+        }
+        return StartAttachedHere(row, request, streams);
+    }
+
+    private StdioSession StartAttachedHere(ContainerRow row, ContainerRequest request, AttachStreams streams)
+    {
         var autoRemove = request.AutoRemove;
         // --rm removes the log with the container: nothing to write. The none driver writes none either.
         var logOptions = autoRemove ? null : request.LogConfig.Validate();
@@ -127,14 +134,14 @@ public sealed partial class ContainerService
         }
         else
         {
-            // The container gets pipes of ours, never the caller's descriptors: holding `run … >> file`'s file, it
-            // could read it or truncate it through /proc/self/fd/1. docker relays through pipes too.
+            // The container gets pipes, never the caller's descriptors: holding `run … >> file`'s file, it could read
+            // it or truncate it through /proc/self/fd/1. docker relays through pipes too.
             stdout = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-            // One pipe for both when the caller's stdout and stderr are one file (2>&1, a terminal) and nothing is
-            // logged apart: the writes arrive in the order the container made them, as when it held the file.
-            if (logOptions is not null || !SameFile("/proc/self/fd/1", "/proc/self/fd/2"))
+            // One pipe for both when the caller takes both on one stream and nothing is logged apart: the writes
+            // arrive in the order the container made them, as when it held the caller's file.
+            if (logOptions is not null || streams.Stderr is not null)
                 stderr = new AnonymousPipeServerStream(PipeDirection.In, HandleInheritability.None);
-            if (attach.Stdin) stdin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
+            if (streams.Stdin is not null) stdin = new AnonymousPipeServerStream(PipeDirection.Out, HandleInheritability.None);
             stdio = new ContainerStdio
             {
                 Stdin = stdin?.ClientSafePipeHandle ?? (SafeHandle)devNull,
@@ -161,41 +168,51 @@ public sealed partial class ContainerService
         stderr?.DisposeLocalCopyOfClientHandle();
         stdin?.DisposeLocalCopyOfClientHandle();
 
-        using (container)
+        var pumps = new List<Thread>();
+        var log = logOptions is null ? null : new JsonLogWriter(LogPathOf(row.Id), logOptions, Time);
+        if (stdout is not null) pumps.Add(StartPump(stdout, "stdout", log, streams.Stdout ?? Stream.Null));
+        if (stderr is not null) pumps.Add(StartPump(stderr, "stderr", log, streams.Stderr ?? streams.Stdout ?? Stream.Null));
+        // Not joined: it may block on the caller's input long after the container ended.
+        if (stdin is not null) StartInput(streams.Stdin!, stdin, detachKeys: null, onDetach: null);
+        FileStream? console = null;
+        if (container.Console is { } pty)
         {
-            var pumps = new List<Thread>();
-            var log = logOptions is null ? null : new JsonLogWriter(LogPathOf(row.Id), logOptions, Time);
-            if (stdout is not null) pumps.Add(StartPump(stdout, "stdout", log, new DescriptorStream(1)));
-            if (stderr is not null) pumps.Add(StartPump(stderr, "stderr", log, new DescriptorStream(2)));
-            // Not joined: it may block on our stdin long after the container ended.
-            if (stdin is not null) new Thread(() => CopyInput(stdin)) { IsBackground = true, Name = "berth-stdin" }.Start();
-            // With -t and a log, what the terminal shows is logged too (as stdout, as docker does).
-            using var terminal = container.Console is { } master ? new TerminalSession(master, copyOutput: log is null) : null;
-            if (container.Console is { } pty && log is not null)
-            {
-                var source = new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
-                pumps.Add(StartPump(source, "stdout", log, new DescriptorStream(1)));
-            }
-            using var proxy = new SignalProxy(this, running, terminal is null);
-            // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
-            var status = container.Wait();
-            Berth.Oci.Diagnostics.Timeline.Mark("engine: init exited");
-            _ = ct; // Ctrl-C is the container's to handle (forwarded above), not a reason to stop waiting.
-            terminal?.Drain(TimeSpan.FromSeconds(2));
-            foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(terminal is null ? 5 : 2));
-            log?.Dispose();
-            stdout?.Dispose();
-            stderr?.Dispose();
-            Finish(running, status, autoRemove);
-            Berth.Oci.Diagnostics.Timeline.Mark("engine: done");
-            if (!autoRemove) RestartIfDue(running.Id);
-            return status.ExitCode;
+            if (streams.Size is { IsKnown: true } size) Terminal.TrySetSize(pty, size.Height, size.Width);
+            // What the terminal shows is logged too (as stdout, as docker does). The pump closes the stream (and its
+            // descriptor, a duplicate) when the output ends.
+            console = new FileStream(new SafeFileHandle(pty.DangerousGetHandle(), ownsHandle: false), FileAccess.Read, 1);
+            pumps.Add(StartPump(console, "stdout", log, streams.Stdout ?? Stream.Null));
         }
+        var end = Task.Factory.StartNew(() =>
+        {
+            using (container)
+            {
+                // This thread has nothing else to do: it reaps the init itself (no reaper thread to start).
+                var status = container.Wait();
+                Berth.Oci.Diagnostics.Timeline.Mark("engine: init exited");
+                foreach (var p in pumps) p.Join(TimeSpan.FromSeconds(console is null ? 5 : 2));
+                log?.Dispose();
+                stdout?.Dispose();
+                stderr?.Dispose();
+                Finish(running, status, autoRemove);
+                Berth.Oci.Diagnostics.Timeline.Mark("engine: done");
+                if (!autoRemove) RestartIfDue(running.Id);
+                return new SessionEnd(status.ExitCode, Detached: false);
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        return new StdioSession(end,
+            size => { if (container.Console is { } pty) Terminal.TrySetSize(pty, size.Height, size.Width); },
+            signal =>
+            {
+                if (signal == 9) KillAll(running.Id);
+                else ProcessSignals.Send(running.Pid, signal);
+            },
+            request.Tty);
     }
 
-    /// <summary>Relays one output stream of the container to ours (and its log). Without a log, a pump whose reader
-    /// went away (<c>run … | head -1</c>) closes the pipe, so the container's next write fails as it would have
-    /// on the caller's closed pipe.</summary>
+    /// <summary>Relays one output stream of the container to the caller's (and its log). Without a log, a pump whose
+    /// reader went away (<c>run … | head -1</c>) closes the pipe, so the container's next write fails as it would
+    /// have on the caller's closed pipe.</summary>
     private static Thread StartPump(Stream source, string stream, JsonLogWriter? log, Stream ours)
     {
         var t = new Thread(() =>
@@ -213,85 +230,49 @@ public sealed partial class ContainerService
         return t;
     }
 
-    /// <summary>Our stdin to the container's stdin pipe; at our EOF the pipe closes, the container's EOF.</summary>
-    private static void CopyInput(Stream target)
+    /// <summary>The caller's input to the container's stdin (a pipe, a pty master, an attach socket's stream), on a
+    /// thread of its own; at the caller's end of input the target closes, the container's end of input. With
+    /// <paramref name="detachKeys"/> the keys are filtered out, and typing them stops the copy and calls
+    /// <paramref name="onDetach"/>.</summary>
+    private static void StartInput(Stream source, Stream target, DetachKeys? detachKeys, Action? onDetach, bool closeTarget = true)
     {
-        try
+        new Thread(() =>
         {
-            using var ours = Console.OpenStandardInput();
-            var buffer = new byte[16 * 1024];
-            int n;
-            while ((n = ours.Read(buffer, 0, buffer.Length)) > 0)
+            var matcher = detachKeys?.NewMatcher();
+            var filtered = new List<byte>();
+            try
             {
-                target.Write(buffer, 0, n);
-                target.Flush();
-            }
-        }
-        catch (Exception e) when (e is IOException or ObjectDisposedException)
-        {
-            // The container closed its stdin (or exited): nothing more to give it.
-        }
-        finally
-        {
-            target.Dispose();
-        }
-    }
-
-    /// <summary>Whether two links name the same open file (<c>/proc/self/fd/N</c>: a path, a pipe:[inode], a pty).</summary>
-    private static bool SameFile(string a, string b)
-    {
-        try
-        {
-            return File.ResolveLinkTarget(a, returnFinalTarget: false)?.FullName is { } ta && ta == File.ResolveLinkTarget(b, returnFinalTarget: false)?.FullName;
-        }
-        catch (IOException)
-        {
-            return false;
-        }
-    }
-
-    /// <summary>Forwards the signals an attached CLI receives to the container's init. Ctrl-C (SIGINT) stops the
-    /// container: SIGINT first, SIGKILL if it is still running a second later or on a second Ctrl-C (an init that
-    /// installed no handler ignores SIGINT, so forwarding alone would leave it running).</summary>
-    private sealed class SignalProxy : IDisposable
-    {
-        private readonly List<PosixSignalRegistration> _registrations = [];
-        private int _interrupts;
-
-        public SignalProxy(ContainerService service, ContainerRow running, bool handleInterrupt)
-        {
-            var pid = running.Pid;
-            void Forward(PosixSignal s, int number) => _registrations.Add(PosixSignalRegistration.Create(s, ctx =>
-            {
-                ctx.Cancel = true;
-                ProcessSignals.Send(pid, number);
-            }));
-            Forward(PosixSignal.SIGTERM, 15);
-            Forward(PosixSignal.SIGHUP, 1);
-            Forward(PosixSignal.SIGQUIT, 3);
-            Forward((PosixSignal)10, 10);
-            Forward((PosixSignal)12, 12);
-            _registrations.Add(PosixSignalRegistration.Create(PosixSignal.SIGINT, ctx =>
-            {
-                ctx.Cancel = true;
-                if (!handleInterrupt) return;
-                if (Interlocked.Increment(ref _interrupts) > 1)
+                var buffer = new byte[16 * 1024];
+                int n;
+                while ((n = source.Read(buffer, 0, buffer.Length)) > 0)
                 {
-                    service.KillAll(running.Id);
-                    return;
+                    if (matcher is null)
+                    {
+                        target.Write(buffer, 0, n);
+                    }
+                    else
+                    {
+                        filtered.Clear();
+                        var detached = matcher.Feed(buffer.AsSpan(0, n), filtered);
+                        if (filtered.Count > 0) target.Write(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(filtered));
+                        if (detached)
+                        {
+                            onDetach?.Invoke();
+                            return;
+                        }
+                    }
+                    target.Flush();
                 }
-                ProcessSignals.Send(pid, 2);
-                _ = Task.Delay(TimeSpan.FromSeconds(1)).ContinueWith(_ =>
-                {
-                    if (Berth.Runtime.Process.ProcessInfo.IsAlive(pid, running.PidStart)) service.KillAll(running.Id);
-                }, TaskScheduler.Default);
-            }));
-        }
-
-        public void Dispose()
-        {
-            foreach (var r in _registrations) r.Dispose();
-        }
+            }
+            catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+            {
+                // The container closed its stdin (or exited): nothing more to give it.
+            }
+            finally
+            {
+                if (closeTarget) target.Dispose();
+            }
+        }) { IsBackground = true, Name = "berth-stdin" }.Start();
     }
 
     /// <summary>SIGKILL to every process of the container (its cgroup), ignoring a container already gone.</summary>
@@ -315,17 +296,17 @@ public sealed partial class ContainerService
     /// <summary><c>start</c>, <c>run -d</c>, <c>restart</c>: starts the container under a monitor process (berth
     /// re-executed as <c>berth monitor</c>) that holds its stdio, writes its log and records its exit, so this
     /// process can return. Throws what the start failed with (<see cref="ContainerExecException"/> for 126/127).</summary>
-    public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, held: null, ct);
+    public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, held: null, attachFirst: false, ct);
 
     /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/> of a container whose lock the caller
     /// holds since it created it (<see cref="CreateLocked"/>): <c>run -d</c>.</summary>
-    public void StartDetached(ContainerRow row, FileLock held, CancellationToken ct) => StartDetached(row, byPolicy: false, held, ct);
+    public void StartDetached(ContainerRow row, FileLock held, CancellationToken ct) => StartDetached(row, byPolicy: false, held, attachFirst: false, ct);
 
     /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/>, by a user or by the restart policy (see
     /// <see cref="Launch"/>). The container's lock is held until the monitor reports (taken here unless the caller
     /// holds it), and the monitor shares it as its stdin until then: whoever removes the container waits for the
     /// start, even if this process dies meanwhile.</summary>
-    internal void StartDetached(ContainerRow row, bool byPolicy, FileLock? held, CancellationToken ct)
+    internal void StartDetached(ContainerRow row, bool byPolicy, FileLock? held, bool attachFirst, CancellationToken ct)
     {
         using var own = held is null ? Store.LockContainer(row.Id, ct) : null;
         var locked = held ?? own!;
@@ -341,7 +322,9 @@ public sealed partial class ContainerService
         try
         {
             pid = Berth.Runtime.Process.ProcessLauncher.Spawn(berth,
-                byPolicy ? ["berth", ContainerMonitor.Role, Store.Root, row.Id, ContainerMonitor.PolicyRestart] : ["berth", ContainerMonitor.Role, Store.Root, row.Id],
+                byPolicy ? ["berth", ContainerMonitor.Role, Store.Root, row.Id, ContainerMonitor.PolicyRestart]
+                : attachFirst ? ["berth", ContainerMonitor.Role, Store.Root, row.Id, ContainerMonitor.AttachFirst]
+                : ["berth", ContainerMonitor.Role, Store.Root, row.Id],
                 new ContainerStdio { Stdin = locked.Handle, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull },
                 [.. MonitorEnvironment, .. Options.ToEnvironment()]);
         }

@@ -124,7 +124,7 @@ public sealed partial class ContainerService
         Store.Metadata.UpdateContainer(row);
         try
         {
-            StartDetached(row, byPolicy: true, held: null, CancellationToken.None);
+            StartDetached(row, byPolicy: true, held: null, attachFirst: false, CancellationToken.None);
         }
         catch (BerthException)
         {
