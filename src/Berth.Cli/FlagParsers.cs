@@ -66,6 +66,24 @@ internal static class FlagParsers
         return o;
     }
 
+    /// <summary>A Go <c>time.Duration</c> flag ("30s", "1m30s", "500ms") in nanoseconds, as pflag's DurationVar.</summary>
+    public static Option<long?> Duration(string name, string description)
+    {
+        var o = new Option<long?>(name) { Description = description };
+        o.CustomParser = r => ParseOrReport(r, o, s =>
+        {
+            try
+            {
+                return (long?)Berth.Engine.Containers.GoDuration.Parse(s);
+            }
+            catch (Berth.Oci.Errors.BerthException e)
+            {
+                throw new FlagValueException(e.Message);
+            }
+        });
+        return o;
+    }
+
     private static T? ParseOrReport<T>(ArgumentResult result, Option option, Func<string, T> parse)
     {
         var value = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";

@@ -41,7 +41,9 @@ public sealed class ContainerExtraCommandsTests(BusyboxFixture image)
         Thread.Sleep(200);
         Assert.Equal(before, File.ReadAllText(tick));
         AssertFails(s.Run("pause", "counter"), $"Container {id} is already paused");
-        AssertFails(s.Run("exec", "counter", "true"), "is paused, unpause the container before exec", 125);
+        // As docker 28 (dockerd 20.10): the daemon's refusal, exit 1, naming the container as given.
+        AssertFails(s.Run("exec", "counter", "true"), "Error: Container counter is paused, unpause the container before exec");
+        AssertFails(s.Run("exec", "-d", "counter", "true"), "Error: Container counter is paused, unpause the container before exec");
 
         Assert.Equal("counter\n", s.Ok("unpause", "counter"));
         Assert.Equal("running false\n", s.Ok("inspect", "-f", "{{.State.Status}} {{.State.Paused}}", "counter"));

@@ -205,6 +205,7 @@ internal static class ContainerCommands
         public readonly Option<string?> LogDriver = new("--log-driver") { Description = "Logging driver for the container: json-file (default) or none" };
         public readonly Option<string[]> LogOpt = new("--log-opt") { Description = "Log driver options (json-file: max-size=10m, max-file=3, compress=true)" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
+        public readonly HealthFlags Health = new();
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
 
@@ -216,6 +217,7 @@ internal static class ContainerCommands
                          OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
                          MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt })
                 c.Options.Add(o);
+            Health.AddTo(c);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
         }
@@ -353,6 +355,8 @@ internal static class ContainerCommands
                 Privileged = p.GetValue(Privileged),
                 SecurityOpt = p.GetValue(SecurityOpt) ?? [],
                 LogConfig = logConfig,
+                Healthcheck = Health.Healthcheck(p),
+                Expose = p.GetValue(Health.Expose) ?? [],
             };
         }
 
@@ -832,6 +836,7 @@ internal static class ContainerCommands
             {
                 row = service.Resolve(p.GetValue(name)!);
                 if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+                if (service.IsPaused(row)) throw BerthException.Conflict($"Container {p.GetValue(name)} is paused, unpause the container before exec");
             }
             catch (BerthException e)
             {

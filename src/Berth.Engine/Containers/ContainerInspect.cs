@@ -45,6 +45,7 @@ public sealed record ContainerStateJson
     public string Error { get; init; } = "";
     public required string StartedAt { get; init; }
     public required string FinishedAt { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public HealthJson? Health { get; init; }
 }
 
 /// <summary>HostConfig with every field docker's has, in docker's order (templates such as
@@ -172,11 +173,13 @@ public sealed record ContainerConfigJson
     public bool AttachStdin { get; init; }
     public bool AttachStdout { get; init; }
     public bool AttachStderr { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public IReadOnlyDictionary<string, EmptyJson>? ExposedPorts { get; init; }
     public bool Tty { get; init; }
     public bool OpenStdin { get; init; }
     public bool StdinOnce { get; init; }
     public required IReadOnlyList<string> Env { get; init; }
     public IReadOnlyList<string>? Cmd { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public Berth.Oci.HealthConfig? Healthcheck { get; init; }
     public required string Image { get; init; }
     public IReadOnlyDictionary<string, EmptyJson>? Volumes { get; init; }
     public required string WorkingDir { get; init; }

@@ -12,6 +12,6 @@ public sealed record ContainerListQuery
     /// <summary>The filter keys berth answers.</summary>
     public static readonly IReadOnlySet<string> FilterKeys = new HashSet<string>(StringComparer.Ordinal)
     {
-        "status", "name", "id", "label", "ancestor", "exited", "before", "since", "volume",
+        "status", "name", "id", "label", "ancestor", "exited", "before", "since", "volume", "health",
     };
 }

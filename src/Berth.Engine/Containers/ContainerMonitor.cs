@@ -30,6 +30,7 @@ public static class ContainerMonitor
     public static int Run(string[] args)
     {
         if (WatchArgs.Parse(args) is { } watching) return Watch(watching);
+        if (args is [_, var healthRoot, var healthId, ContainerService.HealthRole, var pidStart]) return Probe(healthRoot, healthId, pidStart);
         if (args.Length != 3 && !(args.Length == 4 && args[3] is PolicyRestart or AttachFirst))
         {
             Console.Error.WriteLine("berth monitor: internal role, started by berth itself");
@@ -196,6 +197,18 @@ public static class ContainerMonitor
             attach.Dispose();
             if (!w.AutoRemove) service.RestartIfDue(w.Id);
         }
+        return 0;
+    }
+
+    /// <summary><c>berth monitor ROOT ID health PIDSTART</c>: the health checks of one run of a container
+    /// (<see cref="ContainerService.ProbeUntilExitAsync"/>), in a session of its own like the monitor.</summary>
+    private static int Probe(string root, string id, string pidStart)
+    {
+        ProcessSession.NewSession();
+        var options = EngineOptions.FromEnvironment() with { Root = root };
+        using var engine = new BerthEngine(options);
+        // The process's entry point: the one place the prober blocks on its loop.
+        engine.Containers.ProbeUntilExitAsync(id, ulong.Parse(pidStart, CultureInfo.InvariantCulture), CancellationToken.None).GetAwaiter().GetResult();
         return 0;
     }
 

@@ -72,6 +72,14 @@ public sealed record ContainerRequest
     [JsonPropertyName("oomKillDisable")] public bool OomKillDisable { get; init; }
     /// <summary><c>--log-driver</c> and <c>--log-opt</c>; containers stored before they existed get the default.</summary>
     [JsonPropertyName("logConfig")] public LogConfig LogConfig { get; init; } = new();
+
+    // ---- issue 13 (everyday commands): health checks and --expose ----
+
+    /// <summary><c>--health-*</c> / <c>--no-healthcheck</c> (Test ["NONE"]); fields left 0 or null take the image's
+    /// HEALTHCHECK's (docker's merge). Null: the image's as it is.</summary>
+    [JsonPropertyName("healthcheck")] public Berth.Oci.HealthConfig? Healthcheck { get; init; }
+    /// <summary><c>--expose</c>: ports ("80", "80/udp", "8000-8010/tcp") added to the image's ExposedPorts.</summary>
+    [JsonPropertyName("expose")] public IReadOnlyList<string> Expose { get; init; } = [];
 }
 
 /// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>
@@ -106,6 +114,10 @@ public sealed record StoredContainerConfig
     [JsonPropertyName("labels")] public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     [JsonPropertyName("mounts")] public IReadOnlyList<ContainerMount> Mounts { get; init; } = [];
     [JsonPropertyName("lowerDirs")] public IReadOnlyList<string> LowerDirs { get; init; } = [];
+    /// <summary>The request's health check merged onto the image's (null: none; Test ["NONE"]: disabled).</summary>
+    [JsonPropertyName("healthcheck")] public Berth.Oci.HealthConfig? Healthcheck { get; init; }
+    /// <summary>The image's ExposedPorts and <c>--expose</c>, as "PORT/PROTO".</summary>
+    [JsonPropertyName("exposedPorts")] public IReadOnlyList<string>? ExposedPorts { get; init; }
 }
 
 /// <summary>One line of docker's json-file log driver.</summary>

@@ -56,6 +56,9 @@ public sealed partial class ContainerService
 
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
+        var healthcheck = MergeHealthcheck(config.Healthcheck, request.Healthcheck);
+        CheckHealthcheck(healthcheck);
+        var exposedPorts = ExposedPorts(config.ExposedPorts?.Keys, request.Expose);
         var id = RandomHex(32);
         var name = wanted?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);
@@ -166,6 +169,8 @@ public sealed partial class ContainerService
                 Labels = Merge(config.Labels, request.Labels),
                 Mounts = mounts,
                 LowerDirs = lowers,
+                Healthcheck = healthcheck,
+                ExposedPorts = exposedPorts,
             };
             var row = new ContainerRow
             {

@@ -13,6 +13,9 @@ public sealed partial class ContainerService
         var filters = query.Filters;
         foreach (var key in filters.Keys)
             if (!ContainerListQuery.FilterKeys.Contains(key)) throw BerthException.Invalid($"invalid filter '{key}'");
+        foreach (var v in filters.GetValueOrDefault("health") ?? [])
+            if (v is not (HealthJson.Starting or HealthJson.Healthy or HealthJson.Unhealthy or HealthJson.None))
+                throw BerthException.Invalid($"Unrecognised filter value for health: {v}");
         var showAll = query.All || filters.ContainsKey("status") || filters.ContainsKey("exited") || query.Limit is not null;
         // before=/since=: containers created before or after the one named.
         var created = filters.Where(f => f.Key is "before" or "since").SelectMany(f => f.Value).Distinct()
@@ -35,6 +38,7 @@ public sealed partial class ContainerService
                 "ancestor" => r.ImageName == v || r.ImageId == v || r.ImageId.StartsWith("sha256:" + v, StringComparison.Ordinal)
                               || Images.TryResolve(v, out var img) && img!.Id.ToString() == r.ImageId,
                 "label" => LabelMatches(ConfigOf(r).Labels, v),
+                "health" => HealthStatusOf(r) == v,
                 "volume" => ConfigOf(r).Mounts.Any(m => m.Name == v || m.Destination == v),
                 "before" => r.Created < created[v],
                 "since" => r.Created > created[v],

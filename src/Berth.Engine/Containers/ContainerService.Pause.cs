@@ -32,7 +32,9 @@ public sealed partial class ContainerService
     /// <summary>docker's State.Status word: created, running, paused, exited.</summary>
     public string StateOf(ContainerRow row) => IsPaused(row) ? "paused" : row.Status;
 
-    /// <summary>The <c>ps</c> STATUS column: <see cref="StatusText"/>, with docker's " (Paused)".</summary>
+    /// <summary>The <c>ps</c> STATUS column: <see cref="StatusText"/>, with docker's " (Paused)", else the health
+    /// status of a running container with a health check: " (healthy)", " (health: starting)".</summary>
     public string StatusTextOf(ContainerRow row, DateTimeOffset now, Func<DateTimeOffset?, DateTimeOffset, string> ago) =>
-        StatusText(row, now, ago) + (IsPaused(row) ? " (Paused)" : "");
+        StatusText(row, now, ago) + (IsPaused(row) ? " (Paused)"
+            : row.Status == "running" && HealthOf(row) is { } h ? (h.Status == HealthJson.Starting ? " (health: starting)" : $" ({h.Status})") : "");
 }

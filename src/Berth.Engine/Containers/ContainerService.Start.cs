@@ -64,6 +64,7 @@ public sealed partial class ContainerService
         Berth.Oci.Diagnostics.Timeline.Mark("engine: started");
         Store.Metadata.UpdateContainer(running);
         Record(running, "start");
+        StartHealthProber(running);
         return (container, running);
     }
 
