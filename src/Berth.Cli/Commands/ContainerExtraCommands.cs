@@ -18,6 +18,7 @@ internal static class ContainerExtraCommands
         yield return Export();
         yield return Commit();
         yield return Stats();
+        yield return CopyCommand.Create();
     }
 
     private static Command Rename()
