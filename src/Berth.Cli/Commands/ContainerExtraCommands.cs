@@ -19,6 +19,7 @@ internal static class ContainerExtraCommands
         yield return Commit();
         yield return Stats();
         yield return CopyCommand.Create();
+        yield return UpdateCommand.Create();
     }
 
     private static Command Rename()

@@ -135,7 +135,9 @@ public static class SpecGenerator
         static bool IsAll(string c) => c.Equals("ALL", StringComparison.OrdinalIgnoreCase);
     }
 
-    private static LinuxResources Resources(RunOptions o)
+    /// <summary>The resource limits of <paramref name="o"/>, checked as the daemon checks them: what <c>update</c> applies
+    /// to a running container's cgroup.</summary>
+    public static LinuxResources Resources(RunOptions o)
     {
         LinuxMemory? memory = null;
         if (o.Memory is { } m)

@@ -59,9 +59,14 @@ public sealed class CgroupV1Manager : ICgroupManager
         if (r.Unified is { Count: > 0 }) throw BerthException.Invalid("linux.resources.unified needs cgroup v2; this host uses cgroup v1");
         if (r.Memory is { } m && DirOf("memory") is { } mem)
         {
+            // The kernel keeps memory.limit_in_bytes <= memory.memsw.limit_in_bytes at every write: when a live update
+            // raises both, memsw goes first; when it lowers them, the limit does (runc's setMemoryAndSwap).
+            var hasSwap = m.Swap is not null && File.Exists(Path.Combine(mem, "memory.memsw.limit_in_bytes"));
+            var current = long.TryParse(CgroupFs.TryRead(mem, "memory.limit_in_bytes")?.Trim(), out var v) ? v : long.MaxValue;
+            var swapFirst = hasSwap && (m.Swap == -1 || m.Swap >= current);
+            if (swapFirst) CgroupFs.Write(mem, "memory.memsw.limit_in_bytes", CgroupLayout.Format(m.Swap!.Value));
             if (m.Limit is { } limit) CgroupFs.Write(mem, "memory.limit_in_bytes", CgroupLayout.Format(limit));
-            if (m.Swap is { } swap && File.Exists(Path.Combine(mem, "memory.memsw.limit_in_bytes")))
-                CgroupFs.Write(mem, "memory.memsw.limit_in_bytes", CgroupLayout.Format(swap));
+            if (hasSwap && !swapFirst) CgroupFs.Write(mem, "memory.memsw.limit_in_bytes", CgroupLayout.Format(m.Swap!.Value));
             if (m.Reservation is { } soft) CgroupFs.Write(mem, "memory.soft_limit_in_bytes", CgroupLayout.Format(soft));
             if (m.Swappiness is { } sw and <= 100) CgroupFs.Write(mem, "memory.swappiness", CgroupLayout.Format((long)sw));
             if (m.DisableOomKiller == true) CgroupFs.Write(mem, "memory.oom_control", "1");
