@@ -205,7 +205,7 @@ internal static class ContainerCommands
         public readonly Option<string?> LogDriver = new("--log-driver") { Description = "Logging driver for the container: json-file (default) or none" };
         public readonly Option<string[]> LogOpt = new("--log-opt") { Description = "Log driver options (json-file: max-size=10m, max-file=3, compress=true)" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
-        public readonly HealthFlags Health = new();
+        public readonly ExtraCreateFlags Health = new();
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
 
@@ -317,7 +317,7 @@ internal static class ContainerCommands
                 StopSignal = p.GetValue(StopSignal),
                 StopTimeout = p.GetValue(StopTimeout),
                 Init = p.GetValue(Init),
-                Binds = p.GetValue(Volume) ?? [],
+                Binds = ExtraCreateFlags.Binds(p.GetValue(Volume) ?? []),
                 Mounts = p.GetValue(Mount) ?? [],
                 Tmpfs = tmpfs,
                 ReadOnly = p.GetValue(ReadOnly),
@@ -357,6 +357,7 @@ internal static class ContainerCommands
                 LogConfig = logConfig,
                 Healthcheck = Health.Healthcheck(p),
                 Expose = p.GetValue(Health.Expose) ?? [],
+                VolumesFrom = p.GetValue(Health.VolumesFrom) ?? [],
             };
         }
 

@@ -80,6 +80,9 @@ public sealed record ContainerRequest
     [JsonPropertyName("healthcheck")] public Berth.Oci.HealthConfig? Healthcheck { get; init; }
     /// <summary><c>--expose</c>: ports ("80", "80/udp", "8000-8010/tcp") added to the image's ExposedPorts.</summary>
     [JsonPropertyName("expose")] public IReadOnlyList<string> Expose { get; init; } = [];
+    /// <summary><c>--volumes-from CONTAINER[:ro|rw]</c> as written: that container's volumes and binds, read-only or
+    /// read-write when the suffix says so, else in their own mode.</summary>
+    [JsonPropertyName("volumesFrom")] public IReadOnlyList<string> VolumesFrom { get; init; } = [];
 }
 
 /// <summary>A mount of a container, resolved at create: a bind of a host path or a volume's data, or a tmpfs.</summary>

@@ -369,10 +369,6 @@ public sealed partial class ContainerService
                 if (!Path.Exists(source)) Directory.CreateDirectory(source);
                 mounts.Add(new ContainerMount { Type = "bind", Source = source, Destination = destination, ReadWrite = rw, Propagation = propagation });
             }
-            else if (source.StartsWith('.') || source.StartsWith('~'))
-            {
-                throw BerthException.Invalid($"invalid volume specification: '{spec}': bind source path must be absolute");
-            }
             else
             {
                 if (!VolumeService.ValidName(source))
@@ -434,6 +430,7 @@ public sealed partial class ContainerService
             CheckDestination(destination, destination);
             mounts.Add(new ContainerMount { Type = "tmpfs", Destination = destination, Options = opts, ReadWrite = !opts.Split(',').Contains("ro"), Propagation = "" });
         }
+        mounts.AddRange(VolumesFrom(request.VolumesFrom, mounts));
 
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in mounts)

@@ -67,6 +67,7 @@ public sealed partial class ContainerService
             HostConfig = new HostConfigJson
             {
                 Binds = request.Binds.Count > 0 ? request.Binds : null,
+                VolumesFrom = request.VolumesFrom.Count > 0 ? request.VolumesFrom : null,
                 LogConfig = new LogConfigJson { Type = request.LogConfig.Type, Config = new SortedDictionary<string, string>(request.LogConfig.Config.ToDictionary(), StringComparer.Ordinal) },
                 NetworkMode = request.Network,
                 AutoRemove = request.AutoRemove,

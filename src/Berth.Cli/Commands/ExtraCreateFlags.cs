@@ -4,9 +4,10 @@ using Berth.Oci.Errors;
 
 namespace Berth.Cli.Commands;
 
-/// <summary>The <c>run</c>/<c>create</c> flags of health checks and <c>--expose</c>, read and refused as docker/cli's
-/// opts.go does before anything reaches the engine (a usage error, 125).</summary>
-internal sealed class HealthFlags
+/// <summary>The <c>run</c>/<c>create</c> flags of issue 13 (health checks, <c>--expose</c>, <c>--volumes-from</c>, and
+/// <c>-v</c>'s relative host paths), read and refused as docker/cli's opts.go does before anything reaches the engine
+/// (a usage error, 125).</summary>
+internal sealed class ExtraCreateFlags
 {
     public readonly Option<string?> Cmd = new("--health-cmd") { Description = "Command to run to check health" };
     public readonly Option<long?> Interval = FlagParsers.Duration("--health-interval", "Time between running the check (ms|s|m|h) (default 0s)");
@@ -16,11 +17,17 @@ internal sealed class HealthFlags
     public readonly Option<int?> Retries = new("--health-retries") { Description = "Consecutive failures needed to report unhealthy" };
     public readonly Option<bool> None = new("--no-healthcheck") { Description = "Disable any container-specified HEALTHCHECK" };
     public readonly Option<string[]> Expose = new("--expose") { Description = "Expose a port or a range of ports" };
+    public readonly Option<string[]> VolumesFrom = new("--volumes-from") { Description = "Mount volumes from the specified container(s)" };
 
     public void AddTo(Command c)
     {
-        foreach (var o in new Option[] { Cmd, Interval, Timeout, StartPeriod, StartInterval, Retries, None, Expose }) c.Options.Add(o);
+        foreach (var o in new Option[] { Cmd, Interval, Timeout, StartPeriod, StartInterval, Retries, None, Expose, VolumesFrom }) c.Options.Add(o);
     }
+
+    /// <summary>docker 28's <c>-v</c>: a host path starting with "." is taken from the working directory (opts.go
+    /// parse); anything else is left as written ("~" is not a path to docker, but a volume name it refuses).</summary>
+    public static IReadOnlyList<string> Binds(IReadOnlyList<string> binds) =>
+        binds.Select(b => b.IndexOf(':') is var colon and > 0 && b.StartsWith('.') ? Path.GetFullPath(b[..colon]) + b[colon..] : b).ToList();
 
     /// <summary>docker/cli opts.go: <c>--no-healthcheck</c> is Test ["NONE"] and takes no <c>--health-*</c>; any
     /// <c>--health-*</c> gives a config whose zero fields the image's fill (a command as CMD-SHELL).</summary>
