@@ -574,7 +574,7 @@ internal static class ContainerCommands
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Only display container IDs" };
         var noTrunc = new Option<bool>("--no-trunc") { Description = "Don't truncate output" };
         var format = new Option<string?>("--format") { Description = "Format output: table, json, or a Go template" };
-        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output (status=, name=, id=, label=, ancestor=, exited=)" };
+        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output (status=, name=, id=, label=, ancestor=, exited=, volume=, health=)" };
         var last = new Option<int?>("--last", "-n") { Description = "Show n last created containers (includes all states)" };
         var latest = new Option<bool>("--latest", "-l") { Description = "Show the latest created container (includes all states)" };
         var size = new Option<bool>("--size", "-s") { Description = "Display total file sizes" };
