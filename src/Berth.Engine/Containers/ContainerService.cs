@@ -26,14 +26,13 @@ public sealed partial class ContainerService
     /// <summary>The exit code recorded for a container whose exit nobody saw (its parent died first).</summary>
     public const int LostExitCode = 255;
 
-    private ContainerRuntime? _runtime;
-
     public ContainerService(Store store, ImageService images, EngineOptions options, TimeProvider time)
     {
         Store = store;
         Images = images;
         Options = options;
         Time = time;
+        Runtime = new ContainerRuntime(options.RuntimeOptions);
         Volumes = new VolumeService(store, time);
         ContainersDir = Path.Combine(store.Root, "containers");
         Events = new Events.EventService(store, time);
@@ -49,7 +48,7 @@ public sealed partial class ContainerService
     public string ContainersDir { get; }
 
     /// <summary>berth's own runtime, its state in this installation's state directory.</summary>
-    public ContainerRuntime Runtime => _runtime ??= new ContainerRuntime(Options.RuntimeOptions);
+    public ContainerRuntime Runtime { get; }
 
     /// <summary>Records a container event with docker's attributes: image, name, the labels, and
     /// <paramref name="extra"/> (exitCode, signal …).</summary>

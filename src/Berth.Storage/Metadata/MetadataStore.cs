@@ -7,12 +7,19 @@ namespace Berth.Storage.Metadata;
 
 /// <summary>The store's metadata in one SQLite database (WAL, busy timeout): tags, images, snapshots. Every
 /// change that spans rows runs in one transaction (<see cref="Write{T}"/>), so a crash leaves either the old or
-/// the new state.</summary>
+/// the new state.
+/// <para>Threads: one process (the daemon serving many requests, a build's parallel stages) shares this one
+/// connection, and a SQLite connection and its transaction are not for two threads at once. Every statement, and
+/// every <see cref="Write{T}"/> as a whole, holds <see cref="_gate"/> (reentrant: a transaction's body runs more
+/// statements), so another thread's statement never lands inside someone else's transaction. Other processes are
+/// kept apart by SQLite's own file locks (WAL, busy timeout). An uncontended lock costs nanoseconds: the CLI's
+/// one-thread use does not notice it.</para></summary>
 public sealed partial class MetadataStore : IDisposable
 {
     private const int SqliteDbConfigNoCheckpointOnClose = 1006; // SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE
     private static int s_initialised;
     private readonly SqliteConnection _db;
+    private readonly Lock _gate = new();
 
     public MetadataStore(string path)
     {
@@ -78,32 +85,59 @@ public sealed partial class MetadataStore : IDisposable
     /// <summary>The event log, defined in MetadataStore.Events.cs.</summary>
     partial void MigrateEvents();
 
-    internal SqliteConnection Connection => _db;
-
     /// <summary>Runs <paramref name="body"/> in one IMMEDIATE transaction (takes the write lock up front, so two
     /// processes never deadlock upgrading a read).</summary>
     public T Write<T>(Func<SqliteTransaction, T> body)
     {
-        using var tx = _db.BeginTransaction(deferred: false);
-        var result = body(tx);
-        tx.Commit();
-        return result;
+        lock (_gate)
+        {
+            using var tx = _db.BeginTransaction(deferred: false);
+            var result = body(tx);
+            tx.Commit();
+            return result;
+        }
     }
 
     internal void Exec(string sql, params (string, object?)[] args)
     {
-        using var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+        using var cmd = Cmd(sql, args);
         cmd.ExecuteNonQuery();
     }
 
-    internal SqliteCommand Cmd(string sql, params (string, object?)[] args)
+    /// <summary>A statement that holds the connection's gate until disposed (callers read its results first).</summary>
+    internal GatedCommand Cmd(string sql, params (string, object?)[] args)
     {
-        var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
-        foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
-        return cmd;
+        _gate.Enter();
+        try
+        {
+            var cmd = _db.CreateCommand();
+            cmd.CommandText = sql;
+            foreach (var (n, v) in args) cmd.Parameters.AddWithValue(n, v ?? DBNull.Value);
+            return new GatedCommand(cmd, _gate);
+        }
+        catch
+        {
+            _gate.Exit();
+            throw;
+        }
+    }
+
+    /// <summary>A command and the gate its thread holds while it and its reader are in use.</summary>
+    internal sealed class GatedCommand(SqliteCommand command, Lock gate) : IDisposable
+    {
+        private bool _disposed;
+
+        public SqliteDataReader ExecuteReader() => command.ExecuteReader();
+        public object? ExecuteScalar() => command.ExecuteScalar();
+        public int ExecuteNonQuery() => command.ExecuteNonQuery();
+
+        public void Dispose()
+        {
+            if (_disposed) return;
+            _disposed = true;
+            command.Dispose();
+            gate.Exit();
+        }
     }
 
     // ---- images ----
@@ -263,5 +297,8 @@ public sealed partial class MetadataStore : IDisposable
         return cmd.ExecuteScalar() as string ?? "unknown";
     }
 
-    public void Dispose() => _db.Dispose();
+    public void Dispose()
+    {
+        lock (_gate) _db.Dispose();
+    }
 }
