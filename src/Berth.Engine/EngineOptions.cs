@@ -29,6 +29,10 @@ public sealed record EngineOptions
     /// another process (a test) names the berth binary here.</summary>
     public string? Executable { get; init; }
 
+    /// <summary>A long-lived front end (the daemon) reaps the monitors it starts when they exit; a CLI process exits
+    /// first and leaves them to init.</summary>
+    public bool ReapMonitors { get; init; }
+
     /// <summary>The runtime's per-container state (<see cref="ContainerRuntime"/>).</summary>
     public string RuntimeStateDir => Path.Combine(StateDir, "runtime");
 

@@ -16,7 +16,8 @@ public sealed class LayeringTests
         ["Berth.Build"] = ["Berth.Storage", "Berth.Dockerfile", "Berth.Archive", "Berth.Oci"],
         ["Berth.Engine"] = ["Berth.Storage", "Berth.Build", "Berth.Runtime", "Berth.Archive", "Berth.Oci", "Berth.Dockerfile"],
         ["Berth.Cli"] = ["Berth.Engine", "Berth.Runtime"],
-        ["Berth"] = ["Berth.Cli", "Berth.Runtime", "Berth.Engine"],
+        ["Berth.Api"] = ["Berth.Engine"],
+        ["Berth"] = ["Berth.Cli", "Berth.Api", "Berth.Runtime", "Berth.Engine"],
     };
 
     [Fact]

@@ -336,6 +336,12 @@ public sealed partial class ContainerService
         reportPipe.DisposeLocalCopyOfClientHandle();
         string? report;
         using (var reader = new StreamReader(reportPipe)) report = reader.ReadLine();
+        if (report == ContainerMonitor.Ok && Options.ReapMonitors)
+        {
+            // The monitor lives as long as the container and stays our child: without a wait it would linger as a
+            // zombie after the exit it records.
+            _ = Task.Factory.StartNew(() => Berth.Runtime.Process.ProcessLauncher.Wait(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        }
         ct.ThrowIfCancellationRequested();
         if (report == ContainerMonitor.Ok) return;
         if (report is null)

@@ -1,0 +1,123 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using Berth.Oci.Errors;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace Berth.Api;
+
+/// <summary>Reading dockerd's query parameters and writing its bodies.</summary>
+internal static class HttpExtensions
+{
+    public static string? Query(this HttpContext ctx, string name) =>
+        ctx.Request.Query.TryGetValue(name, out var v) && v.Count > 0 ? v[^1] : null;
+
+    /// <summary>Go's strconv.ParseBool as dockerd's httputils.BoolValue reads it: 1, t, true … are true; an absent
+    /// or empty value is the default.</summary>
+    public static bool QueryBool(this HttpContext ctx, string name, bool fallback = false)
+    {
+        var v = ctx.Query(name);
+        if (string.IsNullOrEmpty(v)) return fallback;
+        return v.ToLowerInvariant() switch
+        {
+            "1" or "t" or "true" or "yes" => true,
+            "0" or "f" or "false" or "no" => false,
+            _ => throw BerthException.Invalid($"invalid value for {name}: {v}"),
+        };
+    }
+
+    public static int? QueryInt(this HttpContext ctx, string name)
+    {
+        var v = ctx.Query(name);
+        if (string.IsNullOrEmpty(v)) return null;
+        return int.TryParse(v, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
+            : throw BerthException.Invalid($"invalid value for {name}: {v}: not an integer");
+    }
+
+    /// <summary>The <c>filters</c> parameter: a JSON object of key → {value: true} (or the older key → [values]).</summary>
+    public static IReadOnlyDictionary<string, IReadOnlyList<string>> Filters(this HttpContext ctx)
+    {
+        var text = ctx.Query("filters");
+        var result = new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        if (string.IsNullOrEmpty(text)) return result;
+        JsonDocument doc;
+        try
+        {
+            doc = JsonDocument.Parse(text);
+        }
+        catch (JsonException e)
+        {
+            throw BerthException.Invalid($"invalid filter: {e.Message}");
+        }
+        using (doc)
+        {
+            if (doc.RootElement.ValueKind != JsonValueKind.Object) throw BerthException.Invalid("invalid filter: expected a JSON object");
+            foreach (var p in doc.RootElement.EnumerateObject())
+            {
+                var values = new List<string>();
+                switch (p.Value.ValueKind)
+                {
+                    case JsonValueKind.Object:
+                        foreach (var v in p.Value.EnumerateObject()) if (v.Value.ValueKind != JsonValueKind.False) values.Add(v.Name);
+                        break;
+                    case JsonValueKind.Array:
+                        foreach (var v in p.Value.EnumerateArray())
+                            values.Add(v.ValueKind == JsonValueKind.String ? v.GetString()! : throw BerthException.Invalid($"invalid filter '{p.Name}': values must be strings"));
+                        break;
+                    default:
+                        throw BerthException.Invalid($"invalid filter '{p.Name}': expected an object or array of values");
+                }
+                result[p.Name] = values;
+            }
+        }
+        return result;
+    }
+
+    /// <summary>Reads a JSON request body (bounded by Kestrel's limit); an empty body is <paramref name="empty"/>.</summary>
+    public static async Task<T> ReadJsonAsync<T>(this HttpContext ctx, JsonTypeInfo<T> type, T empty)
+    {
+        using var buffer = new MemoryStream();
+        await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
+        if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return empty;
+        buffer.Position = 0;
+        return JsonSerializer.Deserialize(buffer, type) ?? empty;
+    }
+
+    public static async Task WriteJsonAsync<T>(this HttpContext ctx, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)
+    {
+        ctx.Response.StatusCode = status;
+        ctx.Response.ContentType = "application/json";
+        // Serialized first: a failure while serializing still gets an error status instead of half a body.
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, type);
+        ctx.Response.ContentLength = bytes.Length + 1;
+        await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+    }
+
+    public static void NoContent(this HttpContext ctx) => ctx.Response.StatusCode = StatusCodes.Status204NoContent;
+
+    /// <summary>Lifts the body bound for requests whose body is an archive stream (load, build).</summary>
+    public static void UnboundedBody(this HttpContext ctx)
+    {
+        if (ctx.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } f) f.MaxRequestBodySize = null;
+    }
+
+    /// <summary>Cancelled when the client goes away or the daemon stops: the token of streams that wait.</summary>
+    public static CancellationToken StreamToken(this HttpContext ctx)
+    {
+        var stopping = ctx.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+        var linked = CancellationTokenSource.CreateLinkedTokenSource(ctx.RequestAborted, stopping);
+        ctx.Response.RegisterForDispose(linked);
+        return linked.Token;
+    }
+
+    public static ApiVersion Version(this HttpContext ctx) =>
+        ctx.Items.TryGetValue(VersionMiddleware.VersionItem, out var v) && v is ApiVersion version ? version : ApiVersion.Current;
+
+    /// <summary>Runs blocking engine work on a thread of its own (long streams: logs -f, export, save, build).</summary>
+    public static Task RunLongAsync(Action work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+}

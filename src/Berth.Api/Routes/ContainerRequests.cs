@@ -1,0 +1,131 @@
+using System.Globalization;
+using System.Text.Json;
+using Berth.Api.Dto;
+using Berth.Engine.Containers;
+using Berth.Oci.Errors;
+
+namespace Berth.Api.Routes;
+
+/// <summary>dockerd's create body → the engine's <see cref="ContainerRequest"/>, the same request the CLI's flags
+/// make, so a container created either way is the same container.</summary>
+internal static class ContainerRequests
+{
+    public static ContainerRequest From(ContainerCreateBody body, string? name)
+    {
+        if (string.IsNullOrEmpty(body.Image)) throw BerthException.Invalid("config cannot be empty in order to create a container");
+        var h = body.HostConfig ?? new HostConfigBody();
+        var binds = new List<string>(h.Binds ?? []);
+        var mounts = (h.Mounts ?? []).Select(MountSpec).ToList();
+        // Config.Volumes: an anonymous volume at each path no bind or mount already covers.
+        var targets = binds.Select(BindTarget).Concat((h.Mounts ?? []).Select(m => m.Target ?? "")).ToHashSet(StringComparer.Ordinal);
+        foreach (var path in body.Volumes?.Keys ?? Enumerable.Empty<string>())
+            if (!targets.Contains(path)) binds.Add(path);
+        var restart = h.RestartPolicy?.Name switch
+        {
+            null or "" or "no" => null,
+            "on-failure" when h.RestartPolicy.MaximumRetryCount > 0 => "on-failure:" + h.RestartPolicy.MaximumRetryCount.ToString(CultureInfo.InvariantCulture),
+            var n => n,
+        };
+        return new ContainerRequest
+        {
+            Image = body.Image,
+            Name = string.IsNullOrEmpty(name) ? null : name.TrimStart('/'),
+            Cmd = Strings(body.Cmd, "Cmd"),
+            Entrypoint = Strings(body.Entrypoint, "Entrypoint") is { } ep ? ep is [""] ? [] : ep : null,
+            Env = body.Env ?? [],
+            WorkingDir = Empty(body.WorkingDir),
+            User = Empty(body.User),
+            Hostname = Empty(body.Hostname),
+            Domainname = Empty(body.Domainname),
+            Labels = body.Labels ?? new Dictionary<string, string>(),
+            Tty = body.Tty,
+            OpenStdin = body.OpenStdin,
+            StopSignal = Empty(body.StopSignal),
+            StopTimeout = body.StopTimeout,
+            AutoRemove = h.AutoRemove,
+            Init = h.Init ?? false,
+            Binds = binds,
+            Mounts = mounts,
+            Tmpfs = h.Tmpfs ?? new Dictionary<string, string>(),
+            ReadOnly = h.ReadonlyRootfs,
+            // Compat: until bridge networks exist, docker's default network is berth's "none", as the CLI's --network.
+            Network = h.NetworkMode switch { null or "" or "default" or "bridge" => "none", var n => n },
+            Memory = Positive(h.Memory),
+            MemorySwap = h.MemorySwap == 0 ? null : h.MemorySwap,
+            NanoCpus = Positive(h.NanoCpus),
+            CpuShares = h.CpuShares > 0 ? (ulong)h.CpuShares : null,
+            PidsLimit = h.PidsLimit is > 0 or -1 ? h.PidsLimit : null,
+            CapAdd = h.CapAdd ?? [],
+            CapDrop = h.CapDrop ?? [],
+            Privileged = h.Privileged,
+            SecurityOpt = h.SecurityOpt ?? [],
+            ExtraHosts = h.ExtraHosts ?? [],
+            Dns = h.Dns ?? [],
+            DnsSearch = h.DnsSearch ?? [],
+            DnsOptions = h.DnsOptions ?? [],
+            Ulimits = (h.Ulimits ?? []).Select(u => string.Create(CultureInfo.InvariantCulture, $"{u.Name}={u.Soft}:{u.Hard}")).ToList(),
+            ShmSize = Positive(h.ShmSize),
+            Sysctls = h.Sysctls ?? new Dictionary<string, string>(),
+            GroupAdd = h.GroupAdd ?? [],
+            OomScoreAdj = h.OomScoreAdj == 0 ? null : h.OomScoreAdj,
+            Restart = restart,
+            PidMode = Mode(h.PidMode),
+            IpcMode = h.IpcMode is "private" or "shareable" ? "" : Mode(h.IpcMode),
+            UtsMode = Mode(h.UTSMode),
+            Devices = (h.Devices ?? []).Select(d => string.Join(':', new[] { d.PathOnHost, d.PathInContainer, d.CgroupPermissions }.Where(p => !string.IsNullOrEmpty(p)))).ToList(),
+            CpusetCpus = Empty(h.CpusetCpus),
+            CpusetMems = Empty(h.CpusetMems),
+            CpuPeriod = h.CpuPeriod > 0 ? (ulong)h.CpuPeriod : null,
+            CpuQuota = Positive(h.CpuQuota),
+            MemoryReservation = Positive(h.MemoryReservation),
+            MemorySwappiness = h.MemorySwappiness is >= 0 and <= 100 ? (ulong)h.MemorySwappiness : h.MemorySwappiness is null or -1 ? null
+                : throw BerthException.Invalid($"invalid value: {h.MemorySwappiness}, valid memory swappiness range is 0-100"),
+            OomKillDisable = h.OomKillDisable ?? false,
+            LogConfig = h.LogConfig is { Type: { Length: > 0 } type } lc ? new LogConfig { Type = type, Config = lc.Config ?? new Dictionary<string, string>() }
+                : new LogConfig { Config = h.LogConfig?.Config ?? new Dictionary<string, string>() },
+        };
+    }
+
+    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static long? Positive(long v) => v > 0 ? v : null;
+
+    private static string Mode(string? m) => m is null or "" or "private" ? "" : m;
+
+    /// <summary>Cmd and Entrypoint: a list of strings, or (API &lt; 1.25 clients) one string, split as a shell would
+    /// not: dockerd's strslice takes a lone string as one element.</summary>
+    private static IReadOnlyList<string>? Strings(JsonElement e, string field) => e.ValueKind switch
+    {
+        JsonValueKind.Undefined or JsonValueKind.Null => null,
+        JsonValueKind.String => [e.GetString()!],
+        JsonValueKind.Array => e.EnumerateArray().Select(x => x.ValueKind == JsonValueKind.String ? x.GetString()!
+            : throw BerthException.Invalid($"{field}: expected strings")).ToList(),
+        _ => throw BerthException.Invalid($"{field}: expected a string or a list of strings"),
+    };
+
+    private static string BindTarget(string bind)
+    {
+        var parts = bind.Split(':');
+        return parts.Length >= 2 ? parts[1] : parts[0];
+    }
+
+    /// <summary>An API Mount object as the <c>--mount</c> text the engine parses.</summary>
+    private static string MountSpec(MountBody m)
+    {
+        if (string.IsNullOrEmpty(m.Target)) throw BerthException.Invalid("invalid mount config: Target must not be empty");
+        var parts = new List<string> { "type=" + (m.Type ?? "volume") };
+        if (!string.IsNullOrEmpty(m.Source)) parts.Add("source=" + m.Source);
+        parts.Add("target=" + m.Target);
+        if (m.ReadOnly) parts.Add("readonly");
+        if (m.BindOptions?.Propagation is { Length: > 0 } p) parts.Add("bind-propagation=" + p);
+        if (m.VolumeOptions?.NoCopy == true) parts.Add("volume-nocopy");
+        if (m.TmpfsOptions is { } t)
+        {
+            if (t.SizeBytes > 0) parts.Add("tmpfs-size=" + t.SizeBytes.ToString(CultureInfo.InvariantCulture));
+            if (t.Mode > 0) parts.Add("tmpfs-mode=" + Convert.ToString(t.Mode, 8));
+        }
+        foreach (var part in parts)
+            if (part.Contains(',')) throw BerthException.Invalid($"invalid mount config: {part}: commas are not supported");
+        return string.Join(',', parts);
+    }
+}

@@ -1,0 +1,293 @@
+using System.Text.Json;
+using Berth.Api.Dto;
+using Berth.Api.Streams;
+using Berth.Engine.Containers;
+using Berth.Engine.Events;
+using Berth.Oci.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Berth.Api.Routes;
+
+/// <summary><c>/containers/…</c>: dockerd's container endpoints over the engine's <see cref="ContainerService"/>.</summary>
+internal static class ContainerRoutes
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/containers");
+        Engine(g.MapGet("/json", List));
+        Engine(g.MapPost("/create", Create));
+        Engine(g.MapPost("/prune", Prune));
+        Engine(g.MapGet("/{id}/json", Inspect));
+        Engine(g.MapPost("/{id}/start", Start));
+        Engine(g.MapPost("/{id}/stop", Stop));
+        Engine(g.MapPost("/{id}/restart", Restart));
+        Engine(g.MapPost("/{id}/kill", Kill));
+        Engine(g.MapDelete("/{id}", Remove));
+        Engine(g.MapGet("/{id}/top", Top));
+        Engine(g.MapGet("/{id}/changes", Changes));
+        Engine(g.MapPost("/{id}/rename", Rename));
+        Engine(g.MapPost("/{id}/pause", Pause));
+        Engine(g.MapPost("/{id}/unpause", Unpause));
+        Engine(g.MapPost("/{id}/resize", Resize));
+        // Streams that last as long as a container does: not counted against the engine's concurrency bound.
+        g.MapPost("/{id}/wait", Wait);
+        g.MapGet("/{id}/logs", Logs);
+        g.MapGet("/{id}/export", Export);
+    }
+
+    private static void Engine(IEndpointConventionBuilder b) => b.RequireRateLimiting(ApiServer.EnginePolicy);
+
+    private static ContainerService Service(HttpContext ctx) => ctx.Engine().Containers;
+
+    private static string Id(HttpContext ctx) => (string)ctx.Request.RouteValues["id"]!;
+
+    private static Storage.Metadata.ContainerRow Resolve(HttpContext ctx) => Service(ctx).Resolve(Id(ctx));
+
+    private static async Task List(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var filters = ctx.Filters();
+        foreach (var key in filters.Keys)
+            if (!ContainerListQuery.FilterKeys.Contains(key)) throw BerthException.Invalid($"invalid filter '{key}'");
+        var limit = ctx.QueryInt("limit");
+        var rows = service.List(new ContainerListQuery { All = ctx.QueryBool("all"), Limit = limit is > 0 ? limit : null, Filters = filters });
+        var now = DateTimeOffset.UtcNow;
+        var size = ctx.QueryBool("size");
+        await ctx.WriteJsonAsync(rows.Select(r => Summaries.Container(service, r, now, size)).ToList(), ApiJsonContext.Default.ListContainerSummary);
+    }
+
+    private static async Task Create(HttpContext ctx)
+    {
+        var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.ContainerCreateBody, null!)
+            ?? throw BerthException.Invalid("config cannot be empty in order to create a container");
+        var request = ContainerRequests.From(body, ctx.Query("name"));
+        var row = Service(ctx).Create(request, ctx.RequestAborted);
+        await ctx.WriteJsonAsync(new IdResponse(row.Id, []), ApiJsonContext.Default.IdResponse, StatusCodes.Status201Created);
+    }
+
+    private static async Task Inspect(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var inspect = service.Inspect(Resolve(ctx));
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(inspect, ContainerJsonContext.Compact.ContainerInspect);
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+    }
+
+    /// <summary>204, or 304 when the container is running already (dockerd).</summary>
+    private static Task Start(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var row = Resolve(ctx);
+        if (row.Status == "running")
+        {
+            ctx.Response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+        service.StartDetached(row, ctx.RequestAborted);
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static int? Signal(HttpContext ctx) => ctx.Query("signal") is { Length: > 0 } s ? Signals.Parse(s) : null;
+
+    /// <summary>204, or 304 when the container was not running.</summary>
+    private static Task Stop(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var row = Resolve(ctx);
+        var signal = Signal(ctx);
+        if (row.Status != "running")
+        {
+            ctx.Response.StatusCode = StatusCodes.Status304NotModified;
+            return Task.CompletedTask;
+        }
+        service.Stop(row, ctx.QueryInt("t"), ctx.RequestAborted, signal);
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static Task Restart(HttpContext ctx)
+    {
+        Service(ctx).Restart(Resolve(ctx), ctx.QueryInt("t"), ctx.RequestAborted, Signal(ctx));
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static Task Kill(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var row = Resolve(ctx);
+        var signal = Signal(ctx) ?? 9;
+        if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+        service.Kill(row, signal);
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static Task Remove(HttpContext ctx)
+    {
+        Service(ctx).Remove(Resolve(ctx), ctx.QueryBool("force"), ctx.QueryBool("v"), ctx.RequestAborted);
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static async Task Top(HttpContext ctx)
+    {
+        var args = (ctx.Query("ps_args") ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        var row = Resolve(ctx);
+        if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+        var top = Service(ctx).Top(row, args);
+        await ctx.WriteJsonAsync(new TopResponse(top.Titles, top.Processes), ApiJsonContext.Default.TopResponse);
+    }
+
+    private static async Task Changes(HttpContext ctx)
+    {
+        var changes = Service(ctx).Changes(Resolve(ctx));
+        await ctx.WriteJsonAsync(changes.Select(c => new ChangeItem(c.Path, (int)c.Kind)).ToList(), ApiJsonContext.Default.ListChangeItem);
+    }
+
+    private static Task Rename(HttpContext ctx)
+    {
+        var name = ctx.Query("name");
+        if (string.IsNullOrEmpty(name)) throw BerthException.Invalid("Neither old nor new names may be empty");
+        Service(ctx).Rename(Resolve(ctx), name);
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static Task Pause(HttpContext ctx)
+    {
+        Service(ctx).Pause(Resolve(ctx));
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    private static Task Unpause(HttpContext ctx)
+    {
+        Service(ctx).Unpause(Resolve(ctx));
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>A TTY's size follows its attached client; 409 when the container is not running, as dockerd.</summary>
+    private static Task Resize(HttpContext ctx)
+    {
+        var row = Resolve(ctx);
+        _ = ctx.QueryInt("h");
+        _ = ctx.QueryInt("w");
+        if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+        ctx.Response.ContentLength = 0;
+        return Task.CompletedTask;
+    }
+
+    private static async Task Prune(HttpContext ctx)
+    {
+        var filters = ctx.Filters();
+        foreach (var key in filters.Keys) throw BerthException.Invalid($"invalid filter '{key}': berth prunes every stopped container");
+        var (removed, reclaimed) = Service(ctx).Prune(ctx.RequestAborted);
+        await ctx.WriteJsonAsync(new ContainersPruneResponse(removed.Count == 0 ? null : removed, reclaimed), ApiJsonContext.Default.ContainersPruneResponse);
+    }
+
+    /// <summary><c>POST /containers/{id}/wait</c>: headers at once, the body when <c>condition</c> is met:
+    /// not-running (the default: now, if it is not running), next-exit (the next exit from now), removed. Read from
+    /// the event log (die, destroy), which every berth process on the store writes: a container run by the CLI is
+    /// waited for as well as one started here.</summary>
+    private static async Task Wait(HttpContext ctx)
+    {
+        var condition = ctx.Query("condition") is { Length: > 0 } c ? c : "not-running";
+        if (condition is not ("not-running" or "next-exit" or "removed"))
+            throw BerthException.Invalid($"invalid condition: \"{condition}\"");
+        var service = Service(ctx);
+        var since = DateTimeOffset.UtcNow.AddMilliseconds(-1);
+        var row = Resolve(ctx);
+        var ct = ctx.StreamToken();
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.StartAsync(ct);
+        await ctx.Response.Body.FlushAsync(ct);
+        int? code = null;
+        try
+        {
+            var events = service.Events.ReadAsync(since, null, new EventFilter(new Dictionary<string, IReadOnlyList<string>>
+            {
+                ["type"] = ["container"], ["container"] = [row.Id], ["event"] = ["die", "destroy"],
+            }), follow: true, ct);
+            // State now, after the log is being followed from before it was read: nothing falls in between.
+            var now = service.TryResolve(row.Id, out var current) ? current : null;
+            if (condition == "not-running" && now is { Status: not "running" }) code = now.ExitCode;
+            else if (condition == "removed" && now is null) code = row.ExitCode;
+            else
+            {
+                int last = now?.ExitCode ?? row.ExitCode;
+                await foreach (var e in events)
+                {
+                    if (e.Action == "die")
+                    {
+                        last = int.TryParse(e.Actor.Attributes.GetValueOrDefault("exitCode"), out var x) ? x : last;
+                        if (condition != "removed") { code = last; break; }
+                    }
+                    else if (e.Action == "destroy")
+                    {
+                        code = last;
+                        break;
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client hung up (run -d always does) or the daemon is stopping.
+            return;
+        }
+        if (code is null) return;
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(new WaitResponse(null, code.Value), ApiJsonContext.Default.WaitResponse);
+        await ctx.Response.Body.WriteAsync(bytes, ct);
+        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
+    }
+
+    /// <summary><c>GET /containers/{id}/logs</c>: multiplexed frames without a TTY, raw with one; no Content-Type
+    /// (as dockerd); with follow, until the container stops or the client goes.</summary>
+    private static async Task Logs(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var row = Resolve(ctx);
+        bool stdout = ctx.QueryBool("stdout"), stderr = ctx.QueryBool("stderr");
+        if (!stdout && !stderr) throw BerthException.Invalid("Bad parameters: you must choose at least one stream");
+        var tail = ctx.Query("tail");
+        int? tailN = tail is null or "" or "all" ? null
+            : int.TryParse(tail, System.Globalization.NumberStyles.AllowLeadingSign, System.Globalization.CultureInfo.InvariantCulture, out var t) ? t < 0 ? null : t
+            : throw BerthException.Invalid($"invalid value for tail: {tail}");
+        var now = DateTimeOffset.UtcNow;
+        var options = new LogOptions
+        {
+            Follow = ctx.QueryBool("follow"),
+            Tail = tailN,
+            Since = ctx.Query("since") is { Length: > 0 } s && s != "0" ? SystemRoutes.ParseTime(s, now) : null,
+            Until = ctx.Query("until") is { Length: > 0 } u && u != "0" ? SystemRoutes.ParseTime(u, now) : null,
+        };
+        var tty = ContainerService.ConfigOf(row).Request.Tty;
+        var ct = ctx.StreamToken();
+        await ctx.Response.StartAsync(ct);
+        var sink = new LogStreamSink(ctx.Response.Body, tty, stdout, stderr, ctx.QueryBool("timestamps"));
+        try
+        {
+            await HttpExtensions.RunLongAsync(() => service.Logs(row, options, sink, ct));
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private static async Task Export(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var row = Resolve(ctx);
+        var ct = ctx.StreamToken();
+        ctx.Response.ContentType = "application/x-tar";
+        await ctx.Response.StartAsync(ct);
+        await HttpExtensions.RunLongAsync(() => service.Export(row, ctx.Response.Body, ct));
+    }
+}
