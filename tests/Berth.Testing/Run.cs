@@ -124,6 +124,10 @@ public sealed class Berth : IDisposable
         Xunit.Assert.True(seen, $"no \"{marker}\" in the log of {container}; the last `logs`:\n{last}");
     }
 
+    /// <summary>Starts <c>berth daemon</c> on this installation (its root and state directory), listening on a socket of
+    /// its own, and returns once it answers; dispose stops it with SIGTERM and asserts it exited cleanly.</summary>
+    public BerthDaemon StartDaemon(params string[] extraArgs) => new(this, extraArgs);
+
     /// <summary>The cgroup directories of this installation, in every hierarchy.</summary>
     public IEnumerable<string> CgroupParentDirs =>
         Directory.Exists("/sys/fs/cgroup")
@@ -146,5 +150,116 @@ public sealed class Berth : IDisposable
                 // Still in use: LeftoverCgroups reports it to the test that owns it.
             }
         }
+    }
+}
+
+/// <summary>A running <c>berth daemon</c> of one <see cref="Berth"/> installation, on <see cref="Socket"/>; its log
+/// (stdout and stderr) is kept in <see cref="Log"/> for assertion messages.</summary>
+public sealed class BerthDaemon : IDisposable
+{
+    private readonly Process _process;
+    private readonly System.Text.StringBuilder _log = new();
+
+    public BerthDaemon(Berth berth, IReadOnlyList<string> extraArgs)
+    {
+        Socket = Path.Combine(berth.StateDir, "api.sock");
+        var psi = new ProcessStartInfo(RepoPaths.BerthBinary)
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
+        };
+        foreach (var a in (string[])["daemon", "--root", berth.Root, "--state-dir", berth.StateDir, "-H", "unix://" + Socket, "--log-level", "debug", .. extraArgs])
+            psi.ArgumentList.Add(a);
+        foreach (var (k, v) in berth.Environment) psi.Environment[k] = v;
+        _process = Process.Start(psi)!;
+        _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+        var ready = Wait.Until(() => _process.HasExited || Answers(), TimeSpan.FromSeconds(60), TimeSpan.FromMilliseconds(20));
+        if (!ready || _process.HasExited)
+        {
+            if (!_process.HasExited) _process.Kill(entireProcessTree: true);
+            Xunit.Assert.Fail($"berth daemon did not come up on {Socket}:\n{Log}");
+        }
+    }
+
+    public string Socket { get; }
+    public string Host => "unix://" + Socket;
+    public int Pid => _process.Id;
+
+    public string Log
+    {
+        get { lock (_log) return _log.ToString(); }
+    }
+
+    /// <summary>The environment that points docker clients (the CLI, docker-py, compose) at this daemon.</summary>
+    public IDictionary<string, string> ClientEnvironment => new Dictionary<string, string> { ["DOCKER_HOST"] = Host, ["DOCKER_BUILDKIT"] = "0" };
+
+    /// <summary>Runs the docker CLI against this daemon.</summary>
+    public RunResult Docker(params string[] args) => Testing.Run.Tool("/usr/local/bin/docker", args, env: ClientEnvironment);
+
+    public RunResult Docker(TimeSpan timeout, params string[] args) => Testing.Run.Tool("/usr/local/bin/docker", args, timeout: timeout, env: ClientEnvironment);
+
+    /// <summary>Runs docker and asserts exit 0, returning stdout.</summary>
+    public string DockerOk(params string[] args)
+    {
+        var r = Docker(args);
+        Xunit.Assert.True(r.ExitCode == 0, $"docker {string.Join(' ', args)} failed:\n{r}\n--- daemon log (tail)\n{Tail(Log, 40)}");
+        return r.Stdout;
+    }
+
+    /// <summary>An HTTP client speaking to the daemon's socket (base address http://berth/).</summary>
+    public HttpClient Http(TimeSpan? timeout = null)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, ct) =>
+            {
+                var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+                await s.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket), ct);
+                return new System.Net.Sockets.NetworkStream(s, ownsSocket: true);
+            },
+            MaxConnectionsPerServer = int.MaxValue,
+        };
+        return new HttpClient(handler) { BaseAddress = new Uri("http://berth/"), Timeout = timeout ?? TimeSpan.FromSeconds(60) };
+    }
+
+    private bool Answers()
+    {
+        if (!File.Exists(Socket)) return false;
+        try
+        {
+            using var s = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+            s.Connect(new System.Net.Sockets.UnixDomainSocketEndPoint(Socket));
+            return true;
+        }
+        catch (System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
+    }
+
+    private static string Tail(string text, int lines) => string.Join('\n', text.Split('\n').TakeLast(lines));
+
+    /// <summary>SIGTERM, as systemd stops a service; returns the exit code (0 for a clean stop).</summary>
+    public int Stop(TimeSpan? timeout = null)
+    {
+        if (_process.HasExited) return _process.ExitCode;
+        Testing.Run.Tool("/bin/kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        if (!_process.WaitForExit(timeout ?? TimeSpan.FromSeconds(30)))
+        {
+            _process.Kill(entireProcessTree: false);
+            _process.WaitForExit();
+            Xunit.Assert.Fail($"berth daemon did not stop on SIGTERM:\n{Tail(Log, 40)}");
+        }
+        _process.WaitForExit();
+        return _process.ExitCode;
+    }
+
+    public void Dispose()
+    {
+        var code = Stop();
+        _process.Dispose();
+        Xunit.Assert.True(code == 0, $"berth daemon exited {code} on SIGTERM:\n{Tail(Log, 40)}");
     }
 }

@@ -29,6 +29,13 @@ public sealed partial class ContainerService
     {
         foreach (var (key, values) in filters)
         {
+            // Compat: docker's label filters must all hold (filters.MatchKVList), unlike other keys' alternatives;
+            // docker-compose lists a project's containers with label=project=P and label=oneoff=False.
+            if (key == "label")
+            {
+                if (!values.All(v => LabelMatches(ConfigOf(r).Labels, v))) return false;
+                continue;
+            }
             var ok = values.Any(v => key switch
             {
                 "status" => StateOf(r) == v,

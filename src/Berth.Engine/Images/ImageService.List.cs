@@ -54,7 +54,8 @@ public sealed partial class ImageService
         }
         foreach (var (key, values) in query.Filters)
         {
-            bool ok = values.Any(value => key switch
+            // Compat: docker's label filters must all hold (filters.MatchKVList), unlike other keys' alternatives.
+            bool ok = key == "label" ? values.All(value => v.Config.Config?.Labels is { } all && Containers.ContainerService.LabelMatches(all, value)) : values.Any(value => key switch
             {
                 "dangling" => (value is "true" or "1") == (v.Tags.Count == 0),
                 "reference" => tag is not null && (System.IO.Enumeration.FileSystemName.MatchesSimpleExpression(value, tag.FamiliarName)

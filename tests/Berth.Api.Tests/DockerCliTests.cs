@@ -1,0 +1,133 @@
+using Berth.Testing;
+
+namespace Berth.Api.Tests;
+
+/// <summary>The docker CLI 28 on this machine, unchanged, against <c>berth daemon</c> (DOCKER_HOST): the commands
+/// people type, with their outputs and exit codes.</summary>
+[Collection("api")]
+public sealed class DockerCliTests(BusyboxFixture image)
+{
+    private static void RequireDocker() => HostCapabilities.Require(File.Exists("/usr/local/bin/docker"), "needs the docker CLI at /usr/local/bin/docker");
+
+    [Fact]
+    public void VersionAndInfoNegotiateTheApiAndNameBerth()
+    {
+        // Every docker command starts with the ping's negotiation: a CLI that fell back to 1.24 or failed here could
+        // drive nothing else.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var version = s.DockerOk("version");
+        Assert.Contains("API version:       1.47 (downgraded from 1.50)", version);
+        Assert.Contains("Server: berth", version);
+        Assert.Contains("(minimum version 1.24)", version);
+        var info = s.DockerOk("info", "--format", "{{.Images}} {{.Containers}} {{.OSType}} {{.Swarm.LocalNodeState}} {{.DockerRootDir}}");
+        Assert.Equal($"1 0 linux inactive {s.Berth.Root}\n", info);
+    }
+
+    [Fact]
+    public void RunDetachedLogsInspectStopAndRemove()
+    {
+        // docker run -d is create, wait (abandoned), start; logs is multiplexed stdout/stderr; the CLI acts on what
+        // inspect says. Each must reach the engine the CLI uses: berth ps sees what docker made.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var id = s.DockerOk("run", "-d", "--name", "web", "--label", "k=v", "busybox:latest", "sh", "-c", "echo out1; echo err1 >&2; echo ready; sleep 300").Trim();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        Wait.For(() => s.Docker("logs", "web").Stdout.Contains("ready"), "the container's output in docker logs");
+        var logs = s.Docker("logs", "web");
+        Assert.Equal("out1\nready\n", logs.Stdout);
+        Assert.Equal("err1\n", logs.Stderr);
+        Assert.Equal("running web k=v\n", s.DockerOk("inspect", "-f", "{{.State.Status}} {{.Name}} {{range $k, $v := .Config.Labels}}{{$k}}={{$v}}{{end}}", "web").Replace("/web", "web"));
+        Assert.Equal($"{id[..12]} web Up\n", Normalize(s.DockerOk("ps", "--format", "{{.ID}} {{.Names}} {{.Status}}")));
+        Assert.Equal("web\n", s.Berth.Ok("ps", "--format", "{{.Names}}"));
+        // A running container is not removed without force: 409, the CLI's exit 1.
+        s.Docker("rm", "web").AssertExit(1, "container is running");
+        Assert.Equal("web\n", s.DockerOk("stop", "-t", "1", "web"));
+        Assert.Matches("^Exited \\(137\\)", s.DockerOk("ps", "-a", "--format", "{{.Status}}"));
+        // Stopping a stopped container is dockerd's 304, a success for the CLI.
+        Assert.Equal("web\n", s.DockerOk("stop", "web"));
+        Assert.Equal("web\n", s.DockerOk("rm", "web"));
+        Assert.Equal("", s.DockerOk("ps", "-aq"));
+        s.Docker("logs", "web").AssertExit(1, "No such container: web");
+    }
+
+    [Fact]
+    public void WaitReturnsTheExitCodeAndStartRestartsIt()
+    {
+        // docker wait and the exit code of a run are read from /wait: the container's own code, not 0.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        s.DockerOk("create", "--name", "five", "busybox:latest", "sh", "-c", "exit 5");
+        s.DockerOk("start", "five");
+        Assert.Equal("5\n", s.DockerOk("wait", "five"));
+        Assert.Equal("exited 5\n", s.DockerOk("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "five"));
+        s.DockerOk("rm", "five");
+    }
+
+    [Fact]
+    public void BuildStreamsStepsTagsTheImageAndExitsWithAFailedRunsCode()
+    {
+        // The legacy builder's stream is what docker build prints; a failed RUN's exit code becomes docker build's.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var ctx = s.Dir.Sub("ctx");
+        File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox:latest\nARG WHO=nobody\nRUN echo hi-$WHO > /x\nCOPY a.txt /a.txt\nLABEL stage=one\nCMD [\"cat\", \"/x\", \"/a.txt\"]\n");
+        File.WriteAllText(Path.Combine(ctx, "a.txt"), "from-context\n");
+        var build = s.Docker("build", "-t", "t:1", "--build-arg", "WHO=api", "--label", "via=daemon", ctx);
+        build.AssertExit(0);
+        Assert.Contains("Step 3/6 : RUN echo hi-$WHO > /x", build.Stdout);
+        Assert.Contains("Successfully tagged t:1", build.Stdout);
+        Assert.Equal("one daemon\n", s.DockerOk("image", "inspect", "-f", "{{index .Config.Labels \"stage\"}} {{index .Config.Labels \"via\"}}", "t:1"));
+        // The built image runs, from the CLI of the same store.
+        Assert.Equal("hi-api\nfrom-context\n", s.Berth.Ok("run", "--rm", "t:1"));
+        File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox:latest\nRUN exit 7\n");
+        s.Docker("build", "-t", "t:2", ctx).AssertExit(7, "exit code: 7");
+        s.Docker("image", "inspect", "t:2").AssertExit(1, "No such image");
+    }
+
+    [Fact]
+    public void SaveLoadTagAndRemoveImages()
+    {
+        // save → rmi → load gives the image back under its tag with the same ID; tag and rmi print docker's lines.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var id = s.DockerOk("images", "-q", "busybox:latest").Trim();
+        s.DockerOk("tag", "busybox:latest", "bb:two");
+        Assert.Equal("bb:two\nbusybox:latest\n", s.DockerOk("images", "--format", "{{.Repository}}:{{.Tag}}"));
+        var tar = s.Dir.Combine("bb.tar");
+        s.DockerOk("save", "-o", tar, "bb:two");
+        Assert.True(new FileInfo(tar).Length > 1000);
+        Assert.Equal("Untagged: bb:two\n", s.DockerOk("rmi", "bb:two"));
+        Assert.Equal("Loaded image: bb:two\n", s.DockerOk("load", "-i", tar));
+        Assert.Equal(id + "\n", s.DockerOk("images", "-q", "bb:two"));
+        s.Docker("rmi", "nosuch:1").AssertExit(1, "No such image: nosuch:1");
+    }
+
+    [Fact]
+    public void GenericInspectOfNothingSaysNoSuchObject()
+    {
+        // docker inspect walks containers, images, networks, volumes, info and plugins: each must answer 404 with
+        // a message (and /info a Swarm state) for the CLI to say "No such object".
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var r = s.Docker("inspect", "nosuch");
+        r.AssertExit(1, "No such object: nosuch");
+        Assert.Equal("[]\n", r.Stdout);
+    }
+
+    [Fact]
+    public void VolumesAndSystemDf()
+    {
+        RequireDocker();
+        using var s = new ApiStore(image);
+        Assert.Equal("data\n", s.DockerOk("volume", "create", "--label", "a=b", "data"));
+        Assert.Equal("local data\n", s.DockerOk("volume", "ls", "--format", "{{.Driver}} {{.Name}}"));
+        Assert.Equal("data\n", s.Berth.Ok("volume", "ls", "-q"));
+        var df = s.DockerOk("system", "df", "--format", "{{.Type}} {{.TotalCount}}");
+        Assert.Equal("Images 1\nContainers 0\nLocal Volumes 1\nBuild Cache 0\n", df);
+        Assert.Equal("data\n", s.DockerOk("volume", "rm", "data"));
+        s.Docker("volume", "inspect", "data").AssertExit(1, "no such volume");
+    }
+
+    private static string Normalize(string ps) => System.Text.RegularExpressions.Regex.Replace(ps, @"Up .*", "Up");
+}
