@@ -40,7 +40,8 @@ internal static class ErrorMapping
         ctx.Response.Clear();
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
-        await JsonSerializer.SerializeAsync(ctx.Response.Body, new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse, ctx.RequestAborted);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+        var body = HttpExtensions.WithNewline(JsonSerializer.SerializeToUtf8Bytes(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse));
+        ctx.Response.ContentLength = body.Length;
+        await ctx.Response.Body.WriteAsync(body, ctx.RequestAborted);
     }
 }

@@ -93,8 +93,16 @@ internal static class HttpExtensions
         // Serialized first: a failure while serializing still gets an error status instead of half a body.
         var bytes = JsonSerializer.SerializeToUtf8Bytes(value, type);
         ctx.Response.ContentLength = bytes.Length + 1;
-        await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync(WithNewline(bytes), ctx.RequestAborted);
+    }
+
+    /// <summary>A JSON document and its trailing newline as one buffer: one write, one chunk.</summary>
+    public static byte[] WithNewline(byte[] json)
+    {
+        var line = new byte[json.Length + 1];
+        json.CopyTo(line, 0);
+        line[^1] = (byte)'\n';
+        return line;
     }
 
     public static void NoContent(this HttpContext ctx) => ctx.Response.StatusCode = StatusCodes.Status204NoContent;

@@ -31,4 +31,5 @@ namespace Berth.Api.Dto;
 [JsonSerializable(typeof(ExecStartBody))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -73,8 +73,7 @@ internal static class ContainerRoutes
         var inspect = service.Inspect(Resolve(ctx));
         var bytes = JsonSerializer.SerializeToUtf8Bytes(inspect, ContainerJsonContext.Compact.ContainerInspect);
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(bytes), ctx.RequestAborted);
     }
 
     /// <summary>204, or 304 when the container is running already (dockerd).</summary>
@@ -244,8 +243,7 @@ internal static class ContainerRoutes
         }
         if (code is null) return;
         var bytes = JsonSerializer.SerializeToUtf8Bytes(new WaitResponse(null, code.Value), ApiJsonContext.Default.WaitResponse);
-        await ctx.Response.Body.WriteAsync(bytes, ct);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
+        await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(bytes), ct);
     }
 
     /// <summary><c>GET /containers/{id}/logs</c>: multiplexed frames without a TTY, raw with one; no Content-Type

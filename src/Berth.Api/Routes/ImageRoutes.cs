@@ -71,8 +71,7 @@ internal static partial class ImageRoutes
                 var inspect = images.Inspect(images.Resolve(name));
                 var bytes = JsonSerializer.SerializeToUtf8Bytes(inspect, EngineJsonContext.Default.ImageInspect);
                 ctx.Response.ContentType = "application/json";
-                await ctx.Response.Body.WriteAsync(bytes, ctx.RequestAborted);
-                await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+                await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(bytes), ctx.RequestAborted);
                 return;
             }
             case "history":

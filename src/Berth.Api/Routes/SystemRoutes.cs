@@ -69,9 +69,7 @@ internal static class SystemRoutes
             ["NodeID"] = "", ["NodeAddr"] = "", ["LocalNodeState"] = "inactive", ["ControlAvailable"] = false, ["Error"] = "", ["RemoteManagers"] = null,
         };
         ctx.Response.ContentType = "application/json";
-        await using (var writer = new Utf8JsonWriter(ctx.Response.Body))
-            info.WriteTo(writer);
-        await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ctx.RequestAborted);
+        await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(JsonSerializer.SerializeToUtf8Bytes(info, ApiJsonContext.Default.JsonObject)), ctx.RequestAborted);
     }
 
     /// <summary>A stable ID for this installation (dockerd's engine ID): kept in the store root.</summary>
@@ -151,8 +149,7 @@ internal static class SystemRoutes
             await foreach (var e in engine.Events.ReadAsync(since, until, new EventFilter(filters), follow: until is null || until > now, ct))
             {
                 var bytes = JsonSerializer.SerializeToUtf8Bytes(e, EventJsonContext.Default.EngineEvent);
-                await ctx.Response.Body.WriteAsync(bytes, ct);
-                await ctx.Response.Body.WriteAsync("\n"u8.ToArray(), ct);
+                await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(bytes), ct);
                 await ctx.Response.Body.FlushAsync(ct);
             }
         }

@@ -11,11 +11,16 @@ internal sealed class JsonMessageWriter(Stream output)
 
     public void Write(JsonMessage message)
     {
+        // The message and its line end in one write, so one chunk: docker-py's splitter fails on a chunk that is
+        // only the "\r\n" of the previous message.
         var bytes = JsonSerializer.SerializeToUtf8Bytes(message, ApiJsonContext.Default.JsonMessage);
+        var line = new byte[bytes.Length + 2];
+        bytes.CopyTo(line, 0);
+        line[^2] = (byte)'\r';
+        line[^1] = (byte)'\n';
         lock (_gate)
         {
-            output.Write(bytes);
-            output.Write("\r\n"u8);
+            output.Write(line);
             output.Flush();
         }
     }
