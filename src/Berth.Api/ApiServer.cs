@@ -56,6 +56,7 @@ public sealed class ApiServer
         var engine = new BerthEngine(_options.Engine);
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(_options);
+        builder.Services.AddSingleton(new Sessions());
         builder.WebHost.ConfigureKestrel(k =>
         {
             // The engine's services are synchronous (they stream to and from Streams): they run on their own
@@ -69,18 +70,18 @@ public sealed class ApiServer
                 {
                     case "unix":
                         PrepareSocketPath(l.Address);
-                        k.ListenUnixSocket(l.Address, o => o.Protocols = HttpProtocols.Http1);
+                        k.ListenUnixSocket(l.Address, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create()); });
                         break;
                     case "tcp":
                         k.Listen(IPAddress.TryParse(l.Address, out var ip) ? ip : l.Address == "localhost" ? IPAddress.Loopback
-                            : throw BerthException.Invalid($"invalid host tcp://{l.Address}:{l.Port}: not an IP address"), l.Port, o => o.Protocols = HttpProtocols.Http1);
+                            : throw BerthException.Invalid($"invalid host tcp://{l.Address}:{l.Port}: not an IP address"), l.Port, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create()); });
                         break;
                     case "fd":
                         // systemd socket activation: the listening sockets start at fd 3 (sd_listen_fds(3)).
                         if (Environment.GetEnvironmentVariable("LISTEN_PID") != Environment.ProcessId.ToString(CultureInfo.InvariantCulture) ||
                             !int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
                             throw BerthException.Invalid("fd://: no sockets were passed (LISTEN_FDS/LISTEN_PID not set for this process)");
-                        for (var fd = 3; fd < 3 + n; fd++) k.ListenHandle((ulong)fd, o => o.Protocols = HttpProtocols.Http1);
+                        for (var fd = 3; fd < 3 + n; fd++) k.ListenHandle((ulong)fd, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create()); });
                         break;
                 }
             }
@@ -102,6 +103,7 @@ public sealed class ApiServer
         ContainerRoutes.Map(app);
         ImageRoutes.Map(app);
         VolumeRoutes.Map(app);
+        AttachRoutes.Map(app);
         app.MapFallback(ctx => ErrorMapping.WriteAsync(ctx, StatusCodes.Status404NotFound, "page not found"));
 
         // The sockets are made root-only (umask), then opened to the group: never readable by others, not even for

@@ -30,6 +30,7 @@ internal static class ErrorMapping
         JsonException j => (StatusCodes.Status400BadRequest, "invalid JSON in request body: " + j.Message),
         BadHttpRequestException h => (h.StatusCode, h.Message),
         ArgumentException a => (StatusCodes.Status400BadRequest, a.Message),
+        FormatException f => (StatusCodes.Status400BadRequest, f.Message),
         _ => (StatusCodes.Status500InternalServerError, e.Message),
     };
 

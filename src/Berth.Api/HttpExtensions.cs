@@ -122,6 +122,11 @@ internal static class HttpExtensions
         return linked.Token;
     }
 
+    /// <summary>Cancelled when the daemon stops: the token of hijacked sessions, where a client's half-close (the end of
+    /// its input) must not end the session, and a client that is gone shows as a failed write instead.</summary>
+    public static CancellationToken StoppingToken(this HttpContext ctx) =>
+        ctx.RequestServices.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping;
+
     public static ApiVersion Version(this HttpContext ctx) =>
         ctx.Items.TryGetValue(VersionMiddleware.VersionItem, out var v) && v is ApiVersion version ? version : ApiVersion.Current;
 

@@ -19,6 +19,6 @@ public sealed class DockerPyTests(BusyboxFixture image)
         var r = Run.Tool(python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", script], timeout: TimeSpan.FromMinutes(5),
             env: new Dictionary<string, string> { ["BERTH_DOCKER_HOST"] = s.Daemon.Host });
         Assert.True(r.ExitCode == 0, $"{r}\n--- daemon log (tail)\n{string.Join('\n', s.Daemon.Log.Split('\n').TakeLast(40))}");
-        Assert.Contains("9 passed", r.Stdout);
+        Assert.Contains("10 passed", r.Stdout);
     }
 }

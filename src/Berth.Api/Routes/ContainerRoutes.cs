@@ -7,6 +7,7 @@ using Berth.Oci.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Berth.Api.Routes;
 
@@ -86,7 +87,7 @@ internal static class ContainerRoutes
             ctx.Response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;
         }
-        service.StartDetached(row, ctx.RequestAborted);
+        if (!AttachRoutes.StartForPendingAttaches(ctx, row)) service.StartDetached(row, ctx.RequestAborted);
         ctx.NoContent();
         return Task.CompletedTask;
     }
@@ -176,9 +177,9 @@ internal static class ContainerRoutes
     private static Task Resize(HttpContext ctx)
     {
         var row = Resolve(ctx);
-        _ = ctx.QueryInt("h");
-        _ = ctx.QueryInt("w");
+        var size = AttachRoutes.SizeOf(ctx);
         if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+        foreach (var session in ctx.RequestServices.GetRequiredService<Sessions>().AttachedTo(row.Id)) session.Resize(size);
         ctx.Response.ContentLength = 0;
         return Task.CompletedTask;
     }

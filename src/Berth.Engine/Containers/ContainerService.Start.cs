@@ -299,6 +299,11 @@ public sealed partial class ContainerService
     /// process can return. Throws what the start failed with (<see cref="ContainerExecException"/> for 126/127).</summary>
     public void StartDetached(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, held: null, attachFirst: false, ct);
 
+    /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/> for clients that attached before the start
+    /// (the Engine API's attach, then start, as <c>docker run</c> does): the monitor holds the container's output
+    /// until the first of them connects (<see cref="AttachAsync"/>), so none of it is lost.</summary>
+    public void StartDetachedForAttach(ContainerRow row, CancellationToken ct) => StartDetached(row, byPolicy: false, held: null, attachFirst: true, ct);
+
     /// <summary><see cref="StartDetached(ContainerRow, CancellationToken)"/> of a container whose lock the caller
     /// holds since it created it (<see cref="CreateLocked"/>): <c>run -d</c>.</summary>
     public void StartDetached(ContainerRow row, FileLock held, CancellationToken ct) => StartDetached(row, byPolicy: false, held, attachFirst: false, ct);

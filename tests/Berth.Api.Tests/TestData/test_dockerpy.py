@@ -120,3 +120,18 @@ def test_events_stream(client):
     until = datetime.datetime.utcnow() + datetime.timedelta(seconds=1)
     actions = [e["Action"] for e in client.events(since=since, until=until, decode=True, filters={"container": "ev"})]
     assert actions == ["create", "destroy"]
+
+
+def test_exec_over_hijacked_connection(client):
+    c = client.containers.run("busybox:latest", ["sleep", "300"], detach=True)
+    try:
+        r = c.exec_run(["sh", "-c", "echo out; echo err >&2; exit 3"])
+        assert r.exit_code == 3 and r.output == b"out\nerr\n"
+        r = c.exec_run(["echo", "tty"], tty=True)
+        assert r.exit_code == 0 and r.output == b"tty\r\n"
+        exec_id = client.api.exec_create(c.id, ["sh", "-c", "exit 5"])["Id"]
+        client.api.exec_start(exec_id)
+        info = client.api.exec_inspect(exec_id)
+        assert info["ExitCode"] == 5 and info["Running"] is False and info["ContainerID"] == c.id
+    finally:
+        c.remove(force=True)

@@ -1,0 +1,97 @@
+using Berth.Engine.Containers;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace Berth.Api.Streams;
+
+/// <summary>The connection of an attach or exec start, taken over from HTTP as dockerd does: <c>101</c> with
+/// <c>Upgrade: tcp</c>, then a plain byte pipe — the client's stdin in (never framed; its half-close is the end of
+/// input, not of the session), the output out (multiplexed without a TTY, raw with one); the server closes it when
+/// the process ends. A client that did not ask to upgrade gets the output as the response body (no input).</summary>
+internal sealed class Hijack : IAsyncDisposable
+{
+    private readonly Stream _stream;
+    private readonly Lock _gate = new();
+    private Stream? _input;
+
+    private Hijack(Stream stream, bool upgraded)
+    {
+        _stream = stream;
+        Upgraded = upgraded;
+    }
+
+    public bool Upgraded { get; }
+
+    public static async Task<Hijack> AcceptAsync(HttpContext ctx, bool tty)
+    {
+        // dockerd 1.42+: the multiplexed stream has a media type of its own; the CLI decides by Tty either way.
+        ctx.Response.ContentType = tty || ctx.Version() < new ApiVersion(1, 42) ? "application/vnd.docker.raw-stream" : "application/vnd.docker.multiplexed-stream";
+        var upgrade = ctx.Features.Get<IHttpUpgradeFeature>();
+        if (upgrade is { IsUpgradableRequest: true })
+        {
+            ctx.Response.Headers.Upgrade = "tcp";
+            var stream = await upgrade.UpgradeAsync();
+            var end = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.TryGetValue(typeof(UpgradeBodyMiddleware.InputEnd), out var e) == true
+                ? ((UpgradeBodyMiddleware.InputEnd)e!).Ended : CancellationToken.None;
+            return new Hijack(stream, upgraded: true) { _input = new HalfClosedReader(stream, end) };
+        }
+        await ctx.Response.StartAsync(ctx.RequestAborted);
+        return new Hijack(ctx.Response.Body, upgraded: false);
+    }
+
+    /// <summary>The engine's end of this connection: input only when asked for (and upgraded), output framed by
+    /// <paramref name="tty"/>.</summary>
+    public AttachStreams Streams(bool tty, bool stdin, bool stdout, bool stderr, TerminalSize? size, DetachKeys keys) => new()
+    {
+        Stdin = stdin && Upgraded ? _input ?? _stream : null,
+        Stdout = !stdout ? Stream.Null : tty ? new LockedWriteStream(_stream, _gate) : new MultiplexedStream(_stream, StdCopy.Stdout, _gate),
+        Stderr = tty ? null : !stderr ? Stream.Null : new MultiplexedStream(_stream, StdCopy.Stderr, _gate),
+        Size = size,
+        DetachKeys = keys,
+    };
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!Upgraded) return;
+        try
+        {
+            await _stream.DisposeAsync();
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
+
+/// <summary>The input side of a hijacked connection: reads end (0) at the client's half-close.</summary>
+internal sealed class HalfClosedReader(Stream inner, CancellationToken ended) : Stream
+{
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ended);
+        try
+        {
+            return await inner.ReadAsync(buffer, linked.Token);
+        }
+        catch (OperationCanceledException) when (ended.IsCancellationRequested)
+        {
+            return 0;
+        }
+    }
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
