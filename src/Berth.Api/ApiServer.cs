@@ -57,6 +57,8 @@ public sealed class ApiServer
         builder.Services.AddSingleton(engine);
         builder.Services.AddSingleton(_options);
         builder.Services.AddSingleton(new Sessions());
+        // A listen backlog as Go's (somaxconn): a burst of clients connecting at once waits instead of being refused.
+        builder.WebHost.UseSockets(o => o.Backlog = 4096);
         builder.WebHost.ConfigureKestrel(k =>
         {
             // The engine's services are synchronous (they stream to and from Streams): they run on their own
