@@ -106,6 +106,7 @@ public sealed class ApiServer
         ImageRoutes.Map(app);
         VolumeRoutes.Map(app);
         AttachRoutes.Map(app);
+        ArchiveRoutes.Map(app);
         app.MapFallback(ctx => ErrorMapping.WriteAsync(ctx, StatusCodes.Status404NotFound, "page not found"));
 
         // The sockets are made root-only (umask), then opened to the group: never readable by others, not even for

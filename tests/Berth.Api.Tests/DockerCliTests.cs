@@ -129,5 +129,21 @@ public sealed class DockerCliTests(BusyboxFixture image)
         s.Docker("volume", "inspect", "data").AssertExit(1, "no such volume");
     }
 
+    [Fact]
+    public void CopyIntoAndOutOfAContainer()
+    {
+        // docker cp is HEAD (stat), PUT and GET of /archive: the file goes in and comes back the same.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        s.DockerOk("run", "-d", "--name", "box", "busybox:latest", "sleep", "300");
+        var src = s.Dir.Combine("in.txt");
+        File.WriteAllText(src, "copied in\n");
+        s.DockerOk("cp", src, "box:/tmp/in.txt");
+        var back = s.Dir.Combine("out.txt");
+        s.DockerOk("cp", "box:/tmp/in.txt", back);
+        Assert.Equal("copied in\n", File.ReadAllText(back));
+        s.Docker("cp", "box:/nosuch", back).AssertExit(1, "/nosuch");
+    }
+
     private static string Normalize(string ps) => System.Text.RegularExpressions.Regex.Replace(ps, @"Up .*", "Up");
 }

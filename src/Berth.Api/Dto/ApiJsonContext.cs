@@ -31,5 +31,6 @@ namespace Berth.Api.Dto;
 [JsonSerializable(typeof(ExecStartBody))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(JsonElement))]
+[JsonSerializable(typeof(Berth.Engine.Containers.ContainerPathStat))]
 [JsonSerializable(typeof(System.Text.Json.Nodes.JsonObject))]
 public sealed partial class ApiJsonContext : JsonSerializerContext;
