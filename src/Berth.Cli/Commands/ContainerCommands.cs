@@ -326,17 +326,17 @@ internal static class ContainerCommands
                 Dns = p.GetValue(Dns) ?? [],
                 DnsSearch = p.GetValue(DnsSearch) ?? [],
                 DnsOptions = p.GetValue(DnsOption) ?? [],
-                Ulimits = p.GetValue(Ulimit) ?? [],
+                Ulimits = [.. (p.GetValue(Ulimit) ?? []).Select(u => FlagValue("--ulimit", u, Engine.Containers.Ulimit.Parse))],
                 ShmSize = p.GetValue(ShmSize),
                 Sysctls = sysctls,
                 GroupAdd = p.GetValue(GroupAdd) ?? [],
                 OomScoreAdj = p.GetValue(OomScoreAdj),
                 CidFile = p.GetValue(CidFile),
-                Restart = p.GetValue(Restart),
+                Restart = p.GetValue(Restart) is null ? null : restart,
                 PidMode = pidMode,
                 IpcMode = ipcMode,
                 UtsMode = utsMode,
-                Devices = p.GetValue(Device) ?? [],
+                Devices = [.. (p.GetValue(Device) ?? []).Select(d => FlagValue("--device", d, DeviceMapping.Parse))],
                 CpusetCpus = p.GetValue(CpusetCpus),
                 CpusetMems = p.GetValue(CpusetMems),
                 CpuPeriod = cpuPeriod,
@@ -359,6 +359,20 @@ internal static class ContainerCommands
                 Expose = p.GetValue(Health.Expose) ?? [],
                 VolumesFrom = p.GetValue(Health.VolumesFrom) ?? [],
             };
+        }
+
+        /// <summary>A flag's value through the engine's parser, whose refusal gains docker's flag context
+        /// (<c>invalid argument "…" for "--flag" flag: …</c>).</summary>
+        private static T FlagValue<T>(string flag, string value, Func<string, T> parse)
+        {
+            try
+            {
+                return parse(value);
+            }
+            catch (BerthException e) when (e.Kind == ErrorKind.InvalidArgument)
+            {
+                throw new BerthException(e.Kind, $"invalid argument \"{value}\" for \"{flag}\" flag: {e.Message}", e);
+            }
         }
 
         private static void AddEnv(List<string> env, string e)

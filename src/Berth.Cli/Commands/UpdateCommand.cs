@@ -30,7 +30,7 @@ internal static class UpdateCommand
         {
             var flags = new Option[] { memory, memorySwap, memoryReservation, cpus, cpuShares, cpuPeriod, cpuQuota, cpusetCpus, cpusetMems, pidsLimit, restart };
             if (!flags.Any(f => p.GetResult(f) is { Implicit: false })) throw BerthException.Invalid("you must provide one or more flags when using this command");
-            if (p.GetValue(restart) is { } policy) RestartPolicy.Parse(policy);
+            var restartPolicy = p.GetValue(restart) is { } policy ? RestartPolicy.Parse(policy) : null;
             if (p.GetValue(cpuShares) is < 0 and var shares) throw BerthException.Invalid($"invalid CPU shares ({shares}): value must be a positive integer");
             var update = new ContainerUpdate
             {
@@ -44,7 +44,7 @@ internal static class UpdateCommand
                 CpusetCpus = p.GetValue(cpusetCpus),
                 CpusetMems = p.GetValue(cpusetMems),
                 PidsLimit = p.GetValue(pidsLimit),
-                Restart = p.GetValue(restart),
+                Restart = restartPolicy,
             };
             var failed = false;
             foreach (var name in p.GetValue(containers)!)

@@ -6,7 +6,9 @@ namespace Berth.Engine.Containers;
 public sealed record AttachStreams
 {
     /// <summary>What the client types or pipes in; null when stdin is not attached. Its end closes the
-    /// container's stdin (without a terminal).</summary>
+    /// container's stdin (without a terminal). The session reads it on a thread of its own until its end or a
+    /// detach, possibly after the session ended: the caller ends a read that is left by ending the stream's input
+    /// (closing the connection, a pipe's write end).</summary>
     public Stream? Stdin { get; init; }
 
     /// <summary>The container's stdout (the terminal's output with a terminal); null to discard.</summary>

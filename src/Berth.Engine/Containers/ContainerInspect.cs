@@ -126,14 +126,7 @@ public sealed record HostConfigJson
 public sealed record UlimitJson(string Name, long Hard, long Soft);
 
 /// <summary>A <c>--device</c> as docker's inspect shows it.</summary>
-public sealed record DeviceJson
-{
-    public DeviceJson(string spec) => (PathOnHost, PathInContainer, CgroupPermissions) = Berth.Runtime.Spec.HostDevices.Split(spec);
-
-    public string PathOnHost { get; }
-    public string PathInContainer { get; }
-    public string CgroupPermissions { get; }
-}
+public sealed record DeviceJson(string PathOnHost, string PathInContainer, string CgroupPermissions);
 
 public sealed record RestartPolicyJson
 {

@@ -48,21 +48,21 @@ public sealed record ContainerRequest
     [JsonPropertyName("dns")] public IReadOnlyList<string> Dns { get; init; } = [];
     [JsonPropertyName("dnsSearch")] public IReadOnlyList<string> DnsSearch { get; init; } = [];
     [JsonPropertyName("dnsOptions")] public IReadOnlyList<string> DnsOptions { get; init; } = [];
-    /// <summary><c>--ulimit</c> as written: <c>name=soft[:hard]</c>.</summary>
-    [JsonPropertyName("ulimits")] public IReadOnlyList<string> Ulimits { get; init; } = [];
+    /// <summary>Resource limits (<c>--ulimit</c>).</summary>
+    [JsonPropertyName("ulimits")] public IReadOnlyList<Ulimit> Ulimits { get; init; } = [];
     [JsonPropertyName("shmSize")] public long? ShmSize { get; init; }
     [JsonPropertyName("sysctls")] public IReadOnlyDictionary<string, string> Sysctls { get; init; } = new Dictionary<string, string>();
     [JsonPropertyName("groupAdd")] public IReadOnlyList<string> GroupAdd { get; init; } = [];
     [JsonPropertyName("oomScoreAdj")] public int? OomScoreAdj { get; init; }
     [JsonPropertyName("cidFile")] public string? CidFile { get; init; }
-    /// <summary><c>--restart</c> as written (<see cref="RestartPolicy"/>); null is "no".</summary>
-    [JsonPropertyName("restart")] public string? Restart { get; init; }
+    /// <summary>The restart policy (<c>--restart</c>); null is "no".</summary>
+    [JsonPropertyName("restart")] public RestartPolicy? Restart { get; init; }
     /// <summary>"" (a namespace of its own) or "host", for <c>--pid</c>, <c>--ipc</c>, <c>--uts</c>.</summary>
     [JsonPropertyName("pidMode")] public string PidMode { get; init; } = "";
     [JsonPropertyName("ipcMode")] public string IpcMode { get; init; } = "";
     [JsonPropertyName("utsMode")] public string UtsMode { get; init; } = "";
-    /// <summary><c>--device</c> as written: <c>/dev/host[:/dev/ctr][:rwm]</c>.</summary>
-    [JsonPropertyName("devices")] public IReadOnlyList<string> Devices { get; init; } = [];
+    /// <summary>Host devices given to the container (<c>--device</c>).</summary>
+    [JsonPropertyName("devices")] public IReadOnlyList<DeviceMapping> Devices { get; init; } = [];
     [JsonPropertyName("cpusetCpus")] public string? CpusetCpus { get; init; }
     [JsonPropertyName("cpusetMems")] public string? CpusetMems { get; init; }
     [JsonPropertyName("cpuPeriod")] public ulong? CpuPeriod { get; init; }

@@ -46,9 +46,13 @@ public sealed partial class ContainerService
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
         request.LogConfig.Validate();
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
-        var rlimits = request.Ulimits.Select(HostOptions.Rlimit).ToList();
+        var rlimits = request.Ulimits.Select(u => u.ToRlimit()).ToList();
         var extraHosts = request.ExtraHosts.Select(HostOptions.HostsLine).ToList();
-        var devices = request.Devices.Select(HostDevices.Parse).ToList();
+        var devices = request.Devices.Select(d =>
+        {
+            d.Validate();
+            return HostDevices.Lookup(d.PathOnHost, d.PathInContainer, d.CgroupPermissions);
+        }).ToList();
         if (request.CidFile is { } cidFile && File.Exists(cidFile))
             throw BerthException.Invalid($"Container ID file found, make sure the other container isn't running or delete {cidFile}");
         if (request.Network is not ("none" or "host"))

@@ -114,7 +114,7 @@ public sealed partial class ContainerService
     {
         var row = Store.Metadata.GetContainer(id);
         if (row is null || row.Status != "exited") return;
-        var policy = RestartPolicy.Parse(ConfigOf(row).Request.Restart);
+        var policy = ConfigOf(row).Request.Restart ?? RestartPolicy.No;
         if (!policy.ShouldRestart(row.ExitCode, row.RestartCount, File.Exists(StoppedByUserMarker(id)))) return;
         var ran = row.FinishedAt is { } f && row.StartedAt is { } s ? f - s : TimeSpan.Zero;
         Thread.Sleep(RestartPolicy.Delay(row.RestartCount, ran));

@@ -21,7 +21,8 @@ public sealed record ContainerUpdate
     public string? CpusetMems { get; init; }
     /// <summary>0 or -1: unlimited.</summary>
     public long? PidsLimit { get; init; }
-    public string? Restart { get; init; }
+    /// <summary>The new restart policy; null keeps it.</summary>
+    public RestartPolicy? Restart { get; init; }
 }
 
 public sealed partial class ContainerService
@@ -48,7 +49,7 @@ public sealed partial class ContainerService
     {
         var config = ConfigOf(row);
         var r = config.Request;
-        if (u.Restart is { } restart && RestartPolicy.Parse(restart).Name != "no" && r.AutoRemove)
+        if (u.Restart is { Name: not "no" } && r.AutoRemove)
             throw BerthException.Conflict("Restart policy cannot be updated because AutoRemove is enabled for the container");
         // docker stores -m's default swap (twice the memory) at create: a larger memory needs a new swap with it.
         var swap = r.MemorySwap ?? (r.Memory is { } m ? 2 * m : 0);

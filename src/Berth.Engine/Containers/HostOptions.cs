@@ -10,14 +10,6 @@ namespace Berth.Engine.Containers;
 /// (<c>--ulimit</c>) and namespaced sysctls (<c>--sysctl</c>), with docker's errors.</summary>
 public static class HostOptions
 {
-    private static readonly Dictionary<string, string> UlimitNames = new(StringComparer.Ordinal)
-    {
-        ["core"] = "RLIMIT_CORE", ["cpu"] = "RLIMIT_CPU", ["data"] = "RLIMIT_DATA", ["fsize"] = "RLIMIT_FSIZE",
-        ["locks"] = "RLIMIT_LOCKS", ["memlock"] = "RLIMIT_MEMLOCK", ["msgqueue"] = "RLIMIT_MSGQUEUE", ["nice"] = "RLIMIT_NICE",
-        ["nofile"] = "RLIMIT_NOFILE", ["nproc"] = "RLIMIT_NPROC", ["rss"] = "RLIMIT_RSS", ["rtprio"] = "RLIMIT_RTPRIO",
-        ["rttime"] = "RLIMIT_RTTIME", ["sigpending"] = "RLIMIT_SIGPENDING", ["stack"] = "RLIMIT_STACK", ["as"] = "RLIMIT_AS",
-    };
-
     /// <summary>The CPUs this process may run on, as docker's daemon counts them for <c>--cpus</c> (Go's NumCPU: the
     /// affinity mask, here <c>Cpus_allowed_list</c> of /proc/self/status), else the processor count.</summary>
     public static int CpuCount()
@@ -40,29 +32,6 @@ public static class HostOptions
         {
         }
         return Environment.ProcessorCount;
-    }
-
-    /// <summary><c>--ulimit name=soft[:hard]</c> (hard defaults to soft; -1 is unlimited).</summary>
-    public static (string Name, long Soft, long Hard) ParseUlimit(string spec)
-    {
-        var eq = spec.IndexOf('=');
-        if (eq <= 0) throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--ulimit\" flag: invalid ulimit argument: {spec}");
-        var name = spec[..eq];
-        if (!UlimitNames.ContainsKey(name)) throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--ulimit\" flag: invalid ulimit type: {name}");
-        var values = spec[(eq + 1)..].Split(':');
-        if (values.Length > 2 || !long.TryParse(values[0], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var soft)
-            || !long.TryParse(values[^1], NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var hard))
-            throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--ulimit\" flag: invalid ulimit argument: {spec}");
-        if (soft > hard && hard != -1 || soft == -1 && hard != -1)
-            throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--ulimit\" flag: ulimit soft limit must be less than or equal to hard limit: {soft} > {hard}");
-        return (name, soft, hard);
-    }
-
-    public static PosixRlimit Rlimit(string spec)
-    {
-        var (name, soft, hard) = ParseUlimit(spec);
-        static ulong Value(long v) => v < 0 ? ulong.MaxValue : (ulong)v;
-        return new PosixRlimit { Type = UlimitNames[name], Soft = Value(soft), Hard = Value(hard) };
     }
 
     /// <summary><c>--add-host host:ip</c> (or <c>host=ip</c>) as an /etc/hosts line.</summary>

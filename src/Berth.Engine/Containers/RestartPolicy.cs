@@ -1,15 +1,21 @@
 using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Berth.Oci.Errors;
 
 namespace Berth.Engine.Containers;
 
 /// <summary>docker's <c>--restart</c>: no, always, unless-stopped, on-failure[:max-retries]. berth has no daemon, so
 /// nothing restarts containers when the machine boots; a container that exits is restarted by its monitor (or, for
-/// an attached <c>run</c>, by a monitor the CLI hands it to), unless someone stopped or killed it.</summary>
+/// an attached <c>run</c>, by a monitor the CLI hands it to), unless someone stopped or killed it. Shaped as the Engine
+/// API's <c>HostConfig.RestartPolicy</c>; stored as an object, and read back from the spec string older rows hold.</summary>
+[JsonConverter(typeof(RestartPolicyJsonConverter))]
 public sealed record RestartPolicy(string Name, int MaximumRetryCount)
 {
     public static RestartPolicy No { get; } = new("no", 0);
 
+    /// <summary>docker's <c>no</c>, <c>always</c>, <c>unless-stopped</c>, <c>on-failure[:max-retries]</c>, with docker's
+    /// reasons for a refusal (which name no flag).</summary>
     public static RestartPolicy Parse(string? text)
     {
         if (string.IsNullOrEmpty(text)) return No;
@@ -39,4 +45,24 @@ public sealed record RestartPolicy(string Name, int MaximumRetryCount)
     /// minute.</summary>
     public static TimeSpan Delay(int restarts, TimeSpan ran) =>
         ran >= TimeSpan.FromSeconds(10) ? TimeSpan.FromMilliseconds(100) : TimeSpan.FromMilliseconds(Math.Min(60_000, 100 * Math.Pow(2, Math.Min(restarts, 10))));
+}
+
+/// <summary>Writes <see cref="RestartPolicy"/> as <c>{"name","maximumRetryCount"}</c>; reads that or the spec string
+/// older rows hold.</summary>
+internal sealed class RestartPolicyJsonConverter : JsonConverter<RestartPolicy>
+{
+    public override RestartPolicy Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        if (reader.TokenType == JsonTokenType.String) return RestartPolicy.Parse(reader.GetString());
+        var fields = StoredJson.ReadObject(ref reader);
+        return new RestartPolicy(StoredJson.String(fields, "name", "no"), (int)StoredJson.Long(fields, "maximumRetryCount", 0));
+    }
+
+    public override void Write(Utf8JsonWriter writer, RestartPolicy value, JsonSerializerOptions options)
+    {
+        writer.WriteStartObject();
+        writer.WriteString("name", value.Name);
+        writer.WriteNumber("maximumRetryCount", value.MaximumRetryCount);
+        writer.WriteEndObject();
+    }
 }
