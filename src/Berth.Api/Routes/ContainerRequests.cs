@@ -20,12 +20,10 @@ internal static class ContainerRequests
         var targets = binds.Select(BindTarget).Concat((h.Mounts ?? []).Select(m => m.Target ?? "")).ToHashSet(StringComparer.Ordinal);
         foreach (var path in body.Volumes?.Keys ?? Enumerable.Empty<string>())
             if (!targets.Contains(path)) binds.Add(path);
-        var restart = h.RestartPolicy?.Name switch
-        {
-            null or "" or "no" => null,
-            "on-failure" when h.RestartPolicy.MaximumRetryCount > 0 => "on-failure:" + h.RestartPolicy.MaximumRetryCount.ToString(CultureInfo.InvariantCulture),
-            var n => n,
-        };
+        var restart = h.RestartPolicy is { Name: { Length: > 0 } policy } && policy != "no"
+            ? RestartPolicy.Parse(policy == "on-failure" && h.RestartPolicy.MaximumRetryCount > 0
+                ? policy + ":" + h.RestartPolicy.MaximumRetryCount.ToString(CultureInfo.InvariantCulture) : policy)
+            : null;
         return new ContainerRequest
         {
             Image = body.Image,
@@ -63,7 +61,7 @@ internal static class ContainerRequests
             Dns = h.Dns ?? [],
             DnsSearch = h.DnsSearch ?? [],
             DnsOptions = h.DnsOptions ?? [],
-            Ulimits = (h.Ulimits ?? []).Select(u => string.Create(CultureInfo.InvariantCulture, $"{u.Name}={u.Soft}:{u.Hard}")).ToList(),
+            Ulimits = (h.Ulimits ?? []).Select(u => Validated(new Ulimit(u.Name ?? "", u.Soft, u.Hard))).ToList(),
             ShmSize = Positive(h.ShmSize),
             Sysctls = h.Sysctls ?? new Dictionary<string, string>(),
             GroupAdd = h.GroupAdd ?? [],
@@ -72,7 +70,8 @@ internal static class ContainerRequests
             PidMode = Mode(h.PidMode),
             IpcMode = h.IpcMode is "private" or "shareable" ? "" : Mode(h.IpcMode),
             UtsMode = Mode(h.UTSMode),
-            Devices = (h.Devices ?? []).Select(d => string.Join(':', new[] { d.PathOnHost, d.PathInContainer, d.CgroupPermissions }.Where(p => !string.IsNullOrEmpty(p)))).ToList(),
+            Devices = (h.Devices ?? []).Select(d => Validated(new DeviceMapping(d.PathOnHost ?? "", string.IsNullOrEmpty(d.PathInContainer) ? d.PathOnHost ?? "" : d.PathInContainer,
+                string.IsNullOrEmpty(d.CgroupPermissions) ? "rwm" : d.CgroupPermissions))).ToList(),
             CpusetCpus = Empty(h.CpusetCpus),
             CpusetMems = Empty(h.CpusetMems),
             CpuPeriod = h.CpuPeriod > 0 ? (ulong)h.CpuPeriod : null,
@@ -85,6 +84,10 @@ internal static class ContainerRequests
                 : new LogConfig { Config = h.LogConfig?.Config ?? new Dictionary<string, string>() },
         };
     }
+
+    private static Ulimit Validated(Ulimit u) { u.Validate(); return u; }
+
+    private static DeviceMapping Validated(DeviceMapping d) { d.Validate(); return d; }
 
     private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 
