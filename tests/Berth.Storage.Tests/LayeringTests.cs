@@ -13,8 +13,9 @@ public sealed class LayeringTests
         ["Berth.Archive"] = ["Berth.Oci"],
         ["Berth.Storage"] = ["Berth.Archive"],
         ["Berth.Runtime"] = ["Berth.Oci"],
+        ["Berth.Distribution"] = ["Berth.Oci"],
         ["Berth.Build"] = ["Berth.Storage", "Berth.Dockerfile", "Berth.Archive", "Berth.Oci"],
-        ["Berth.Engine"] = ["Berth.Storage", "Berth.Build", "Berth.Runtime", "Berth.Archive", "Berth.Oci", "Berth.Dockerfile"],
+        ["Berth.Engine"] = ["Berth.Storage", "Berth.Build", "Berth.Runtime", "Berth.Distribution", "Berth.Archive", "Berth.Oci", "Berth.Dockerfile"],
         ["Berth.Cli"] = ["Berth.Engine", "Berth.Runtime"],
         ["Berth"] = ["Berth.Cli", "Berth.Runtime", "Berth.Engine"],
     };

@@ -13,6 +13,9 @@ public sealed partial class ImageService(Store store, TimeProvider time)
 
     public Events.EventService Events { get; } = new(store, time);
 
+    /// <summary>Registries: settings, credentials, clients (pull, push, login).</summary>
+    public required RegistryAccess Registries { get; init; }
+
     /// <summary>Records an image event (docker's attribute: the name).</summary>
     private void Record(string action, string id, string name) => Events.Record("image", action, id, [new("name", name)]);
 
