@@ -1,7 +1,4 @@
 using System.CommandLine;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Berth.Distribution.Credentials;
 using Berth.Distribution.Reference;
 using Berth.Engine.Images;
@@ -157,12 +154,9 @@ internal static class RegistryCommands
         CliContext.BindAsync(async (ctx, p, ct) =>
         {
             var fetched = await ctx.Images.InspectRemoteManifestAsync(p.GetValue(name)!, ct);
-            // docker/cli prints the registry's bytes re-indented with tabs (json.Indent), keys in their order.
-            var node = JsonNode.Parse(fetched.Bytes);
-            ctx.Out.WriteLine(node!.ToJsonString(new JsonSerializerOptions
-            {
-                WriteIndented = true, IndentCharacter = '\t', IndentSize = 1, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
-            }));
+            // docker/cli prints the registry's bytes through json.Indent with a tab: keys in their order, strings
+            // with their original escapes.
+            ctx.Out.WriteLine(Output.JsonIndent.Indent(fetched.Bytes));
             return 0;
         })(c);
         return c;
