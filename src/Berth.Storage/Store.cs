@@ -96,13 +96,19 @@ public sealed partial class Store : IDisposable
                 // A short body shows up first as a broken tar or gzip stream: name the real cause.
                 throw BerthException.DataLoss($"{subject}: truncated: the body ended after {tee.BytesRead} of {size} bytes");
             }
-            catch (IOException e)
-            {
-                throw new BerthException(ErrorKind.Unavailable, $"{subject}: download broken after {tee.BytesRead} bytes: {e.Message}", e);
-            }
             catch (BerthException e) when (e.Message.StartsWith("more than the", StringComparison.Ordinal))
             {
                 throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+            }
+            catch (BerthException) when (expectedDigest is not null)
+            {
+                // A corrupt stream is reported as what it is, a digest mismatch, when the bytes are not the promised ones.
+                ThrowIfDigestDiffers(tee, blob, expectedDigest.Value, expectedSize, subject);
+                throw;
+            }
+            catch (IOException e)
+            {
+                throw new BerthException(ErrorKind.Unavailable, $"{subject}: download broken after {tee.BytesRead} bytes: {e.Message}", e);
             }
             Digest blobDigest;
             try
@@ -127,6 +133,34 @@ public sealed partial class Store : IDisposable
         finally
         {
             pending?.Dispose();
+        }
+    }
+
+    /// <summary>After an unpack failure: reads the rest of the body (bounded by the expected size) and, when its
+    /// digest is not the expected one, throws that mismatch, the real cause; returns when the bytes are as promised
+    /// (then the unpack error stands).</summary>
+    private static void ThrowIfDigestDiffers(TeeReadStream tee, ContentWriter blob, Digest expected, long? expectedSize, string subject)
+    {
+        try
+        {
+            tee.Drain();
+        }
+        catch (Exception e) when (e is IOException or BerthException)
+        {
+            return;
+        }
+        try
+        {
+            blob.Seal(expected, expectedSize, fsync: false);
+            return;
+        }
+        catch (DigestMismatchException m)
+        {
+            throw new DigestMismatchException(subject, m.Expected, m.Actual, blob.BytesWritten);
+        }
+        catch (BerthException)
+        {
+            return;
         }
     }
 
