@@ -6,14 +6,10 @@ namespace Berth.Distribution.Tests;
 /// repository and the digest, exit 1, and a store with nothing referenced (system check clean).</summary>
 public sealed class RegistryFaultTests
 {
-    private static (TempDirectory Dir, Testing.Berth Berth) Install()
+    private static (Installation Dir, Testing.Berth Berth) Install()
     {
-        HostCapabilities.RequireRoot();
-        var dir = new TempDirectory("berth-dist");
-        var berth = new Testing.Berth(dir.Combine("root"));
-        berth.ExtraEnvironment["DOCKER_CONFIG"] = dir.Sub("docker-config");
-        berth.ExtraEnvironment["BERTH_CONFIG"] = dir.Combine("berth-config.json");
-        return (dir, berth);
+        var i = new Installation();
+        return (i, i.Berth);
     }
 
     private static void AssertNothingStored(Testing.Berth berth)

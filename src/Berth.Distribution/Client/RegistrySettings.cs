@@ -38,7 +38,17 @@ public sealed record RegistrySettings
         if (!File.Exists(path)) return new RegistrySettings();
         try
         {
-            return JsonSerializer.Deserialize(File.ReadAllBytes(path), DistributionJsonContext.Default.RegistrySettings) ?? new RegistrySettings();
+            var read = JsonSerializer.Deserialize(File.ReadAllBytes(path), DistributionJsonContext.Default.RegistrySettings);
+            if (read is null) return new RegistrySettings();
+            // The source generator sets init-only properties the file leaves out to null or 0: put the defaults back.
+            var defaults = new RegistrySettings();
+            return read with
+            {
+                InsecureRegistries = read.InsecureRegistries ?? defaults.InsecureRegistries,
+                CertsDirectories = read.CertsDirectories ?? defaults.CertsDirectories,
+                MaxConcurrentDownloads = read.MaxConcurrentDownloads > 0 ? read.MaxConcurrentDownloads : defaults.MaxConcurrentDownloads,
+                MaxConcurrentUploads = read.MaxConcurrentUploads > 0 ? read.MaxConcurrentUploads : defaults.MaxConcurrentUploads,
+            };
         }
         catch (JsonException e)
         {

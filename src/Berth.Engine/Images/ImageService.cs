@@ -44,6 +44,13 @@ public sealed partial class ImageService(Store store, TimeProvider time)
             image = Store.Metadata.GetImage(tagged);
             return image is not null;
         }
+        // NAME@DIGEST: the image that has that manifest digest in that repository (recorded by pull and push).
+        if (reference?.Digest is { } manifest
+            && Store.Metadata.ListRepoDigests().FirstOrDefault(r => r.Repository == reference.Repository && r.Digest == manifest) is { Repository: not null } byDigest)
+        {
+            image = Store.Metadata.GetImage(byDigest.Image);
+            return image is not null;
+        }
         string prefix = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;
         if (prefix.Length is >= 1 and <= 64 && prefix.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f'))
         {
