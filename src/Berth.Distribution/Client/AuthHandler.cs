@@ -20,6 +20,10 @@ public sealed class AuthHandler(string registry, Func<CancellationToken, ValueTa
     /// <summary>Extra scopes a request needs beyond its own repository (the source of a cross-repository mount).</summary>
     public static readonly HttpRequestOptionsKey<string[]> ExtraScopes = new("berth.scopes");
 
+    /// <summary>Set on the version check (<c>GET /v2/</c>) that settles the scheme: its 401 is expected and answered
+    /// by the first real request, with that request's scope.</summary>
+    public static readonly HttpRequestOptionsKey<bool> Anonymous = new("berth.anonymous");
+
     private readonly ConcurrentDictionary<string, (string Token, DateTimeOffset Expires)> _tokens = new();
     private AuthChallenge? _challenge;
     private RegistryCredentials? _credentials;
@@ -27,6 +31,7 @@ public sealed class AuthHandler(string registry, Func<CancellationToken, ValueTa
 
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
+        if (request.Options.TryGetValue(Anonymous, out bool anonymous) && anonymous) return await base.SendAsync(request, ct);
         string scope = ScopeOf(request);
         if (_challenge is { } known) await AuthorizeAsync(request, known, scope, ct);
         var response = await base.SendAsync(request, ct);

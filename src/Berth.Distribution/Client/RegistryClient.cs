@@ -67,7 +67,7 @@ public sealed partial class RegistryClient : IDisposable
         var https = new Uri($"https://{Endpoint}/v2/");
         try
         {
-            using var r = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Get, https), HttpCompletionOption.ResponseHeadersRead, ct);
+            using var r = await _http.SendAsync(Ping(https), HttpCompletionOption.ResponseHeadersRead, ct);
             _base = https;
             return;
         }
@@ -83,13 +83,20 @@ public sealed partial class RegistryClient : IDisposable
         var http = new Uri($"http://{Endpoint}/v2/");
         try
         {
-            using var r = await _http.SendAsync(new HttpRequestMessage(HttpMethod.Get, http), HttpCompletionOption.ResponseHeadersRead, ct);
+            using var r = await _http.SendAsync(Ping(http), HttpCompletionOption.ResponseHeadersRead, ct);
             _base = http;
         }
         catch (HttpRequestException e)
         {
             throw Unreachable(e);
         }
+    }
+
+    private static HttpRequestMessage Ping(Uri url)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Get, url);
+        request.Options.Set(AuthHandler.Anonymous, true);
+        return request;
     }
 
     private RegistryException Unreachable(HttpRequestException e)
@@ -137,6 +144,13 @@ public sealed partial class RegistryClient : IDisposable
         {
             // Not a spec error body: the status says enough.
         }
+        // A HEAD answer has no body: give the spec's code for the status, as docker words it.
+        (code, message) = (code, message, status) switch
+        {
+            (null, _, 401) => ("UNAUTHORIZED", "authentication required"),
+            (null, _, 403) => ("DENIED", "requested access to the resource is denied"),
+            _ => (code, message),
+        };
         string detail = code is null ? $"{status} {response.ReasonPhrase}" : $"{code.ToLowerInvariant().Replace('_', ' ')}: {message}";
         if (response.StatusCode == HttpStatusCode.TooManyRequests) detail = "toomanyrequests: " + (message ?? "too many requests") + (response.Headers.RetryAfter is { } ra ? $" (Retry-After {ra})" : "");
         var kind = code switch
