@@ -62,6 +62,27 @@ public sealed class RoundTripTests(BusyboxTar busybox)
     }
 
     [Fact]
+    public void RunAndCreatePullAMissingImageAsTheirPullPolicySays()
+    {
+        // `run IMAGE` on a fresh machine pulls it (docker's --pull missing); never and always do what they say.
+        using var registry = new RegistryServer();
+        string image = $"{registry.Host}/run/bb:1";
+        using (var a = WithBusybox(image)) a.Ok("push", image);
+        using var b = new Installation();
+        b.Run("run", "--rm", "--pull", "never", image, "true").AssertExit(125, $"Unable to find image '{image}' locally");
+        b.Run("run", "--rm", "--pull", "sometimes", image, "true").AssertExit(125, "invalid pull option: 'sometimes'");
+        var run = b.Run("run", "--rm", image, "echo", "pulled");
+        run.AssertExit(0, $"Unable to find image '{image}' locally");
+        Assert.Equal("pulled\n", run.Stdout);
+        Assert.Contains($"Status: Downloaded newer image for {image}", run.Stderr);
+        var again = b.Run("run", "--rm", "--pull", "always", image, "echo", "again");
+        again.AssertExit(0, $"Status: Image is up to date for {image}");
+        Assert.DoesNotContain("Unable to find image", again.Stderr);
+        b.Run("create", $"{registry.Host}/run/missing:1").AssertExit(125, $"{registry.Host}/run/missing:1: not found: manifest unknown");
+        b.AssertStoreClean(1);
+    }
+
+    [Fact]
     public void DockerPullsAndRunsWhatBerthPushed()
     {
         // berth build/import → berth push → docker pull → docker run: the point of shipping.

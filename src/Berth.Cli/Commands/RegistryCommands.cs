@@ -187,7 +187,7 @@ internal static class RegistryCommands
 
     /// <summary>docker's output without a terminal: one line per status change, <c>ID: Status</c>; byte counts
     /// (Downloading, Pushing) are bars on a terminal only and are not printed as lines.</summary>
-    private sealed class LinePrinter(TextWriter output) : IProgress<PullProgress>
+    internal sealed class LinePrinter(TextWriter output) : IProgress<PullProgress>
     {
         private readonly Lock _gate = new();
 
