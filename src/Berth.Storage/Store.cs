@@ -106,6 +106,13 @@ public sealed partial class Store : IDisposable
                 ThrowIfDigestDiffers(tee, blob, expectedDigest.Value, expectedSize, subject);
                 throw;
             }
+            catch (BerthException e) when (expectedDigest is null && e.Message.StartsWith(subject, StringComparison.Ordinal)
+                                           && DigestOfRest(tee, blob) is { } digest)
+            {
+                // No digest was promised (import): name the layer by the digest of what was read, as a spooled
+                // ingest would have.
+                throw new BerthException(e.Kind, $"{subject} (layer {digest}){e.Message[subject.Length..]}", e);
+            }
             catch (IOException e)
             {
                 throw new BerthException(ErrorKind.Unavailable, $"{subject}: download broken after {tee.BytesRead} bytes: {e.Message}", e);
@@ -161,6 +168,21 @@ public sealed partial class Store : IDisposable
         catch (BerthException)
         {
             return;
+        }
+    }
+
+    /// <summary>The digest of the whole input after a failed unpack (the rest read, never thrown from: this runs in
+    /// an exception filter); null when it cannot be read.</summary>
+    private static Digest? DigestOfRest(TeeReadStream tee, ContentWriter blob)
+    {
+        try
+        {
+            tee.Drain();
+            return blob.Seal(fsync: false);
+        }
+        catch (Exception e) when (e is IOException or BerthException or ObjectDisposedException)
+        {
+            return null;
         }
     }
 
