@@ -83,6 +83,28 @@ public sealed class RoundTripTests(BusyboxTar busybox)
     }
 
     [Fact]
+    public void BuildPullsItsBaseAndCopyFromImages()
+    {
+        // FROM and COPY --from name images a fresh machine does not have: build pulls them, as docker's does.
+        using var registry = new RegistryServer();
+        string base1 = $"{registry.Host}/build/base:1", other = $"{registry.Host}/build/other:1";
+        using (var a = WithBusybox(base1))
+        {
+            a.Ok("tag", base1, other);
+            a.Ok("push", base1);
+            a.Ok("push", other);
+        }
+        using var b = new Installation();
+        var context = b.Dir.Sub("ctx");
+        File.WriteAllText(Path.Combine(context, "Dockerfile"), $"FROM {base1}\nCOPY --from={other} /bin/busybox /copied\n");
+        b.Ok("build", "-q", "-t", "built:1", context);
+        Assert.Equal("yes\n", b.Ok("run", "--rm", "built:1", "sh", "-c", "test -x /copied && echo yes"));
+        Assert.Contains(base1, b.Ok("images", "--format", "{{.Repository}}:{{.Tag}}"));
+        b.Ok("build", "-q", "--pull", "-t", "built:2", context);
+        b.AssertStoreClean(2); // base and other are one image, built:1 and built:2 another
+    }
+
+    [Fact]
     public void DockerPullsAndRunsWhatBerthPushed()
     {
         // berth build/import → berth push → docker pull → docker run: the point of shipping.
