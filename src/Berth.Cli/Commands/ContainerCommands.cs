@@ -407,7 +407,18 @@ internal static class ContainerCommands
 
     private static Command WithPull(Command c, CreateFlags flags, Func<CliContext, ParseResult, CancellationToken, int> body)
     {
-        CliContext.BindAsync(async (ctx, p, ct) => await PullForRunAsync(ctx, p, flags, ct) ?? body(ctx, p, ct))(c);
+        CliContext.BindAsync(async (ctx, p, ct) =>
+        {
+            // docker/cli parses and checks every flag before it asks for the image: a bad flag is reported as such,
+            // never after a pull.
+            int parsed = RunGuard(ctx, () =>
+            {
+                flags.Request(p);
+                return 0;
+            });
+            if (parsed != 0) return parsed;
+            return await PullForRunAsync(ctx, p, flags, ct) ?? body(ctx, p, ct);
+        })(c);
         return c;
     }
 
