@@ -33,7 +33,7 @@ internal static class RegistryCommands
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
         var platform = new Option<string?>("--platform") { Description = "Set platform if server is multi-platform capable (os/arch[/variant])" };
         var name = new Argument<string>("NAME[:TAG|@DIGEST]");
-        var c = new Command("pull", "Download an image from a registry. " + ConfigHelp) { all, quiet, platform, name };
+        var c = new Command("pull", "Download an image from a registry\n\n" + ConfigHelp) { all, quiet, platform, name };
         CliContext.BindAsync(async (ctx, p, ct) =>
         {
             string n = p.GetValue(name)!;
@@ -61,7 +61,7 @@ internal static class RegistryCommands
         var all = new Option<bool>("--all-tags", "-a") { Description = "Push all tags of an image to the repository" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress verbose output" };
         var name = new Argument<string>("NAME[:TAG]");
-        var c = new Command("push", "Upload an image to a registry. " + ConfigHelp) { all, quiet, name };
+        var c = new Command("push", "Upload an image to a registry\n\n" + ConfigHelp) { all, quiet, name };
         CliContext.BindAsync(async (ctx, p, ct) =>
         {
             string n = p.GetValue(name)!;
@@ -81,7 +81,7 @@ internal static class RegistryCommands
         var password = new Option<string?>("--password", "-p") { Description = "Password or Personal Access Token (PAT)" };
         var stdin = new Option<bool>("--password-stdin") { Description = "Take the Password or Personal Access Token (PAT) from stdin" };
         var server = new Argument<string?>("SERVER") { Arity = ArgumentArity.ZeroOrOne };
-        var c = new Command("login", "Authenticate to a registry. Defaults to Docker Hub if no server is specified. " + ConfigHelp) { user, password, stdin, server };
+        var c = new Command("login", "Authenticate to a registry\n\nDefaults to Docker Hub if no server is specified. " + ConfigHelp) { user, password, stdin, server };
         CliContext.BindAsync(async (ctx, p, ct) =>
         {
             string? u = p.GetValue(user), pw = p.GetValue(password);
@@ -134,7 +134,7 @@ internal static class RegistryCommands
     private static Command Logout()
     {
         var server = new Argument<string?>("SERVER") { Arity = ArgumentArity.ZeroOrOne };
-        var c = new Command("logout", "Log out from a registry. If no server is specified, the default is defined by the daemon.") { server };
+        var c = new Command("logout", "Log out from a registry\n\nIf no server is specified, the default is defined by the daemon.") { server };
         CliContext.BindAsync(async (ctx, p, ct) =>
         {
             var (domain, removed) = await ctx.Images.LogoutAsync(p.GetValue(server), ct);
