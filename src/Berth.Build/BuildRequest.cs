@@ -18,6 +18,9 @@ public sealed record BuildRequest
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyList<string> Tags { get; init; } = [];
     public bool NoCache { get; init; }
+
+    /// <summary><c>--pull</c>: pull every base image even when the store has it (a missing one is always pulled).</summary>
+    public bool Pull { get; init; }
     /// <summary><c>--no-cache-filter</c>: stages (by name, or by index for unnamed ones) whose steps run again
     /// whatever the cache holds; the other stages still use it.</summary>
     public IReadOnlySet<string> NoCacheStages { get; init; } = new HashSet<string>();

@@ -48,7 +48,7 @@ public sealed partial class Builder
                 }
                 else
                 {
-                    if (!_b.Images.TryResolve(from, out var record) || record is null)
+                    if ((!_b.Images.TryResolve(from, out var record) || record is null) && (record = await _b.Images.PullAsync(from, ct)) is null)
                         throw BerthException.NotFound($"{(c.IsAdd ? "ADD" : "COPY")} --from={from}: no such stage or image in the local store");
                     fromState = new StageState
                     {

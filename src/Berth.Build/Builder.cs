@@ -231,9 +231,10 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             }
             if (baseName == "scratch")
                 return new StageState { Key = CacheKey.Of("scratch", ("epoch", epoch)), Config = new ContainerConfig { Env = [DefaultPath] } };
-            if (!_b.Images.TryResolve(from.BaseName, out var record) || record is null)
-                // Not a Dockerfile error: the file is fine, the store lacks the image (docker: "No such image").
-                throw BerthException.NotFound($"No such image: {from.BaseName} (berth build does not pull; add it with berth load or berth import)");
+            ImageRecord? record = null;
+            if (_req.Pull || !_b.Images.TryResolve(from.BaseName, out record) || record is null)
+                record = await _b.Images.PullAsync(from.BaseName, ct) ?? (_b.Images.TryResolve(from.BaseName, out var byId) ? byId : null)
+                    ?? throw BerthException.NotFound($"No such image: {from.BaseName}");
             var config = _b.Images.ReadConfig(record);
             var cc = config.Config ?? new ContainerConfig();
             // BuildKit gives every image a PATH when its base has none.

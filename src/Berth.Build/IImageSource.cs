@@ -8,5 +8,9 @@ namespace Berth.Build;
 public interface IImageSource
 {
     bool TryResolve(string nameOrId, out ImageRecord? image);
+
+    /// <summary>Pulls <paramref name="name"/> from its registry and returns the image; null when the name is not a
+    /// reference (an image ID).</summary>
+    Task<ImageRecord?> PullAsync(string name, CancellationToken ct);
     ImageConfig ReadConfig(ImageRecord image);
 }

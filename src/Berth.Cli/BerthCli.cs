@@ -13,6 +13,7 @@ public static class BerthCli
         root.Options.Add(CliContext.StateDirOption);
         root.Options.Add(CliContext.LogLevelOption);
         foreach (var c in ImageCommands.Create()) root.Subcommands.Add(c);
+        foreach (var c in RegistryCommands.Create()) root.Subcommands.Add(c);
         root.Subcommands.Add(SystemCommands.Create());
         root.Subcommands.Add(EventsCommand.Create());
         foreach (var c in BuildCommand.Create()) root.Subcommands.Add(c);

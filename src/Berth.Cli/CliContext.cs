@@ -67,47 +67,53 @@ internal sealed class CliContext : IDisposable
 
     /// <summary>Runs a command body and maps failures to docker's exit codes and messages, once, here.</summary>
     public static Action<Command> Bind(Func<CliContext, ParseResult, CancellationToken, int> body) => command =>
-        command.SetAction((parse, ct) =>
+        command.SetAction((parse, ct) => RunAsync(parse, ctx => Task.FromResult(body(ctx, parse, ct))));
+
+    /// <summary><see cref="Bind"/> for commands whose engine calls are asynchronous (registry I/O).</summary>
+    public static Action<Command> BindAsync(Func<CliContext, ParseResult, CancellationToken, Task<int>> body) => command =>
+        command.SetAction((parse, ct) => RunAsync(parse, ctx => body(ctx, parse, ct)));
+
+    private static async Task<int> RunAsync(ParseResult parse, Func<CliContext, Task<int>> body)
+    {
+        using var ctx = new CliContext(parse);
+        try
         {
-            using var ctx = new CliContext(parse);
-            try
-            {
-                return Task.FromResult(body(ctx, parse, ct));
-            }
-            catch (BerthException e)
-            {
-                ctx.Err.WriteLine($"Error: {e.Message}");
-                if (ctx.LogLevel == "debug") ctx.Err.WriteLine(e);
-                return Task.FromResult(ExitCodes.For(e.Kind));
-            }
-            catch (Output.TemplateException e)
-            {
-                // docker: a malformed --format is a usage error (64), one that fails on the data exits 1.
-                ctx.Err.WriteLine($"template parsing error: {e.Message}");
-                return Task.FromResult(e.IsParse ? ExitCodes.BadTemplate : ExitCodes.Failure);
-            }
-            catch (OperationCanceledException)
-            {
-                return Task.FromResult(ExitCodes.Interrupted);
-            }
-            catch (IOException e)
-            {
-                ctx.Err.WriteLine($"Error: {e.Message}");
-                return Task.FromResult(ExitCodes.Failure);
-            }
-            catch (UnauthorizedAccessException e)
-            {
-                ctx.Err.WriteLine($"Error: {e.Message}");
-                return Task.FromResult(ExitCodes.Failure);
-            }
-            catch (Exception e) when (e is not OutOfMemoryException)
-            {
-                // A bug, not a user error: say so, with the stack when asked for.
-                ctx.Err.WriteLine($"Error: internal error: {e.GetType().Name}: {e.Message}");
-                if (ctx.LogLevel == "debug") ctx.Err.WriteLine(e);
-                return Task.FromResult(ExitCodes.Failure);
-            }
-        });
+            return await body(ctx);
+        }
+        catch (BerthException e)
+        {
+            ctx.Err.WriteLine($"Error: {e.Message}");
+            if (ctx.LogLevel == "debug") ctx.Err.WriteLine(e);
+            return ExitCodes.For(e.Kind);
+        }
+        catch (Output.TemplateException e)
+        {
+            // docker: a malformed --format is a usage error (64), one that fails on the data exits 1.
+            ctx.Err.WriteLine($"template parsing error: {e.Message}");
+            return e.IsParse ? ExitCodes.BadTemplate : ExitCodes.Failure;
+        }
+        catch (OperationCanceledException)
+        {
+            return ExitCodes.Interrupted;
+        }
+        catch (IOException e)
+        {
+            ctx.Err.WriteLine($"Error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (UnauthorizedAccessException e)
+        {
+            ctx.Err.WriteLine($"Error: {e.Message}");
+            return ExitCodes.Failure;
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // A bug, not a user error: say so, with the stack when asked for.
+            ctx.Err.WriteLine($"Error: internal error: {e.GetType().Name}: {e.Message}");
+            if (ctx.LogLevel == "debug") ctx.Err.WriteLine(e);
+            return ExitCodes.Failure;
+        }
+    }
 
     public void Dispose() => Engine.Dispose();
 }

@@ -30,6 +30,7 @@ public sealed class BerthEngine : IDisposable
         });
         _images = new(() => new ImageService(Store, Time)
         {
+            Registries = new Images.RegistryAccess(options.ConfigPath, options.DockerConfigDirectory, Time),
             ExtraRoots = () => GarbageCollector.Roots.Union(ContainerService.ImageRoots(Store), BuildService.CacheRoots(Store),
                 // Debris of the layers above the store: a run or create killed before its record, a build killed
                 // during a RUN step. Looked for under the store's exclusive lock, which no such work in flight lacks.

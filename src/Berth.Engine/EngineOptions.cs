@@ -42,6 +42,14 @@ public sealed record EngineOptions
     /// <summary>Compiled seccomp filters, cached for the boot.</summary>
     public string SeccompCacheDir => Path.Combine(StateDir, "seccomp");
 
+    /// <summary>berth's configuration file (registries: insecure ones, certificate directories); env
+    /// <c>BERTH_CONFIG</c>, default <c>/etc/berth/config.json</c>. Read when a registry is first used.</summary>
+    public string ConfigPath { get; init; } = Distribution.Client.RegistrySettings.DefaultConfigPath;
+
+    /// <summary>Where registry credentials are kept, as docker keeps them: <c>$DOCKER_CONFIG</c>, else
+    /// <c>~/.docker</c> (config.json).</summary>
+    public string DockerConfigDirectory { get; init; } = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".docker");
+
     public RuntimeOptions RuntimeOptions => new() { StateRoot = RuntimeStateDir, SeccompCacheDir = SeccompCacheDir, InitPath = Executable };
 
     /// <summary>Options from <c>BERTH_ROOT</c>, <c>BERTH_STATE_DIR</c> and <c>BERTH_CGROUP_PARENT</c>, with the
@@ -55,6 +63,8 @@ public sealed record EngineOptions
             Root = Path.GetFullPath(Get(RootVariable, DefaultRoot)),
             StateDir = Path.GetFullPath(Get(StateDirVariable, DefaultStateDir)),
             CgroupParent = Get(CgroupParentVariable, DefaultCgroupParent),
+            ConfigPath = Path.GetFullPath(Get(Distribution.Client.RegistrySettings.ConfigVariable, Distribution.Client.RegistrySettings.DefaultConfigPath)),
+            DockerConfigDirectory = Path.GetFullPath(Distribution.Credentials.DockerConfigStore.DefaultDirectory(read)),
         };
     }
 

@@ -72,21 +72,147 @@ public sealed partial class Store : IDisposable
         return Path.Combine(dir, id);
     }
 
-    /// <summary>Stores a layer blob as received (digest of the raw bytes), then unpacks it into a new snapshot
-    /// directory, hashing the uncompressed tar (the diff ID) on the way. Nothing is visible until
+    /// <summary>Ingests a layer in one pass as it arrives (a registry's response, an import's input): every byte
+    /// read is written to the ingest area and hashed (the blob digest), decompressed, hashed again (the diff ID)
+    /// and unpacked into a new snapshot directory. Size and digest are verified at the end, before the caller can
+    /// reference anything; on any failure both the blob and the directory are discarded. Nothing is visible until
     /// <see cref="CommitImage"/>.</summary>
     public PendingLayer IngestLayer(Stream raw, string? mediaType, Digest? expectedDigest, long? expectedSize, string subject, CancellationToken ct)
     {
-        var blob = SpoolBlob(raw, expectedDigest, expectedSize, subject, ct);
+        if (expectedDigest is { } named && !subject.Contains(named.Hex, StringComparison.Ordinal)) subject = $"{subject} (layer {named})";
+        var blob = Content.CreateWriter();
+        PendingSnapshot? pending = Snapshots.BeginNew();
         try
         {
-            return UnpackSpooled(blob, blob.CurrentDigestAfterSeal, mediaType, subject, ct);
+            var tee = new TeeReadStream(raw, blob, expectedSize);
+            (ApplyResult result, Digest? diffId, Compression compression) unpacked;
+            try
+            {
+                unpacked = Unpack(tee, pending, subject, ct);
+                tee.Drain();
+            }
+            catch (Exception e) when (e is BerthException or IOException && tee.Ended && expectedSize is { } size && tee.BytesRead < size)
+            {
+                // A short body shows up first as a broken tar or gzip stream: name the real cause.
+                throw BerthException.DataLoss($"{subject}: truncated: the body ended after {tee.BytesRead} of {size} bytes");
+            }
+            catch (BerthException e) when (e.Message.StartsWith("more than the", StringComparison.Ordinal))
+            {
+                throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+            }
+            catch (BerthException) when (expectedDigest is not null)
+            {
+                // A corrupt stream is reported as what it is, a digest mismatch, when the bytes are not the promised ones.
+                ThrowIfDigestDiffers(tee, blob, expectedDigest.Value, expectedSize, subject);
+                throw;
+            }
+            catch (BerthException e) when (expectedDigest is null && e.Message.StartsWith(subject, StringComparison.Ordinal)
+                                           && DigestOfRest(tee, blob) is { } digest)
+            {
+                // No digest was promised (import): name the layer by the digest of what was read, as a spooled
+                // ingest would have.
+                throw new BerthException(e.Kind, $"{subject} (layer {digest}){e.Message[subject.Length..]}", e);
+            }
+            catch (IOException e)
+            {
+                throw new BerthException(ErrorKind.Unavailable, $"{subject}: download broken after {tee.BytesRead} bytes: {e.Message}", e);
+            }
+            Digest blobDigest;
+            try
+            {
+                blobDigest = blob.Seal(expectedDigest, expectedSize, fsync: false);
+            }
+            catch (BerthException e)
+            {
+                throw e is DigestMismatchException m ? new DigestMismatchException(subject, m.Expected, m.Actual, blob.BytesWritten)
+                    : new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+            }
+            var layer = new PendingLayer(pending, blob, blobDigest, blob.BytesWritten, mediaType ?? MediaTypeOf(unpacked.compression),
+                unpacked.diffId ?? blobDigest, DiskUsage.Measure(pending.Path), unpacked.result.BytesWritten);
+            pending = null;
+            return layer;
         }
         catch
         {
             blob.Dispose();
             throw;
         }
+        finally
+        {
+            pending?.Dispose();
+        }
+    }
+
+    /// <summary>After an unpack failure: reads the rest of the body (bounded by the expected size) and, when its
+    /// digest is not the expected one, throws that mismatch, the real cause; returns when the bytes are as promised
+    /// (then the unpack error stands).</summary>
+    private static void ThrowIfDigestDiffers(TeeReadStream tee, ContentWriter blob, Digest expected, long? expectedSize, string subject)
+    {
+        try
+        {
+            tee.Drain();
+        }
+        catch (Exception e) when (e is IOException or BerthException)
+        {
+            return;
+        }
+        try
+        {
+            blob.Seal(expected, expectedSize, fsync: false);
+            return;
+        }
+        catch (DigestMismatchException m)
+        {
+            throw new DigestMismatchException(subject, m.Expected, m.Actual, blob.BytesWritten);
+        }
+        catch (BerthException)
+        {
+            return;
+        }
+    }
+
+    /// <summary>The digest of the whole input after a failed unpack (the rest read, never thrown from: this runs in
+    /// an exception filter); null when it cannot be read.</summary>
+    private static Digest? DigestOfRest(TeeReadStream tee, ContentWriter blob)
+    {
+        try
+        {
+            tee.Drain();
+            return blob.Seal(fsync: false);
+        }
+        catch (Exception e) when (e is IOException or BerthException or ObjectDisposedException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The core shared by every ingest (pull, import, load): detect the compression, decompress,
+    /// hash the tar (the diff ID; null for an uncompressed layer, whose diff ID is its blob digest) and apply it
+    /// into <paramref name="pending"/>.</summary>
+    private static (ApplyResult, Digest?, Compression) Unpack(Stream source, PendingSnapshot pending, string subject, CancellationToken ct)
+    {
+        var peek = new PeekStream(source);
+        var compression = Compressions.Detect(peek.Peek(8));
+        if (compression is Compression.None && !LooksLikeTar(peek.Peek(512)))
+            throw BerthException.Invalid($"{subject}: not a tar archive (and not gzip or zstd compressed)");
+        using var plain = Compressions.Decompress(peek, compression, leaveOpen: true);
+        using var diff = new HashingReadStream(plain, hash: compression is not Compression.None);
+        ApplyResult result;
+        try
+        {
+            result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
+            diff.Drain();
+        }
+        catch (BerthException e)
+        {
+            throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
+        }
+        catch (Exception e) when (e is InvalidDataException or FormatException)
+        {
+            throw BerthException.Invalid($"{subject}: corrupt layer: {e.Message}");
+        }
+        peek.Drain();
+        return (result, compression is Compression.None ? null : diff.Digest, compression);
     }
 
     /// <summary>Stores a blob as received, verified but not yet visible (first half of a two-phase ingest: an
@@ -130,28 +256,9 @@ public sealed partial class Store : IDisposable
         try
         {
             using var file = new FileStream(blob.SealedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            var peek = new PeekStream(file);
-            var compression = Compressions.Detect(peek.Peek(8));
-            if (compression is Compression.None && !LooksLikeTar(peek.Peek(512)))
-                throw BerthException.Invalid($"{subject}: not a tar archive (and not gzip or zstd compressed)");
-            ApplyResult result;
-            Digest diffId;
-            using (var plain = Compressions.Decompress(peek, compression, leaveOpen: true))
-            using (var diff = new HashingReadStream(plain, hash: compression is not Compression.None))
-            {
-                try
-                {
-                    result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
-                    diff.Drain();
-                }
-                catch (BerthException e)
-                {
-                    throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
-                }
-                diffId = compression is Compression.None ? blobDigest : diff.Digest;
-            }
-            string mt = mediaType ?? MediaTypeOf(compression);
-            var layer = new PendingLayer(pending, blob, blobDigest, blob.BytesWritten, mt, diffId, DiskUsage.Measure(pending.Path), result.BytesWritten);
+            var (result, diffId, compression) = Unpack(file, pending, subject, ct);
+            var layer = new PendingLayer(pending, blob, blobDigest, blob.BytesWritten, mediaType ?? MediaTypeOf(compression), diffId ?? blobDigest,
+                DiskUsage.Measure(pending.Path), result.BytesWritten);
             pending = null;
             return layer;
         }
@@ -240,6 +347,7 @@ public sealed partial class Store : IDisposable
             // An image already present keeps its record (same config = same image); the new manifest is kept too.
             Metadata.PutImage(image);
             foreach (var tag in commit.Tags) Metadata.SetTag(tag, configDigest);
+            foreach (var (repository, digest) in commit.RepoDigests) Metadata.SetRepoDigest(repository, digest, configDigest);
             return 0;
         });
         return Metadata.GetImage(configDigest)!;
@@ -269,4 +377,7 @@ public sealed record ImageCommit
     public required IReadOnlyList<PendingLayer> Layers { get; init; }
     public DateTimeOffset? Created { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The repositories (<c>docker.io/library/busybox</c>) and the manifest digest the image has there.</summary>
+    public IReadOnlyList<(string Repository, Digest Digest)> RepoDigests { get; init; } = [];
 }

@@ -76,10 +76,15 @@ public sealed class Berth : IDisposable
     public IReadOnlyList<string> GlobalArgs => ["--root", Root, "--state-dir", StateDir];
 
     /// <summary>The environment every berth of this installation runs with.</summary>
-    public IDictionary<string, string> Environment => new Dictionary<string, string> { ["BERTH_CGROUP_PARENT"] = CgroupParent };
+    public IDictionary<string, string> Environment =>
+        new Dictionary<string, string>(ExtraEnvironment) { ["BERTH_CGROUP_PARENT"] = CgroupParent };
+
+    /// <summary>More environment for every berth of this installation (a test's <c>DOCKER_CONFIG</c>,
+    /// <c>BERTH_CONFIG</c>).</summary>
+    public Dictionary<string, string> ExtraEnvironment { get; } = [];
 
     /// <summary>A shell command line running berth as this installation (for <c>script -c</c> and the like).</summary>
-    public string CommandLine => $"env BERTH_CGROUP_PARENT={CgroupParent} {RepoPaths.BerthBinary} --root '{Root}' --state-dir '{StateDir}'";
+    public string CommandLine => $"env {string.Concat(ExtraEnvironment.Select(e => $"'{e.Key}={e.Value}' "))}BERTH_CGROUP_PARENT={CgroupParent} {RepoPaths.BerthBinary} --root '{Root}' --state-dir '{StateDir}'";
 
     /// <summary>A start info for tests that drive the process themselves (signals, stdin, timing).</summary>
     public ProcessStartInfo StartInfo(params string[] args)

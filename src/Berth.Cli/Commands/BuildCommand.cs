@@ -26,6 +26,7 @@ internal static class BuildCommand
         var iidfile = new Option<string?>("--iidfile") { Description = "Write the image ID to the file" };
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Suppress the build output and print image ID on success" };
         var noCache = new Option<bool>("--no-cache") { Description = "Do not use cache when building the image" };
+        var pull = new Option<bool>("--pull") { Description = "Always attempt to pull all referenced images" };
         var noCacheFilter = new Option<string[]>("--no-cache-filter") { Description = "Do not cache the named stages (STAGE[,STAGE]; may be repeated)" };
         var outputOption = new Option<string?>("--output", "-o") { Description = "Also write the result: type=oci|docker|tar|local,dest=PATH (dest=- for stdout)" };
         var progress = new Option<string>("--progress") { Description = "Set type of progress output (auto, plain, tty, quiet)", DefaultValueFactory = _ => "auto" };
@@ -40,7 +41,7 @@ internal static class BuildCommand
         var context = new Argument<string>("PATH | -") { Description = "The build context: a directory, or - for a tar on stdin" };
         var c = new Command("build", "Build an image from a Dockerfile")
         {
-            tags, file, buildArgs, target, labels, iidfile, quiet, noCache, noCacheFilter, outputOption, progress, network, secrets, context,
+            tags, file, buildArgs, target, labels, iidfile, quiet, noCache, pull, noCacheFilter, outputOption, progress, network, secrets, context,
         };
         CliContext.Bind((ctx, p, ct) =>
         {
@@ -126,6 +127,7 @@ internal static class BuildCommand
                 Labels = ParsePairs(p.GetValue(labels), "--label", fromEnvironment: false),
                 Tags = tagList,
                 NoCache = p.GetValue(noCache),
+                Pull = p.GetValue(pull),
                 NoCacheStages = noCacheStages,
                 SourceDateEpoch = sourceDate,
                 DefaultNetwork = net,

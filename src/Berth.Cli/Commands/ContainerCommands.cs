@@ -207,6 +207,8 @@ internal static class ContainerCommands
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly ExtraCreateFlags Health = new();
         public readonly Argument<string> Image = new("IMAGE");
+        public readonly Option<string?> Pull = new("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")" };
+        public readonly Option<string?> Platform = new("--platform") { Description = "Set platform if server is multi-platform capable" };
         public readonly Argument<string[]> Command = new("COMMAND") { Arity = ArgumentArity.ZeroOrMore, Description = "Command and arguments" };
 
         public void AddTo(Command c)
@@ -215,7 +217,7 @@ internal static class ContainerCommands
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
                          OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
-                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt })
+                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform })
                 c.Options.Add(o);
             Health.AddTo(c);
             c.Arguments.Add(Image);
@@ -383,12 +385,63 @@ internal static class ContainerCommands
         }
     }
 
+    /// <summary>docker's <c>--pull</c> on run and create, done by the front end as docker's CLI does: <c>missing</c>
+    /// (the default) pulls an image the store lacks, printing "Unable to find image" and the pull's progress on
+    /// stderr; <c>always</c> pulls first; <c>never</c> leaves the lookup to fail. A failed pull exits 125.</summary>
+    private static async Task<int?> PullForRunAsync(CliContext ctx, ParseResult p, CreateFlags flags, CancellationToken ct)
+    {
+        string policy = p.GetValue(flags.Pull) ?? "missing";
+        if (policy is not ("missing" or "always" or "never"))
+        {
+            ctx.Err.WriteLine($"berth: invalid pull option: '{policy}': must be one of \"always\", \"missing\" or \"never\"");
+            return ExitCodes.Usage;
+        }
+        string image = p.GetValue(flags.Image)!;
+        if (policy == "never" || !Berth.Oci.ImageReference.TryParse(image, out var reference)) return null;
+        if (policy == "missing")
+        {
+            if (ctx.Images.TryResolve(image, out _)) return null;
+            ctx.Err.WriteLine($"Unable to find image '{reference!.FamiliarName}' locally");
+        }
+        try
+        {
+            var platform = Commands.RegistryCommands.ParsePlatform(p.GetValue(flags.Platform));
+            var results = await ctx.Images.PullAsync(image, new Engine.Images.ImageService.PullOptions { Platform = platform },
+                new Commands.RegistryCommands.LinePrinter(ctx.Err), ct);
+            foreach (var r in results) ctx.Err.WriteLine($"Digest: {r.ManifestDigest}");
+            ctx.Err.WriteLine(results.Any(r => r.Downloaded) ? $"Status: Downloaded newer image for {reference!.FamiliarName}" : $"Status: Image is up to date for {reference!.FamiliarName}");
+            return null;
+        }
+        catch (BerthException e)
+        {
+            ctx.Err.WriteLine($"berth: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+
+    private static Command WithPull(Command c, CreateFlags flags, Func<CliContext, ParseResult, CancellationToken, int> body)
+    {
+        CliContext.BindAsync(async (ctx, p, ct) =>
+        {
+            // docker/cli parses and checks every flag before it asks for the image: a bad flag is reported as such,
+            // never after a pull.
+            int parsed = RunGuard(ctx, () =>
+            {
+                flags.Request(p);
+                return 0;
+            });
+            if (parsed != 0) return parsed;
+            return await PullForRunAsync(ctx, p, flags, ct) ?? body(ctx, p, ct);
+        })(c);
+        return c;
+    }
+
     private static Command CreateCommand()
     {
         var flags = new CreateFlags();
         var c = new Command("create", "Create a new container");
         flags.AddTo(c);
-        return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
+        return WithPull(c, flags, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             var request = flags.Request(p);
             var row = Containers(ctx).Create(request, ct);
@@ -404,7 +457,7 @@ internal static class ContainerCommands
         var detachKeys = DetachKeysOption();
         var c = new Command("run", "Create and run a new container from an image") { detach, detachKeys };
         flags.AddTo(c);
-        return With(c, (ctx, p, ct) => RunGuard(ctx, () =>
+        return WithPull(c, flags, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             // The container starts within milliseconds: get the kernel's cgroup lock switch going meanwhile.
             Berth.Runtime.Cgroups.CgroupMigration.Begin();

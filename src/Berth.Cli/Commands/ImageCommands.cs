@@ -24,6 +24,7 @@ internal static class ImageCommands
         image.Subcommands.Add(Import("import"));
         image.Subcommands.Add(Load("load"));
         image.Subcommands.Add(Save("save"));
+        foreach (var c in RegistryCommands.ImageSubcommands()) image.Subcommands.Add(c);
         return [image, List("images"), Inspect("inspect"), History("history"), Tag("tag"), Remove("rmi"), Import("import"), Load("load"), Save("save")];
     }
 
@@ -50,6 +51,7 @@ internal static class ImageCommands
             var rows = new List<IReadOnlyDictionary<string, string>>();
             bool trunc = !p.GetValue(noTrunc);
             var seenIds = new HashSet<Digest>();
+            var repoDigests = ctx.Store.Metadata.ListRepoDigests();
             foreach (var (v, t) in ctx.Images.List(new ImageService.ListQuery { Filters = FilterFlags.Parse(p.GetValue(filter)), Reference = p.GetValue(repo) }))
             {
                 if (p.GetValue(quiet) && !seenIds.Add(v.Record.Id)) continue;
@@ -58,7 +60,7 @@ internal static class ImageCommands
                 {
                     ["Repository"] = t?.FamiliarRepository ?? "<none>",
                     ["Tag"] = t?.Tag ?? "<none>",
-                    ["Digest"] = "<none>",
+                    ["Digest"] = t is null ? "<none>" : repoDigests.Where(r => r.Image == v.Record.Id && r.Repository == t.Repository).Select(r => r.Digest.ToString()).FirstOrDefault() ?? "<none>",
                     ["ID"] = id,
                     ["CreatedSince"] = Units.Ago(v.Record.Created, now),
                     ["CreatedAt"] = Units.GoTime(v.Record.Created),

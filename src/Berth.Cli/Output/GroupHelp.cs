@@ -53,7 +53,8 @@ internal static class GroupHelp
     {
         if (commands.Count == 0) return;
         text.Append(title).Append(":\n");
-        foreach (var c in commands) text.Append("  ").Append(c.Name.PadRight(pad)).Append(c.Description).Append('\n');
+        // The first line only: a command's own --help shows the rest (where its configuration lives).
+        foreach (var c in commands) text.Append("  ").Append(c.Name.PadRight(pad)).Append(c.Description?.Split('\n')[0]).Append('\n');
         text.Append('\n');
     }
 

@@ -57,5 +57,21 @@ public sealed partial class BuildService(ImageService images, EngineOptions opti
     {
         public bool TryResolve(string nameOrId, out ImageRecord? image) => images.TryResolve(nameOrId, out image);
         public ImageConfig ReadConfig(ImageRecord image) => images.ReadConfig(image);
+
+        public async Task<ImageRecord?> PullAsync(string name, CancellationToken ct)
+        {
+            // A stage name or an image ID is not something a registry has.
+            if (!ImageReference.TryParse(name, out _) || name.StartsWith("sha256:", StringComparison.Ordinal)) return null;
+            try
+            {
+                var pulled = await images.PullAsync(name, new ImageService.PullOptions(), null, ct);
+                return images.Store.Metadata.GetImage(pulled[0].ImageId);
+            }
+            catch (Oci.Errors.BerthException e)
+            {
+                // BuildKit's wording, so the user sees the build wanted to pull and why it could not.
+                throw new Oci.Errors.BerthException(e.Kind, $"{name}: failed to resolve source metadata for {ImageReference.Parse(name)}: {e.Message}", e);
+            }
+        }
     }
 }

@@ -15,7 +15,7 @@ public sealed partial class ImageService
         {
             Id = image.Id.ToString(),
             RepoTags = tags.Select(t => t.FamiliarName).ToList(),
-            RepoDigests = [],
+            RepoDigests = RepoDigestsOf(image.Id),
             Created = config.Created?.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", System.Globalization.CultureInfo.InvariantCulture),
             Author = config.Author ?? "",
             Comment = config.History?.LastOrDefault()?.Comment ?? "",

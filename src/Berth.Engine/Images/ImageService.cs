@@ -13,6 +13,9 @@ public sealed partial class ImageService(Store store, TimeProvider time)
 
     public Events.EventService Events { get; } = new(store, time);
 
+    /// <summary>Registries: settings, credentials, clients (pull, push, login).</summary>
+    public required RegistryAccess Registries { get; init; }
+
     /// <summary>Records an image event (docker's attribute: the name).</summary>
     private void Record(string action, string id, string name) => Events.Record("image", action, id, [new("name", name)]);
 
@@ -39,6 +42,13 @@ public sealed partial class ImageService(Store store, TimeProvider time)
             && Store.Metadata.GetTag(reference.ToString()) is { } tagged)
         {
             image = Store.Metadata.GetImage(tagged);
+            return image is not null;
+        }
+        // NAME@DIGEST: the image that has that manifest digest in that repository (recorded by pull and push).
+        if (reference?.Digest is { } manifest
+            && Store.Metadata.ListRepoDigests().FirstOrDefault(r => r.Repository == reference.Repository && r.Digest == manifest) is { Repository: not null } byDigest)
+        {
+            image = Store.Metadata.GetImage(byDigest.Image);
             return image is not null;
         }
         string prefix = nameOrId.StartsWith("sha256:", StringComparison.Ordinal) ? nameOrId[7..] : nameOrId;

@@ -29,8 +29,9 @@ public sealed class HelpAndCompletionTests : IDisposable
     {
         var r = Berth("--help");
         Assert.Equal(0, r.ExitCode);
-        Assert.Equal(["run", "exec", "ps", "build", "images", "version", "info"], Group(r.Stdout, "Common Commands"));
-        Assert.Equal(["builder", "container", "image", "runtime", "system", "volume"], Group(r.Stdout, "Management Commands"));
+        Assert.Equal(["run", "exec", "ps", "build", "pull", "push", "images", "login", "logout", "version", "info"], Group(r.Stdout, "Common Commands"));
+        Assert.Equal(["builder", "container", "image", "manifest", "runtime", "system", "volume"], Group(r.Stdout, "Management Commands"));
+        Assert.Contains("\n  pull        Download an image from a registry\n", r.Stdout);
         var commands = Group(r.Stdout, "Commands");
         Assert.Contains("rmi", commands);
         Assert.Contains("completion", commands);
