@@ -179,6 +179,41 @@ public sealed class CopyTests(BusyboxFixture image)
         }
     }
 
+    [Fact]
+    public void ADirectorySwappedForASymlinkDuringCopiesNeverLeadsToTheHost()
+    {
+        // The container swaps /data between a directory and a link to a host path, as fast as it can, while cp
+        // reads and writes through it: whichever the copy meets, it stays inside the container's root.
+        using var s = new ContainerStore(image);
+        var outside = s.Dir.Combine("outside");
+        Directory.CreateDirectory(outside);
+        File.WriteAllText(Path.Combine(outside, "sentinel"), "host secret");
+        var payload = s.Dir.Combine("payload");
+        File.WriteAllText(payload, "from host");
+        s.Ok("run", "-d", "--name", "c", "busybox", "sh", "-c",
+            $"echo inside > /sentinel; touch /ready; while true; do rm -rf /data; mkdir /data; echo inside > /data/sentinel; usleep 20000; rm -rf /data; ln -s {outside} /data; usleep 20000; done");
+        WaitForFile(s, "c", "/ready");
+        var back = s.Dir.Combine("back");
+        int wrote = 0, read = 0;
+        for (var i = 0; i < 20; i++)
+        {
+            var put = s.Run("cp", payload, "c:/data/planted");
+            Assert.True(put.ExitCode is 0 or 1, put.ToString());
+            if (put.ExitCode == 0) wrote++;
+            var get = s.Run("cp", "c:/data/sentinel", back);
+            Assert.True(get.ExitCode is 0 or 1, get.ToString());
+            if (get.ExitCode == 0)
+            {
+                read++;
+                Assert.Equal("inside\n", File.ReadAllText(back));
+                File.Delete(back);
+            }
+        }
+        Assert.Equal("host secret", File.ReadAllText(Path.Combine(outside, "sentinel")));
+        Assert.Equal(["sentinel"], Directory.GetFileSystemEntries(outside).Select(Path.GetFileName));
+        Assert.True(wrote + read > 0, "no copy met the swapping path at all");
+    }
+
     private static void WaitForFile(ContainerStore s, string name, string path) =>
         Wait.For(() => s.Run("exec", name, "test", "-e", path).ExitCode == 0, $"{path} in {name}");
 

@@ -193,9 +193,10 @@ public static class ContainerCopy
                     output.WriteEntry(entry);
                 }
             }
-            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or OperationCanceledException)
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or OperationCanceledException or ObjectDisposedException)
             {
-                // The reader sees the archive end early and reports it.
+                // The reader sees the archive end early and reports it; or the reader failed first (the destination
+                // vanished) and closed the source under this thread, and its error is the one to tell.
             }
             finally
             {
