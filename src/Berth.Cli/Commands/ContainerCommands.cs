@@ -164,8 +164,8 @@ internal static class ContainerCommands
         public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
         public readonly Option<string> Network = new("--network", "--net")
         {
-            Description = "Connect a container to a network: none (the default until bridge networks exist: no network but loopback) or host",
-            DefaultValueFactory = _ => "none",
+            Description = "Connect a container to a network: bridge (the default), none (no network but loopback) or host",
+            DefaultValueFactory = _ => "default",
         };
         public readonly Option<long?> Memory = FlagParsers.Bytes("--memory", "Memory limit (e.g. 64m)", "-m");
         public readonly Option<long?> MemorySwap = FlagParsers.SwapBytes("--memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
@@ -344,7 +344,7 @@ internal static class ContainerCommands
                 MemoryReservation = p.GetValue(MemoryReservation),
                 MemorySwappiness = swappiness,
                 OomKillDisable = p.GetValue(OomKillDisable),
-                Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
+                Network = p.GetValue(Network) switch { null or "" => "default", var n => n },
                 Memory = p.GetValue(Memory),
                 MemorySwap = p.GetValue(MemorySwap),
                 NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,

@@ -205,7 +205,26 @@ public sealed record NetworkSettingsJson
     public int IPPrefixLen { get; init; }
     public string IPv6Gateway { get; init; } = "";
     public string MacAddress { get; init; } = "";
-    public IReadOnlyDictionary<string, EmptyJson> Networks { get; init; } = new Dictionary<string, EmptyJson>();
+    public IReadOnlyDictionary<string, EndpointSettingsJson> Networks { get; init; } = new Dictionary<string, EndpointSettingsJson>();
+}
+
+/// <summary>A container's endpoint on one network (docker's EndpointSettings); empty addresses while it is not
+/// running (addresses are handed out at start and released at the exit).</summary>
+public sealed record EndpointSettingsJson
+{
+    public EmptyJson? IPAMConfig { get; init; }
+    public IReadOnlyList<string>? Links { get; init; }
+    public IReadOnlyList<string>? Aliases { get; init; }
+    public string NetworkID { get; init; } = "";
+    public string EndpointID { get; init; } = "";
+    public string Gateway { get; init; } = "";
+    public string IPAddress { get; init; } = "";
+    public int IPPrefixLen { get; init; }
+    public string IPv6Gateway { get; init; } = "";
+    public string GlobalIPv6Address { get; init; } = "";
+    public int GlobalIPv6PrefixLen { get; init; }
+    public string MacAddress { get; init; } = "";
+    public IReadOnlyDictionary<string, string>? DriverOpts { get; init; }
 }
 
 /// <summary><c>docker volume inspect</c>'s shape.</summary>

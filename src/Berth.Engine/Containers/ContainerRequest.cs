@@ -31,8 +31,9 @@ public sealed record ContainerRequest
     /// <summary><c>--tmpfs</c>: destination → options.</summary>
     [JsonPropertyName("tmpfs")] public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
     [JsonPropertyName("readOnly")] public bool ReadOnly { get; init; }
-    /// <summary>"none" (the default until bridge networks exist) or "host".</summary>
-    [JsonPropertyName("network")] public string Network { get; init; } = "none";
+    /// <summary>"none", "host", a bridge network's name ("bridge", the default network), or "default" for the
+    /// engine's default (<see cref="EngineOptions.DefaultNetwork"/>), which create replaces by its name.</summary>
+    [JsonPropertyName("network")] public string Network { get; init; } = "default";
     [JsonPropertyName("memory")] public long? Memory { get; init; }
     [JsonPropertyName("memorySwap")] public long? MemorySwap { get; init; }
     [JsonPropertyName("nanoCpus")] public long? NanoCpus { get; init; }

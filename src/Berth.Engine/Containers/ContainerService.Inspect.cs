@@ -152,10 +152,38 @@ public sealed partial class ContainerService
                 StopSignal = config.StopSignal,
                 StopTimeout = request.StopTimeout,
             },
-            NetworkSettings = new NetworkSettingsJson
-            {
-                Networks = new Dictionary<string, EmptyJson> { [request.Network] = new() },
-            },
+            NetworkSettings = NetworkSettingsOf(row, request.Network),
+        };
+    }
+
+    /// <summary>NetworkSettings: on a bridge network, the running container's address, gateway and MAC (docker
+    /// fills the top-level fields from the default bridge only; berth from the container's one network).</summary>
+    private NetworkSettingsJson NetworkSettingsOf(ContainerRow row, string networkName)
+    {
+        if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(networkName) || Store.Metadata.GetNetworkByName(networkName) is not { } network)
+            return new NetworkSettingsJson { Networks = new Dictionary<string, EndpointSettingsJson> { [networkName] = new() } };
+        var endpoint = row.Status == "running" ? Store.Metadata.EndpointsOfContainer(row.Id).FirstOrDefault(e => e.NetworkId == network.Id) : null;
+        var prefix = int.Parse(network.Subnet[(network.Subnet.IndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var endpointId = endpoint is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + row.Id + row.PidStart)));
+        var settings = new EndpointSettingsJson
+        {
+            NetworkID = network.Id,
+            EndpointID = endpointId,
+            Gateway = endpoint is null ? "" : network.Gateway,
+            IPAddress = endpoint?.Address ?? "",
+            IPPrefixLen = endpoint is null ? 0 : prefix,
+            MacAddress = endpoint?.MacAddress ?? "",
+        };
+        return new NetworkSettingsJson
+        {
+            Bridge = "",
+            SandboxKey = endpoint is null ? "" : $"/proc/{row.Pid}/ns/net",
+            EndpointID = settings.EndpointID,
+            Gateway = settings.Gateway,
+            IPAddress = settings.IPAddress,
+            IPPrefixLen = settings.IPPrefixLen,
+            MacAddress = settings.MacAddress,
+            Networks = new Dictionary<string, EndpointSettingsJson> { [network.Name] = settings },
         };
     }
 

@@ -43,7 +43,7 @@ public sealed partial class MetadataStore : IDisposable
     }
 
     /// <summary>Raised whenever a table or index is added, so stores made by an older berth get it.</summary>
-    private const int SchemaVersion = 2;
+    private const int SchemaVersion = 3;
 
     /// <summary>Creates what is missing. A store already at <see cref="SchemaVersion"/> costs one read here, not a
     /// write transaction per table group: every CLI command opens the store.</summary>
@@ -72,6 +72,7 @@ public sealed partial class MetadataStore : IDisposable
         MigrateContainers();
         MigrateBuildCache();
         MigrateEvents();
+        MigrateNetworks();
         Exec($"PRAGMA user_version={SchemaVersion}");
     }
 
@@ -84,6 +85,9 @@ public sealed partial class MetadataStore : IDisposable
 
     /// <summary>The event log, defined in MetadataStore.Events.cs.</summary>
     partial void MigrateEvents();
+
+    /// <summary>Networks and endpoints, defined in MetadataStore.Networks.cs.</summary>
+    partial void MigrateNetworks();
 
     /// <summary>Runs <paramref name="body"/> in one IMMEDIATE transaction (takes the write lock up front, so two
     /// processes never deadlock upgrading a read).</summary>

@@ -1,0 +1,125 @@
+using System.Security.Cryptography;
+using Berth.Network;
+using Berth.Network.Ipam;
+using Berth.Oci.Errors;
+using Berth.Storage;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Networks;
+
+/// <summary>Networks: their records (the default <c>bridge</c>, made on first use with a subnet that clashes with no
+/// route of berth's network namespace), the addresses handed to containers while they run, and the kernel side
+/// (bridge, veths, berth's nftables table) through <see cref="BridgeDriver"/>.
+/// <para>Lifecycle of an endpoint: <see cref="Connect"/> runs at a container's start, after its init exists (so its
+/// network namespace does) and before its command runs; the address is allocated in the metadata store (lowest free,
+/// unique per network) and released by <see cref="Disconnect"/> when the run ends. The kernel deletes a veth pair
+/// whose container namespace died, so a killed monitor leaves at most the address row, which the next reader that
+/// records the exit releases.</para></summary>
+public sealed class NetworkService(Store store, TimeProvider time)
+{
+    /// <summary>docker's name of the default network, and berth's name for its bridge (docker's is docker0).</summary>
+    public const string DefaultNetwork = "bridge";
+    public const string DefaultBridge = "berth0";
+
+    /// <summary>The names <c>--network</c> takes that are not bridge networks.</summary>
+    public static bool IsBuiltinMode(string name) => name is "none" or "host";
+
+    /// <summary>The default bridge network's record, made if missing.</summary>
+    public NetworkRow EnsureDefault()
+    {
+        if (store.Metadata.GetNetworkByName(DefaultNetwork) is { } existing) return existing;
+        return store.Metadata.Write(_ =>
+        {
+            if (store.Metadata.GetNetworkByName(DefaultNetwork) is { } raced) return raced;
+            var routes = File.Exists("/proc/net/route") ? AddressAllocator.ParseProcRoutes(File.ReadAllText("/proc/net/route")) : [];
+            var taken = store.Metadata.ListNetworks().Select(n => Ipv4Subnet.Parse(n.Subnet));
+            var subnet = AddressAllocator.ChoosePool(routes, taken);
+            var row = new NetworkRow
+            {
+                Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Name = DefaultNetwork, Driver = "bridge",
+                Created = time.GetUtcNow(), Subnet = subnet.ToString(), Gateway = Ipv4Subnet.Format(AddressAllocator.Gateway(subnet)), Bridge = DefaultBridge,
+            };
+            if (!store.Metadata.TryAddNetwork(row)) throw BerthException.Conflict($"network with name {DefaultNetwork} already exists");
+            return row;
+        });
+    }
+
+    /// <summary>The network <paramref name="name"/> names (the default one made on demand); NotFound otherwise.</summary>
+    public NetworkRow Resolve(string name) =>
+        name == DefaultNetwork ? EnsureDefault()
+        : store.Metadata.GetNetworkByName(name) ?? throw BerthException.NotFound($"network {name} not found");
+
+    public static BridgeNetwork ToBridge(NetworkRow row) => new()
+    {
+        Name = row.Name, BridgeName = row.Bridge, Subnet = Ipv4Subnet.Parse(row.Subnet),
+        Gateway = Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(row.Gateway)), Masquerade = !row.Internal,
+    };
+
+    /// <summary>Connects the running init's network namespace (<paramref name="netnsPath"/>) to
+    /// <paramref name="network"/>: allocates its address (one transaction, unique per network), makes sure the
+    /// bridge and berth's rules exist, and creates the veth pair. On failure nothing is left: no row, no link.</summary>
+    public EndpointRow Connect(string containerId, NetworkRow network, string netnsPath, string interfaceName, bool defaultRoute)
+    {
+        var bridge = ToBridge(network);
+        var endpoint = store.Metadata.Write(_ =>
+        {
+            var used = store.Metadata.EndpointsOfNetwork(network.Id).Select(e => Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(e.Address))).ToHashSet();
+            var address = AddressAllocator.LowestFree(bridge.Subnet, bridge.Gateway, used);
+            var e = new EndpointRow
+            {
+                NetworkId = network.Id, ContainerId = containerId, Address = Ipv4Subnet.Format(address),
+                MacAddress = AddressAllocator.FormatMac(AddressAllocator.MacFor(address)), HostVeth = BridgeDriver.NewVethName(), InterfaceName = interfaceName,
+            };
+            store.Metadata.AddEndpoint(e);
+            return e;
+        });
+        try
+        {
+            using (store.LockNetworks(CancellationToken.None))
+                BridgeDriver.EnsureBridge(bridge, BridgeNetworks());
+            BridgeDriver.Attach(bridge, netnsPath, endpoint.HostVeth, interfaceName, Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(endpoint.Address)), defaultRoute);
+        }
+        catch
+        {
+            store.Metadata.DeleteEndpoints(containerId);
+            throw;
+        }
+        return endpoint;
+    }
+
+    /// <summary>Releases a container's endpoints: the host ends of its veths (already gone when its namespace died)
+    /// and its addresses.</summary>
+    public void Disconnect(string containerId)
+    {
+        var endpoints = store.Metadata.EndpointsOfContainer(containerId);
+        if (endpoints.Count == 0) return;
+        foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
+        store.Metadata.DeleteEndpoints(containerId);
+    }
+
+    /// <summary>Every bridge network, as the kernel side needs them.</summary>
+    public IReadOnlyList<BridgeNetwork> BridgeNetworks() =>
+        store.Metadata.ListNetworks().Where(n => n.Driver == "bridge").Select(ToBridge).ToList();
+
+    /// <summary>Leftovers of berth's networking: host veths of endpoints whose container is not running, endpoints of
+    /// containers that no longer exist. For <c>system check</c>.</summary>
+    public IReadOnlyList<string> FindLeftovers(Func<string, bool> isRunning)
+    {
+        var found = new List<string>();
+        var links = BridgeDriver.Links().ToHashSet(StringComparer.Ordinal);
+        foreach (var e in store.Metadata.ListEndpoints())
+        {
+            if (isRunning(e.ContainerId)) continue;
+            found.Add($"endpoint of container {e.ContainerId} on network {e.NetworkId}: address {e.Address} still allocated");
+            if (links.Contains(e.HostVeth)) found.Add($"veth {e.HostVeth} of container {e.ContainerId} still exists");
+        }
+        return found;
+    }
+
+    /// <summary>Removes what <see cref="FindLeftovers"/> reports.</summary>
+    public void RepairLeftovers(Func<string, bool> isRunning)
+    {
+        foreach (var id in store.Metadata.ListEndpoints().Where(e => !isRunning(e.ContainerId)).Select(e => e.ContainerId).Distinct().ToList())
+            Disconnect(id);
+    }
+}

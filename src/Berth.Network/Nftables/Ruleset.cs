@@ -1,0 +1,63 @@
+using System.Text.Json.Nodes;
+using Berth.Network.Ipam;
+
+namespace Berth.Network.Nftables;
+
+/// <summary>berth's nftables table (<c>ip berth</c>) as a libnftables-json(5) document, computed from the networks
+/// alone and replaced whole in one transaction: <c>add table; delete table; add table …</c>, so a rerun never
+/// duplicates a rule and the last network's removal removes the table. No other table is touched (docker's and
+/// the host's rules stay as they are). https://manpages.debian.org/bookworm/libnftables1/libnftables-json.5.en.html</summary>
+public static class Ruleset
+{
+    public const string Table = "berth";
+
+    public static JsonObject For(IReadOnlyList<BridgeNetwork> networks)
+    {
+        var commands = new JsonArray(Add("table", TableRef()), Command("delete", "table", TableRef()));
+        if (networks.Count > 0)
+        {
+            commands.Add(Add("table", TableRef()));
+            commands.Add(Add("chain", Chain("postrouting", "nat", "postrouting", 100)));
+            commands.Add(Add("chain", Chain("forward", "filter", "forward", 0)));
+            foreach (var n in networks)
+            {
+                // Outbound NAT: what leaves the subnet through another interface takes that interface's address.
+                if (n.Masquerade)
+                    commands.Add(Add("rule", Rule("postrouting",
+                        Match("==", Payload("ip", "saddr"), Prefix(n.Subnet)),
+                        Match("!=", Meta("oifname"), n.BridgeName),
+                        new JsonObject { ["masquerade"] = null })));
+                // Forwarding to and from the bridge is accepted here; a host FORWARD policy of drop elsewhere still wins.
+                commands.Add(Add("rule", Rule("forward", Match("==", Meta("iifname"), n.BridgeName), Accept())));
+                commands.Add(Add("rule", Rule("forward", Match("==", Meta("oifname"), n.BridgeName), Accept())));
+            }
+        }
+        return new JsonObject { ["nftables"] = commands };
+    }
+
+    private static JsonObject TableRef() => new() { ["family"] = "ip", ["name"] = Table };
+
+    private static JsonNode Add(string kind, JsonObject body) => Command("add", kind, body);
+
+    private static JsonNode Command(string verb, string kind, JsonObject body) => new JsonObject { [verb] = new JsonObject { [kind] = body } };
+
+    private static JsonObject Chain(string name, string type, string hook, int priority) => new()
+    {
+        ["family"] = "ip", ["table"] = Table, ["name"] = name, ["type"] = type, ["hook"] = hook, ["prio"] = priority, ["policy"] = "accept",
+    };
+
+    private static JsonObject Rule(string chain, params JsonObject[] expr) => new()
+    {
+        ["family"] = "ip", ["table"] = Table, ["chain"] = chain, ["expr"] = new JsonArray([.. expr]),
+    };
+
+    private static JsonObject Match(string op, JsonNode left, JsonNode right) => new() { ["match"] = new JsonObject { ["op"] = op, ["left"] = left, ["right"] = right } };
+
+    private static JsonObject Payload(string protocol, string field) => new() { ["payload"] = new JsonObject { ["protocol"] = protocol, ["field"] = field } };
+
+    private static JsonObject Meta(string key) => new() { ["meta"] = new JsonObject { ["key"] = key } };
+
+    private static JsonObject Prefix(Ipv4Subnet s) => new() { ["prefix"] = new JsonObject { ["addr"] = Ipv4Subnet.Format(s.Network), ["len"] = s.PrefixLength } };
+
+    private static JsonObject Accept() => new() { ["accept"] = null };
+}

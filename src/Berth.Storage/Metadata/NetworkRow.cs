@@ -1,0 +1,30 @@
+namespace Berth.Storage.Metadata;
+
+/// <summary>A network as stored: identity, driver, and its IPv4 configuration (the bridge's name and address).
+/// <see cref="Options"/> and <see cref="Labels"/> are JSON objects of strings, opaque here.</summary>
+public sealed record NetworkRow
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Driver { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    /// <summary>CIDR, e.g. 172.17.0.0/16.</summary>
+    public required string Subnet { get; init; }
+    public required string Gateway { get; init; }
+    public required string Bridge { get; init; }
+    public bool Internal { get; init; }
+    public string Options { get; init; } = "{}";
+    public string Labels { get; init; } = "{}";
+}
+
+/// <summary>A container's attachment to a network while it runs: the address handed out (unique within the
+/// network), its MAC, and the host end of its veth pair.</summary>
+public sealed record EndpointRow
+{
+    public required string NetworkId { get; init; }
+    public required string ContainerId { get; init; }
+    public required string Address { get; init; }
+    public required string MacAddress { get; init; }
+    public required string HostVeth { get; init; }
+    public required string InterfaceName { get; init; }
+}
