@@ -20,7 +20,7 @@ public static class BridgeDriver
 {
     /// <summary>Makes sure the bridge of <paramref name="network"/> exists with its gateway address and is up,
     /// forwarding is on and <paramref name="all"/> (every bridge network, this one included) is in berth's table.</summary>
-    public static void EnsureBridge(BridgeNetwork network, IReadOnlyList<BridgeNetwork> all)
+    public static void EnsureBridge(BridgeNetwork network, IReadOnlyList<BridgeNetwork> all, IReadOnlyList<Ports.PortMapping> ports)
     {
         using (var rt = RtNetlink.Open())
         {
@@ -36,11 +36,14 @@ public static class BridgeDriver
         // Routing between the bridge and the rest is forwarding; the sysctl is per network namespace (berth's own).
         const string forward = "/proc/sys/net/ipv4/ip_forward";
         if (File.ReadAllText(forward).Trim() != "1") File.WriteAllText(forward, "1");
-        Nft.Apply(Ruleset.For(all));
+        // A connection to 127.0.0.1:PORT is DNATed into the bridge; without route_localnet the kernel drops a
+        // 127/8 source on a non-loopback interface (ip-sysctl.rst).
+        File.WriteAllText($"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet", "1");
+        Nft.Apply(Ruleset.For(all, ports));
     }
 
     /// <summary>Rewrites berth's nftables table for <paramref name="all"/> (none: the table goes).</summary>
-    public static void ApplyRules(IReadOnlyList<BridgeNetwork> all) => Nft.Apply(Ruleset.For(all));
+    public static void ApplyRules(IReadOnlyList<BridgeNetwork> all, IReadOnlyList<Ports.PortMapping> ports) => Nft.Apply(Ruleset.For(all, ports));
 
     /// <summary>Deletes the bridge of a removed network (its address and route go with it).</summary>
     public static void RemoveBridge(string bridgeName)
@@ -74,6 +77,7 @@ public static class BridgeDriver
         {
             var host = rt.LinkIndex(hostVeth) ?? throw new BerthException(ErrorKind.Internal, $"veth {hostVeth} vanished");
             rt.SetMaster(host, bridge);
+            rt.SetHairpin(host);
             rt.SetUp(host);
             using var inside = RtNetlink.OpenIn(netnsPath);
             var index = inside.LinkIndex(interfaceName) ?? throw new BerthException(ErrorKind.Internal, $"{interfaceName} is missing in {netnsPath}");

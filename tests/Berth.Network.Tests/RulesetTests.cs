@@ -20,7 +20,8 @@ public sealed class RulesetTests
     {
         // add+delete+add makes a rerun idempotent and never touches a table that is not berth's.
         var doc = Ruleset.For([Net("bridge", "berth0", "172.17.0.0/16")]);
-        Assert.Equal(["add table", "delete table", "add table", "add chain", "add chain", "add rule", "add rule", "add rule"], Commands(doc));
+        Assert.Equal(["add table", "delete table", "add table", "add chain", "add chain", "add chain", "add chain", "add chain", "add rule", "add rule",
+            "add rule", "add rule", "add rule", "add rule", "add rule"], Commands(doc));
         Assert.All(doc["nftables"]!.AsArray(), c => Assert.Equal("berth", (string?)(c!.AsObject().First().Value!.AsObject().First().Value!["table"] ?? c!.AsObject().First().Value!.AsObject().First().Value!["name"])));
     }
 

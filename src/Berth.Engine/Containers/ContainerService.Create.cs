@@ -59,12 +59,17 @@ public sealed partial class ContainerService
             throw BerthException.Invalid($"Container ID file found, make sure the other container isn't running or delete {cidFile}");
 
         if (!NetworkService.IsBuiltinMode(request.Network)) Networks.Resolve(request.Network);
+        // Specs are checked at create (docker's CLI does, before anything exists); ports are taken at start.
+        var publishKeys = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).Select(p => p.Key).ToList();
 
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
         var healthcheck = MergeHealthcheck(config.Healthcheck, request.Healthcheck);
         CheckHealthcheck(healthcheck);
         var exposedPorts = ExposedPorts(config.ExposedPorts?.Keys, request.Expose);
+        // docker's Config.ExposedPorts holds the published container ports too.
+        if (publishKeys.Count > 0)
+            exposedPorts = (exposedPorts ?? []).Concat(publishKeys).Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var id = RandomHex(32);
         var name = wanted?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);

@@ -78,6 +78,15 @@ public sealed partial class ContainerService
         if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(request.Network)) return;
         var network = Networks.Resolve(request.Network);
         var endpoint = Networks.Connect(row.Id, network, $"/proc/{initPid}/ns/net", "eth0", defaultRoute: true);
+        var requests = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).ToList();
+        // -P: every exposed port not published by -p, on a random host port.
+        if (request.PublishAll)
+            foreach (var key in (ConfigOf(row).ExposedPorts ?? []).Where(k => requests.All(r => r.Key != k)))
+            {
+                var slash = key.IndexOf('/');
+                requests.Add(new Berth.Network.Ports.PortRequest("", 0, 0, int.Parse(key[..slash], System.Globalization.CultureInfo.InvariantCulture), key[(slash + 1)..]));
+            }
+        Networks.Publish(row.Id, row.Name, endpoint, network, requests);
         var hostname = request.Hostname is { Length: > 0 } h ? h : row.Id[..12];
         var names = request.Domainname is { Length: > 0 } d ? $"{hostname}.{d} {hostname}" : hostname;
         var hosts = Path.Combine(DirOf(row.Id), "hosts");

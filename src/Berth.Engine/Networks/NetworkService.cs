@@ -76,7 +76,7 @@ public sealed class NetworkService(Store store, TimeProvider time)
         try
         {
             using (store.LockNetworks(CancellationToken.None))
-                BridgeDriver.EnsureBridge(bridge, BridgeNetworks());
+                BridgeDriver.EnsureBridge(bridge, BridgeNetworks(), PortMappings());
             BridgeDriver.Attach(bridge, netnsPath, endpoint.HostVeth, interfaceName, Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(endpoint.Address)), defaultRoute);
         }
         catch
@@ -92,10 +92,95 @@ public sealed class NetworkService(Store store, TimeProvider time)
     public void Disconnect(string containerId)
     {
         var endpoints = store.Metadata.EndpointsOfContainer(containerId);
+        if (store.Metadata.DeletePorts(containerId) > 0)
+            using (store.LockNetworks(CancellationToken.None))
+                BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
         if (endpoints.Count == 0) return;
         foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
         store.Metadata.DeleteEndpoints(containerId);
     }
+
+    /// <summary>The first host port of the ephemeral range (ip_local_port_range), where random ports come from.</summary>
+    public const int FirstEphemeralPort = 32768, LastEphemeralPort = 60999;
+
+    /// <summary>Publishes <paramref name="requests"/> for a container whose <paramref name="endpoint"/> is on
+    /// <paramref name="network"/>: picks the host ports (asked for, the first free of a range, or the lowest free
+    /// ephemeral one), records them (unique per protocol: never two containers on one port) and rewrites berth's
+    /// table with their DNAT rules. A port another program holds, or another container, is docker's error; the
+    /// caller then disconnects the container, which releases what was recorded.</summary>
+    public IReadOnlyList<PortRow> Publish(string containerId, string containerName, EndpointRow endpoint, NetworkRow network, IReadOnlyList<Berth.Network.Ports.PortRequest> requests)
+    {
+        if (requests.Count == 0) return [];
+        var endpointId = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + containerId)));
+        BerthException Failed(string detail) =>
+            BerthException.Conflict($"driver failed programming external connectivity on endpoint {containerName} ({endpointId}): {detail}");
+        var published = store.Metadata.Write(_ =>
+        {
+            var rows = new List<PortRow>();
+            foreach (var r in requests)
+            {
+                var shownIp = r.HostIp.Length == 0 ? "0.0.0.0" : r.HostIp;
+                var (first, last) = r.HostPortFirst == 0 ? (FirstEphemeralPort, LastEphemeralPort) : (r.HostPortFirst, r.HostPortLast);
+                PortRow? chosen = null;
+                string? busy = null;
+                for (var port = first; port <= last && chosen is null; port++)
+                {
+                    var row = new PortRow
+                    {
+                        ContainerId = containerId, HostIp = r.HostIp, HostPort = port, Protocol = r.Protocol, ContainerPort = r.ContainerPort,
+                        ContainerIp = endpoint.Address, Bridge = network.Bridge,
+                    };
+                    if (store.Metadata.ListPorts().Any(p => p.HostPort == port && p.Protocol == r.Protocol))
+                    {
+                        busy ??= $"Bind for {shownIp}:{port} failed: port is already allocated";
+                        continue;
+                    }
+                    if (InUse(r.HostIp, port, r.Protocol) is { } error)
+                    {
+                        busy ??= $"Error starting userland proxy: listen {r.Protocol}4 {shownIp}:{port}: bind: {error}";
+                        continue;
+                    }
+                    if (store.Metadata.TryAddPort(row)) chosen = row;
+                }
+                if (chosen is null) throw Failed(busy ?? "no free host port");
+                rows.Add(chosen);
+            }
+            return rows;
+        });
+        using (store.LockNetworks(CancellationToken.None))
+            BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
+        return published;
+    }
+
+    /// <summary>Whether another program holds the host port: a bind of our own fails (SO_REUSEADDR, as Go's
+    /// listeners, so a port in TIME_WAIT is free). Null when free, else the error, in Go's words.</summary>
+    private static string? InUse(string hostIp, int port, string protocol)
+    {
+        if (protocol == "sctp") return null;
+        var ip = hostIp.Length == 0 ? System.Net.IPAddress.Any : System.Net.IPAddress.Parse(hostIp);
+        using var socket = protocol == "udp"
+            ? new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)
+            : new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        try
+        {
+            socket.Bind(new System.Net.IPEndPoint(ip, port));
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return e.SocketErrorCode switch
+            {
+                System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use",
+                System.Net.Sockets.SocketError.AddressNotAvailable => "cannot assign requested address",
+                _ => e.Message,
+            };
+        }
+    }
+
+    /// <summary>Every published port of a running container, as the kernel side needs them.</summary>
+    public IReadOnlyList<Berth.Network.Ports.PortMapping> PortMappings() =>
+        store.Metadata.ListPorts().Select(p => new Berth.Network.Ports.PortMapping(p.HostIp, p.HostPort, p.ContainerIp, p.ContainerPort, p.Protocol, p.Bridge)).ToList();
 
     /// <summary>Every bridge network, as the kernel side needs them.</summary>
     public IReadOnlyList<BridgeNetwork> BridgeNetworks() =>

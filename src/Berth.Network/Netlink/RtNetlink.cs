@@ -67,6 +67,17 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
         socket.Request(new NetlinkMessage(RTM_NEWLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).IfInfo(index).Attr(IFLA_MASTER, (uint)masterIndex),
             $"set master of link {index}");
 
+    /// <summary>Hairpin mode on a bridge port: a frame may leave by the port it came in, so a container reaches
+    /// itself through a published port (IFLA_PROTINFO/IFLA_BRPORT_MODE with family AF_BRIDGE).</summary>
+    public void SetHairpin(int index)
+    {
+        const ushort IFLA_PROTINFO = 12, IFLA_BRPORT_MODE = 4, NLA_F_NESTED = 0x8000;
+        const ushort RTM_SETLINK = 19; // AF_BRIDGE port options go through the bridge's setlink (br_setlink), not newlink.
+        var m = new NetlinkMessage(RTM_SETLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).IfInfo(index, family: 7)
+            .BeginNest(IFLA_PROTINFO | NLA_F_NESTED).Attr(IFLA_BRPORT_MODE, [1]).EndNest();
+        socket.Request(m, $"set hairpin mode on link {index}");
+    }
+
     public void SetUp(int index) =>
         socket.Request(new NetlinkMessage(RTM_NEWLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).IfInfo(index, IFF_UP, IFF_UP), $"set link {index} up");
 

@@ -24,6 +24,10 @@ public sealed partial class MetadataStore
                   address TEXT NOT NULL, mac TEXT NOT NULL, host_veth TEXT NOT NULL, ifname TEXT NOT NULL,
                   PRIMARY KEY (network_id, container_id), UNIQUE (network_id, address));
                 CREATE INDEX IF NOT EXISTS endpoints_container ON endpoints(container_id);
+                CREATE TABLE IF NOT EXISTS ports (
+                  container_id TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL, proto TEXT NOT NULL,
+                  container_port INTEGER NOT NULL, container_ip TEXT NOT NULL, bridge TEXT NOT NULL,
+                  UNIQUE (host_port, proto));
                 """);
             return 0;
         });
@@ -67,6 +71,40 @@ public sealed partial class MetadataStore
     {
         using var cmd = Cmd("DELETE FROM endpoints WHERE container_id=$c", ("$c", containerId));
         return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Records a published port; false when another container holds that host port and protocol.</summary>
+    public bool TryAddPort(PortRow p)
+    {
+        using (var cmd = Cmd("SELECT 1 FROM ports WHERE host_port=$hp AND proto=$pr", ("$hp", p.HostPort), ("$pr", p.Protocol)))
+            if (cmd.ExecuteScalar() is not null) return false;
+        Exec("INSERT INTO ports(container_id, host_ip, host_port, proto, container_port, container_ip, bridge) VALUES ($c,$hi,$hp,$pr,$cp,$ci,$b)",
+            ("$c", p.ContainerId), ("$hi", p.HostIp), ("$hp", p.HostPort), ("$pr", p.Protocol), ("$cp", p.ContainerPort), ("$ci", p.ContainerIp), ("$b", p.Bridge));
+        return true;
+    }
+
+    public IReadOnlyList<PortRow> ListPorts() => QueryPorts("ORDER BY rowid");
+
+    public IReadOnlyList<PortRow> PortsOfContainer(string containerId) => QueryPorts("WHERE container_id=$a ORDER BY rowid", ("$a", containerId));
+
+    public int DeletePorts(string containerId)
+    {
+        using var cmd = Cmd("DELETE FROM ports WHERE container_id=$c", ("$c", containerId));
+        return cmd.ExecuteNonQuery();
+    }
+
+    private List<PortRow> QueryPorts(string where, params (string, object?)[] args)
+    {
+        var list = new List<PortRow>();
+        using var cmd = Cmd($"SELECT container_id, host_ip, host_port, proto, container_port, container_ip, bridge FROM ports {where}", args);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new PortRow
+            {
+                ContainerId = r.GetString(0), HostIp = r.GetString(1), HostPort = r.GetInt32(2), Protocol = r.GetString(3),
+                ContainerPort = r.GetInt32(4), ContainerIp = r.GetString(5), Bridge = r.GetString(6),
+            });
+        return list;
     }
 
     private List<NetworkRow> QueryNetworks(string where, params (string, object?)[] args)

@@ -28,3 +28,17 @@ public sealed record EndpointRow
     public required string HostVeth { get; init; }
     public required string InterfaceName { get; init; }
 }
+
+/// <summary>A host port published for a running container: unique per protocol, so berth never hands one port to
+/// two containers; released with the container's endpoints.</summary>
+public sealed record PortRow
+{
+    public required string ContainerId { get; init; }
+    /// <summary>"" for every address.</summary>
+    public required string HostIp { get; init; }
+    public required int HostPort { get; init; }
+    public required string Protocol { get; init; }
+    public required int ContainerPort { get; init; }
+    public required string ContainerIp { get; init; }
+    public required string Bridge { get; init; }
+}

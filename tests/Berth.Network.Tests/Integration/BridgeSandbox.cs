@@ -2,6 +2,13 @@ using Berth.Testing;
 
 namespace Berth.Network.Tests.Integration;
 
+/// <summary>Waiting for a container's log line when berth runs in a sandbox.</summary>
+public static class SandboxLogs
+{
+    public static void WaitForLogInside(this Testing.Berth berth, BridgeSandbox s, string container, string marker) =>
+        Wait.For(() => s.Run("logs", container).Stdout.Split('\n').Contains(marker), $"\"{marker}\" in the log of {container}");
+}
+
 /// <summary>The busybox image as a tar, made once for the network tests.</summary>
 public sealed class BusyboxImage : IDisposable
 {
