@@ -186,25 +186,24 @@ public sealed class NetworkService(Store store, TimeProvider time)
     public IReadOnlyList<BridgeNetwork> BridgeNetworks() =>
         store.Metadata.ListNetworks().Where(n => n.Driver == "bridge").Select(ToBridge).ToList();
 
-    /// <summary>Leftovers of berth's networking: host veths of endpoints whose container is not running, endpoints of
-    /// containers that no longer exist. For <c>system check</c>.</summary>
-    public IReadOnlyList<string> FindLeftovers(Func<string, bool> isRunning)
+    /// <summary>Leftovers of berth's networking for <c>system check</c>: addresses, host ports (and so DNAT rules) and
+    /// veths still held for containers that are not running (a run whose every process was killed before anyone
+    /// recorded its exit). <c>--repair</c> releases them as the end of the run would have.</summary>
+    public static IEnumerable<Berth.Storage.Gc.Debris> FindDebris(Store store, Func<ContainerRow, bool> isRunning)
     {
-        var found = new List<string>();
-        var links = BridgeDriver.Links().ToHashSet(StringComparer.Ordinal);
-        foreach (var e in store.Metadata.ListEndpoints())
+        var rows = store.Metadata.ListContainers().ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var held = store.Metadata.ListEndpoints().Select(e => e.ContainerId).Concat(store.Metadata.ListPorts().Select(p => p.ContainerId)).Distinct(StringComparer.Ordinal);
+        IReadOnlyList<string>? links = null;
+        foreach (var id in held.ToList())
         {
-            if (isRunning(e.ContainerId)) continue;
-            found.Add($"endpoint of container {e.ContainerId} on network {e.NetworkId}: address {e.Address} still allocated");
-            if (links.Contains(e.HostVeth)) found.Add($"veth {e.HostVeth} of container {e.ContainerId} still exists");
+            if (rows.TryGetValue(id, out var row) && isRunning(row)) continue;
+            links ??= BridgeDriver.Links();
+            var endpoints = store.Metadata.EndpointsOfContainer(id);
+            var ports = store.Metadata.PortsOfContainer(id);
+            var parts = endpoints.Select(e => $"address {e.Address}" + (links.Contains(e.HostVeth) ? $", veth {e.HostVeth}" : ""))
+                .Concat(ports.Select(p => $"host port {p.HostPort}/{p.Protocol}"));
+            var service = new NetworkService(store, TimeProvider.System);
+            yield return new Berth.Storage.Gc.Debris($"network endpoint of container {id}, which is not running: {string.Join(", ", parts)}", () => service.Disconnect(id));
         }
-        return found;
-    }
-
-    /// <summary>Removes what <see cref="FindLeftovers"/> reports.</summary>
-    public void RepairLeftovers(Func<string, bool> isRunning)
-    {
-        foreach (var id in store.Metadata.ListEndpoints().Where(e => !isRunning(e.ContainerId)).Select(e => e.ContainerId).Distinct().ToList())
-            Disconnect(id);
     }
 }

@@ -53,11 +53,24 @@ public sealed class DefaultBridgeTests(BusyboxImage image)
     [Fact]
     public void AKilledMonitorLeavesNothingOnceTheExitIsSeen()
     {
-        // A crash (monitor and container killed) must not leak the address or the veth (issue 11, teardown).
+        // A crash (monitor and container killed) must not leak the address, port rule or veth (issue 11, teardown).
         using var s = new BridgeSandbox(image);
-        s.Ok("run", "-d", "--name", "k", "busybox", "sleep", "300");
+        s.Ok("run", "-d", "--name", "k", "-p", "9000:80", "busybox", "sleep", "300");
+        var id = s.Ok("inspect", "-f", "{{.Id}}", "k").Trim();
         var pid = s.Ok("inspect", "-f", "{{.State.Pid}}", "k").Trim();
         var monitor = Testing.Run.Shell($"ps -o ppid= -p {pid}").Stdout.Trim();
+        Testing.Run.Shell($"kill -9 {monitor} {pid}");
+        // Nobody has seen the exit yet: system check names what the run still holds, --repair releases it.
+        Wait.For(() => s.Net.InsideLinks().All(l => !l.StartsWith("veth", StringComparison.Ordinal)), "the kernel to delete the dead namespace's veth pair");
+        Assert.Contains($"DEBRIS network endpoint of container {id}, which is not running: address 172.17.0.2, host port 9000/tcp\n", s.Ok("system", "check"));
+        Assert.Contains($"REMOVED network endpoint of container {id}", s.Ok("system", "check", "--repair"));
+        Assert.Equal("", s.Endpoints());
+        Assert.DoesNotContain("dport 9000", s.Net.InsideShell("nft list table ip berth").Stdout);
+        Assert.DoesNotContain("DEBRIS", s.Ok("system", "check"));
+        // And a second killed run is released by the first reader that records its exit.
+        s.Ok("start", "k");
+        pid = s.Ok("inspect", "-f", "{{.State.Pid}}", "k").Trim();
+        monitor = Testing.Run.Shell($"ps -o ppid= -p {pid}").Stdout.Trim();
         Testing.Run.Shell($"kill -9 {monitor} {pid}");
         Wait.For(() => s.Ok("ps", "-a", "--format", "{{.Status}}").StartsWith("Exited", StringComparison.Ordinal), "the killed container to be seen exited");
         Assert.Empty(s.Veths());
