@@ -44,6 +44,134 @@ public sealed class NetworkService(Store store, TimeProvider time)
         });
     }
 
+    /// <summary>The networks <c>--network</c> always knows, as <c>network ls</c> lists them (host and none have no
+    /// record: their IDs are fixed digests of their names).</summary>
+    public static string BuiltinId(string name) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("berth network " + name)));
+
+    /// <summary><c>network create</c>: a bridge network with its own Linux bridge (<c>br-&lt;id12&gt;</c> unless
+    /// <c>-o com.docker.network.bridge.name</c>), a subnet given or the next free default pool, made in the kernel
+    /// at once as docker does. docker's errors for a taken name, a bad or overlapping subnet, a stray gateway.</summary>
+    public NetworkRow Create(NetworkCreateRequest request)
+    {
+        if (request.Driver != "bridge")
+            throw new BerthException(ErrorKind.NotImplemented, $"plugin \"{request.Driver}\" not found (berth has the bridge driver only)");
+        if (!ValidName(request.Name)) throw BerthException.Invalid($"invalid network name \"{request.Name}\"");
+        if (request.Name is "host" or "none" or DefaultNetwork) throw BerthException.Conflict($"network with name {request.Name} already exists");
+        Ipv4Subnet? subnet = request.Subnet is { } s ? Ipv4Subnet.Parse(s) : null;
+        uint? gateway = null;
+        if (request.Gateway is { } g)
+        {
+            if (subnet is null) throw BerthException.Invalid("every ip-range or gateway must have a corresponding subnet");
+            if (!System.Net.IPAddress.TryParse(g, out var gip) || gip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || !subnet.Value.Contains(Ipv4Subnet.ToUInt(gip)))
+                throw BerthException.Invalid($"no matching subnet for gateway {g}");
+            gateway = Ipv4Subnet.ToUInt(gip);
+        }
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var bridgeName = request.Options.TryGetValue("com.docker.network.bridge.name", out var bn) && bn.Length > 0 ? bn : "br-" + id[..12];
+        var row = store.Metadata.Write(_ =>
+        {
+            if (store.Metadata.GetNetworkByName(request.Name) is not null) throw BerthException.Conflict($"network with name {request.Name} already exists");
+            var taken = store.Metadata.ListNetworks().Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+            Ipv4Subnet chosen;
+            if (subnet is { } wanted)
+            {
+                if (taken.Any(wanted.Overlaps)) throw BerthException.Conflict("Pool overlaps with other one on this address space");
+                chosen = wanted;
+            }
+            else
+            {
+                var routes = File.Exists("/proc/net/route") ? AddressAllocator.ParseProcRoutes(File.ReadAllText("/proc/net/route")) : [];
+                // The default bridge's pool stays reserved for it even before it is made.
+                chosen = AddressAllocator.ChoosePool(routes, store.Metadata.GetNetworkByName(DefaultNetwork) is null ? [.. taken, Ipv4Subnet.Parse("172.17.0.0/16")] : taken);
+            }
+            var r = new NetworkRow
+            {
+                Id = id, Name = request.Name, Driver = "bridge", Created = time.GetUtcNow(), Subnet = chosen.ToString(),
+                Gateway = Ipv4Subnet.Format(gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal,
+                Options = System.Text.Json.JsonSerializer.Serialize(request.Options.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
+                Labels = System.Text.Json.JsonSerializer.Serialize(request.Labels.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
+            };
+            if (!store.Metadata.TryAddNetwork(r)) throw BerthException.Conflict($"network with name {request.Name} already exists");
+            return r;
+        });
+        try
+        {
+            using (store.LockNetworks(CancellationToken.None))
+                BridgeDriver.EnsureBridge(ToBridge(row), BridgeNetworks(), PortMappings());
+        }
+        catch
+        {
+            store.Metadata.DeleteNetwork(row.Id);
+            try { BridgeDriver.RemoveBridge(bridgeName); } catch (BerthException) { }
+            throw;
+        }
+        return row;
+    }
+
+    private static bool ValidName(string name) =>
+        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary>A network by name, full ID or unique ID prefix; NotFound ("network X not found") otherwise.</summary>
+    public NetworkRow Get(string nameOrId)
+    {
+        if (store.Metadata.GetNetworkByName(nameOrId) is { } byName) return byName;
+        var matches = store.Metadata.ListNetworks().Where(n => n.Id.StartsWith(nameOrId, StringComparison.Ordinal)).ToList();
+        return matches.Count == 1 ? matches[0] : throw BerthException.NotFound($"network {nameOrId} not found");
+    }
+
+    /// <summary><c>network rm</c>: refused while a container runs on it (docker's "has active endpoints"); the
+    /// bridge (its address and route with it) and its rules go.</summary>
+    public void Remove(NetworkRow network)
+    {
+        if (network.Name == DefaultNetwork) throw new BerthException(ErrorKind.PermissionDenied, $"{DefaultNetwork} is a pre-defined network and cannot be removed");
+        using (store.LockNetworks(CancellationToken.None))
+        {
+            if (store.Metadata.EndpointsOfNetwork(network.Id).Count > 0)
+                throw BerthException.Conflict($"error while removing network: network {network.Name} id {network.Id} has active endpoints");
+            store.Metadata.DeleteNetwork(network.Id);
+            BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
+            BridgeDriver.RemoveBridge(network.Bridge);
+        }
+    }
+
+    /// <summary><c>network inspect</c>.</summary>
+    public NetworkInspect Inspect(NetworkRow n, Func<string, string?> containerName)
+    {
+        var containers = new Dictionary<string, NetworkContainer>(StringComparer.Ordinal);
+        foreach (var e in store.Metadata.EndpointsOfNetwork(n.Id))
+            containers[e.ContainerId] = new NetworkContainer
+            {
+                Name = containerName(e.ContainerId) ?? "",
+                EndpointID = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(n.Id + e.ContainerId))),
+                MacAddress = e.MacAddress,
+                IPv4Address = $"{e.Address}/{n.Subnet[(n.Subnet.IndexOf('/') + 1)..]}",
+            };
+        var options = System.Text.Json.JsonSerializer.Deserialize(n.Options, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [];
+        if (n.Name == DefaultNetwork)
+            options = new Dictionary<string, string>
+            {
+                ["com.docker.network.bridge.default_bridge"] = "true", ["com.docker.network.bridge.enable_icc"] = "true",
+                ["com.docker.network.bridge.enable_ip_masquerade"] = "true", ["com.docker.network.bridge.host_binding_ipv4"] = "0.0.0.0",
+                ["com.docker.network.bridge.name"] = n.Bridge, ["com.docker.network.driver.mtu"] = "1500",
+            };
+        return new NetworkInspect
+        {
+            Name = n.Name, Id = n.Id, Created = n.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            Driver = n.Driver, Internal = n.Internal,
+            // Compat: docker 20.10 shows no Gateway for the default bridge (reference §1.1).
+            IPAM = new NetworkIpam { Options = new Dictionary<string, string>(), Config = [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Name == DefaultNetwork ? null : n.Gateway }] },
+            Containers = containers, Options = options,
+            Labels = System.Text.Json.JsonSerializer.Deserialize(n.Labels, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [],
+        };
+    }
+
+    /// <summary>The built-in host and none networks, which have no record.</summary>
+    public NetworkInspect InspectBuiltin(string name) => new()
+    {
+        Name = name, Id = BuiltinId(name), Created = "0001-01-01T00:00:00Z", Driver = name == "none" ? "null" : "host",
+        IPAM = new NetworkIpam { Config = [] },
+    };
+
     /// <summary>The network <paramref name="name"/> names (the default one made on demand); NotFound otherwise.</summary>
     public NetworkRow Resolve(string name) =>
         name == DefaultNetwork ? EnsureDefault()

@@ -39,6 +39,18 @@ public static class Ruleset
                 expr.Add(new JsonObject { ["dnat"] = new JsonObject { ["addr"] = p.ContainerIp, ["port"] = p.ContainerPort } });
                 commands.Add(Add("rule", Rule("ports", [.. expr])));
             }
+            // Isolation: nothing is forwarded from one berth bridge into another (docker's ISOLATION-STAGE chains,
+            // dropped, never rejected), and an internal network's traffic stays on its bridge. Before any accept.
+            foreach (var n in networks)
+            {
+                foreach (var other in networks.Where(o => o.BridgeName != n.BridgeName))
+                    commands.Add(Add("rule", Rule("forward", Match("==", Meta("iifname"), n.BridgeName), Match("==", Meta("oifname"), other.BridgeName), Drop())));
+                if (!n.Masquerade)
+                {
+                    commands.Add(Add("rule", Rule("forward", Match("==", Meta("iifname"), n.BridgeName), Match("!=", Meta("oifname"), n.BridgeName), Drop())));
+                    commands.Add(Add("rule", Rule("forward", Match("==", Meta("oifname"), n.BridgeName), Match("!=", Meta("iifname"), n.BridgeName), Drop())));
+                }
+            }
             foreach (var n in networks)
             {
                 // Outbound NAT: what leaves the subnet through another interface takes that interface's address.
@@ -86,6 +98,8 @@ public static class Ruleset
     private static JsonObject Prefix(Ipv4Subnet s) => new() { ["prefix"] = new JsonObject { ["addr"] = Ipv4Subnet.Format(s.Network), ["len"] = s.PrefixLength } };
 
     private static JsonObject Accept() => new() { ["accept"] = null };
+
+    private static JsonObject Drop() => new() { ["drop"] = null };
 
     private static JsonObject Masquerade() => new() { ["masquerade"] = null };
 
