@@ -101,6 +101,13 @@ public static class BridgeDriver
         return rt.DeleteLink(hostVeth);
     }
 
+    /// <summary>Whether link <paramref name="name"/> exists in berth's namespace.</summary>
+    public static bool HasLink(string name)
+    {
+        using var rt = RtNetlink.Open();
+        return rt.LinkIndex(name) is not null;
+    }
+
     /// <summary>The links of berth's namespace, for finding leftovers.</summary>
     public static IReadOnlyList<string> Links()
     {

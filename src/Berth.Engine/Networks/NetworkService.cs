@@ -203,8 +203,7 @@ public sealed class NetworkService(Store store, TimeProvider time)
         });
         try
         {
-            using (store.LockNetworks(CancellationToken.None))
-                BridgeDriver.EnsureBridge(bridge, BridgeNetworks(), PortMappings());
+            EnsureKernel(bridge);
             BridgeDriver.Attach(bridge, netnsPath, endpoint.HostVeth, interfaceName, Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(endpoint.Address)), defaultRoute);
         }
         catch
@@ -215,14 +214,48 @@ public sealed class NetworkService(Store store, TimeProvider time)
         return endpoint;
     }
 
+    /// <summary>The bridge of <paramref name="bridge"/> and berth's table as the records say, skipping the work
+    /// (above all the libnftables transaction, the bulk of a bridge's cost on <c>run</c>) when the last one
+    /// applied in this boot and network namespace computed the same table and the bridge is there.</summary>
+    private void EnsureKernel(BridgeNetwork bridge)
+    {
+        using var held = store.LockNetworks(CancellationToken.None);
+        var all = BridgeNetworks();
+        var ports = PortMappings();
+        var stamp = Stamp(all, ports);
+        var marker = Path.Combine(store.Root, "network-applied");
+        if (File.Exists(marker) && File.ReadAllText(marker) == stamp && BridgeDriver.HasLink(bridge.BridgeName)) return;
+        BridgeDriver.EnsureBridge(bridge, all, ports);
+        File.WriteAllText(marker, stamp);
+    }
+
+    /// <summary>Rewrites berth's table from the records (and the marker <see cref="EnsureKernel"/> reads).</summary>
+    private void ApplyRules()
+    {
+        using var held = store.LockNetworks(CancellationToken.None);
+        var all = BridgeNetworks();
+        var ports = PortMappings();
+        BridgeDriver.ApplyRules(all, ports);
+        File.WriteAllText(Path.Combine(store.Root, "network-applied"), Stamp(all, ports));
+    }
+
+    /// <summary>What identifies an applied table: its JSON, the boot (a reboot empties the kernel's tables) and the
+    /// network namespace berth runs in (another namespace has its own).</summary>
+    private static string Stamp(IReadOnlyList<BridgeNetwork> all, IReadOnlyList<Berth.Network.Ports.PortMapping> ports)
+    {
+        var boot = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "";
+        var netns = File.ResolveLinkTarget("/proc/thread-self/ns/net", returnFinalTarget: false)?.Name ?? "";
+        var json = Berth.Network.Nftables.Ruleset.For(all, ports).ToJsonString();
+        return Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{boot}\n{netns}\n{json}")));
+    }
+
     /// <summary>Releases a container's endpoints: the host ends of its veths (already gone when its namespace died)
     /// and its addresses.</summary>
     public void Disconnect(string containerId)
     {
         var endpoints = store.Metadata.EndpointsOfContainer(containerId);
         if (store.Metadata.DeletePorts(containerId) > 0)
-            using (store.LockNetworks(CancellationToken.None))
-                BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
+            ApplyRules();
         if (endpoints.Count == 0) return;
         foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
         store.Metadata.DeleteEndpoints(containerId);
@@ -275,8 +308,7 @@ public sealed class NetworkService(Store store, TimeProvider time)
             }
             return rows;
         });
-        using (store.LockNetworks(CancellationToken.None))
-            BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
+        ApplyRules();
         return published;
     }
 
