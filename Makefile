@@ -28,7 +28,8 @@ examples/busybox.tar:
 demo: deps install examples/busybox.tar
 	berth import --change 'CMD ["/bin/sh"]' examples/busybox.tar busybox:latest
 	berth build -t hello examples/hello
-	berth run --rm hello
+	# In a network namespace of its own: the default bridge network is made there, not in the machine's.
+	unshare -n sh -c 'ip link set lo up && berth run --rm hello'
 	berth images
 
 # The main job as on a machine that has just booted: an empty /run (a fresh tmpfs in a private mount namespace),

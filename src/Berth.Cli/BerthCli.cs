@@ -20,6 +20,7 @@ public static class BerthCli
         root.Subcommands.Add(RuntimeCommand.Create());
         args = ContainerCommands.Register(root, args);
         root.Subcommands.Add(VolumeCommands.Create());
+        root.Subcommands.Add(NetworkCommands.Create());
         root.Subcommands.Add(CompletionCommand.Create());
         root.Subcommands.Add(VersionCommands.Version());
         root.Subcommands.Add(VersionCommands.Info());

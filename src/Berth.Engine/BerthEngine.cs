@@ -34,7 +34,11 @@ public sealed class BerthEngine : IDisposable
             ExtraRoots = () => GarbageCollector.Roots.Union(ContainerService.ImageRoots(Store), BuildService.CacheRoots(Store),
                 // Debris of the layers above the store: a run or create killed before its record, a build killed
                 // during a RUN step. Looked for under the store's exclusive lock, which no such work in flight lacks.
-                GarbageCollector.Roots.None with { DebrisFinders = [() => ContainerService.FindDebris(Store), () => RuntimeRunStepExecutor.FindOrphans(options)] }),
+                GarbageCollector.Roots.None with
+                {
+                    DebrisFinders = [() => ContainerService.FindDebris(Store), () => RuntimeRunStepExecutor.FindOrphans(options),
+                        () => Networks.NetworkService.FindDebris(Store, row => row.Status == "running" && Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart))],
+                }),
             ContainersUsing = image => Store.Metadata.ContainerImages().Where(c => c.ImageId == image.ToString()).Select(c => c.ContainerId).ToList(),
         });
         _containers = new(() => new ContainerService(Store, Images, Options, Time));

@@ -17,12 +17,18 @@ public sealed record EngineOptions
     public const string RootVariable = "BERTH_ROOT";
     public const string StateDirVariable = "BERTH_STATE_DIR";
     public const string CgroupParentVariable = "BERTH_CGROUP_PARENT";
+    public const string DefaultNetworkVariable = "BERTH_DEFAULT_NETWORK";
 
     public required string Root { get; init; }
     public required string StateDir { get; init; }
 
     /// <summary>Parent of every container's and build step's cgroup (<c>{CgroupParent}/{id}</c>).</summary>
     public string CgroupParent { get; init; } = DefaultCgroupParent;
+
+    /// <summary>The network a container joins when <c>--network</c> is not given: docker's <c>bridge</c>. An
+    /// installation that must not touch the network namespace it runs in (a test suite on a developer's machine)
+    /// says <c>none</c> (<c>BERTH_DEFAULT_NETWORK=none</c>).</summary>
+    public string DefaultNetwork { get; init; } = "bridge";
 
     /// <summary>The berth executable started as a container's monitor and init (<c>berth monitor</c>,
     /// <c>berth init</c>); by default this process's own, so one binary holds every role. An engine hosted in
@@ -65,12 +71,13 @@ public sealed record EngineOptions
             CgroupParent = Get(CgroupParentVariable, DefaultCgroupParent),
             ConfigPath = Path.GetFullPath(Get(Distribution.Client.RegistrySettings.ConfigVariable, Distribution.Client.RegistrySettings.DefaultConfigPath)),
             DockerConfigDirectory = Path.GetFullPath(Distribution.Credentials.DockerConfigStore.DefaultDirectory(read)),
+            DefaultNetwork = Get(DefaultNetworkVariable, "bridge"),
         };
     }
 
     /// <summary>The same options as environment entries, for berth's own child processes (the monitor).</summary>
     public IReadOnlyList<string> ToEnvironment() =>
-        [$"{RootVariable}={Root}", $"{StateDirVariable}={StateDir}", $"{CgroupParentVariable}={CgroupParent}"];
+        [$"{RootVariable}={Root}", $"{StateDirVariable}={StateDir}", $"{CgroupParentVariable}={CgroupParent}", $"{DefaultNetworkVariable}={DefaultNetwork}"];
 
     /// <summary>Creates <paramref name="path"/> (and its parents) root-only if missing; returns it.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]

@@ -56,6 +56,10 @@ public sealed partial class Store : IDisposable
     /// <summary>Serialises the short commit phase (snapshot renames + metadata transaction).</summary>
     public FileLock LockCommit(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "commit.lock"), exclusive: true, ct);
 
+    /// <summary>Serialises changes to the kernel's networking of this store (bridges, berth's nftables table), which
+    /// are computed from every network's record and applied whole.</summary>
+    public FileLock LockNetworks(CancellationToken ct) => FileLock.Acquire(Path.Combine(_locks, "network.lock"), exclusive: true, ct);
+
     /// <summary>The lock of one container's life: held across its creation and start, by its removal and by the
     /// cleanup after its exit, so that none of them sees another half done. Its file
     /// (<c>locks/containers/&lt;id&gt;</c>) is deleted by whoever removes the container, while holding it.</summary>

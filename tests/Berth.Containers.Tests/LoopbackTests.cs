@@ -17,7 +17,7 @@ public sealed class LoopbackTests(BusyboxFixture image)
     {
         using var s = new ContainerStore(image);
         Assert.Equal("hi\n0x9\ninet 127.0.0.1/8\n", s.Ok("run", "--rm", "--network", "none", "busybox", "sh", "-c", LoopbackProbe));
-        // The default mode is none too (until bridge networks exist).
+        // The default mode of the test suites is none too (BERTH_DEFAULT_NETWORK, see Berth.Testing.HostNetworkGuard).
         Assert.Equal("hi\n0x9\ninet 127.0.0.1/8\n", s.Ok("run", "--rm", "busybox", "sh", "-c", LoopbackProbe));
     }
 

@@ -45,6 +45,8 @@ public sealed class EngineUnderTest : IDisposable
             StateDir = _dir.Combine("state"),
             CgroupParent = "/berth-test-" + Guid.NewGuid().ToString("N")[..12],
             Executable = RepoPaths.BerthBinary,
+            // The host's network namespace gets no bridge from a test (see Berth.Testing's HostNetworkGuard).
+            DefaultNetwork = "none",
         };
         Engine = new BerthEngine(Options);
         using var tar = File.OpenRead(image.Path);

@@ -46,8 +46,8 @@ internal static class ContainerRequests
             Mounts = mounts,
             Tmpfs = h.Tmpfs ?? new Dictionary<string, string>(),
             ReadOnly = h.ReadonlyRootfs,
-            // Compat: until bridge networks exist, docker's default network is berth's "none", as the CLI's --network.
-            Network = h.NetworkMode switch { null or "" or "default" or "bridge" => "none", var n => n },
+            // "default" is the engine's default network (docker's bridge), as the CLI's --network.
+            Network = string.IsNullOrEmpty(h.NetworkMode) ? "default" : h.NetworkMode,
             Memory = Positive(h.Memory),
             MemorySwap = h.MemorySwap == 0 ? null : h.MemorySwap,
             NanoCpus = Positive(h.NanoCpus),

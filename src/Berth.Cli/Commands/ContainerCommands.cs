@@ -45,6 +45,7 @@ internal static class ContainerCommands
         yield return Logs();
         yield return Wait();
         yield return Top();
+        yield return Port();
         yield return Exec();
         yield return Attach();
         foreach (var extra in ContainerExtraCommands.Create()) yield return extra;
@@ -164,8 +165,8 @@ internal static class ContainerCommands
         public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
         public readonly Option<string> Network = new("--network", "--net")
         {
-            Description = "Connect a container to a network: none (the default until bridge networks exist: no network but loopback) or host",
-            DefaultValueFactory = _ => "none",
+            Description = "Connect a container to a network: bridge (the default), none (no network but loopback) or host",
+            DefaultValueFactory = _ => "default",
         };
         public readonly Option<long?> Memory = FlagParsers.Bytes("--memory", "Memory limit (e.g. 64m)", "-m");
         public readonly Option<long?> MemorySwap = FlagParsers.SwapBytes("--memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
@@ -180,6 +181,8 @@ internal static class ContainerCommands
         public readonly Option<int?> StopTimeout = new("--stop-timeout") { Description = "Timeout (in seconds) to stop a container" };
         public readonly Option<bool> Init = new("--init") { Description = "Run an init inside the container that forwards signals and reaps processes" };
         public readonly Option<string?> Domainname = new("--domainname") { Description = "Container NIS domain name" };
+        public readonly Option<string[]> Publish = new("--publish", "-p") { Description = "Publish a container's port(s) to the host ([IP:][HOSTPORT:]CONTAINERPORT[/PROTO])" };
+        public readonly Option<bool> PublishAll = new("--publish-all", "-P") { Description = "Publish all exposed ports to random ports" };
         public readonly Option<string[]> AddHost = new("--add-host") { Description = "Add a custom host-to-IP mapping (host:ip)" };
         public readonly Option<string[]> Dns = new("--dns") { Description = "Set custom DNS servers" };
         public readonly Option<string[]> DnsSearch = new("--dns-search") { Description = "Set custom DNS search domains" };
@@ -217,7 +220,7 @@ internal static class ContainerCommands
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
                          OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
-                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform })
+                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform, Publish, PublishAll })
                 c.Options.Add(o);
             Health.AddTo(c);
             c.Arguments.Add(Image);
@@ -325,6 +328,8 @@ internal static class ContainerCommands
                 ReadOnly = p.GetValue(ReadOnly),
                 Domainname = p.GetValue(Domainname),
                 ExtraHosts = p.GetValue(AddHost) ?? [],
+                Publish = p.GetValue(Publish) ?? [],
+                PublishAll = p.GetValue(PublishAll),
                 Dns = p.GetValue(Dns) ?? [],
                 DnsSearch = p.GetValue(DnsSearch) ?? [],
                 DnsOptions = p.GetValue(DnsOption) ?? [],
@@ -346,7 +351,7 @@ internal static class ContainerCommands
                 MemoryReservation = p.GetValue(MemoryReservation),
                 MemorySwappiness = swappiness,
                 OomKillDisable = p.GetValue(OomKillDisable),
-                Network = p.GetValue(Network) switch { null or "" or "default" => "none", var n => n },
+                Network = p.GetValue(Network) switch { null or "" => "default", var n => n },
                 Memory = p.GetValue(Memory),
                 MemorySwap = p.GetValue(MemorySwap),
                 NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,
@@ -691,7 +696,7 @@ internal static class ContainerCommands
             ["Command"] = "\"" + command + "\"",
             ["CreatedAt"] = Units.GoTime(r.Created),
             ["RunningFor"] = Units.Ago(r.Created, now),
-            ["Ports"] = "",
+            ["Ports"] = PortsColumn(config, service.PublishedPorts(r)),
             ["State"] = service.StateOf(r),
             ["Status"] = service.StatusTextOf(r, now, Units.Ago),
             ["Size"] = "0B",
@@ -787,6 +792,40 @@ internal static class ContainerCommands
             if (!end.Detached) return end.ExitCode;
             ctx.Err.WriteLine(ConsoleSession.ReadEscapeSequence);
             return ExitCodes.Failure;
+        });
+    }
+
+    /// <summary>docker ps's PORTS: each published port as <c>0.0.0.0:8080->80/tcp</c>, each exposed one not
+    /// published as <c>80/tcp</c>, by container port.</summary>
+    private static string PortsColumn(StoredContainerConfig config, IReadOnlyList<PortRow> published)
+    {
+        var entries = published.Select(p => (Port: p.ContainerPort, Proto: p.Protocol, Text: $"{(p.HostIp.Length == 0 ? "0.0.0.0" : p.HostIp)}:{p.HostPort}->{p.ContainerPort}/{p.Protocol}"))
+            .Concat((config.ExposedPorts ?? []).Where(k => !published.Any(p => $"{p.ContainerPort}/{p.Protocol}" == k))
+                .Select(k => (Port: int.Parse(k[..k.IndexOf('/')], CultureInfo.InvariantCulture), Proto: k[(k.IndexOf('/') + 1)..], Text: k)));
+        return string.Join(", ", entries.OrderBy(e => e.Port).ThenBy(e => e.Proto, StringComparer.Ordinal).Select(e => e.Text));
+    }
+
+    /// <summary><c>port CONTAINER [PRIVATE_PORT[/PROTO]]</c>: the host side of each published port.</summary>
+    private static Command Port()
+    {
+        var name = new Argument<string>("CONTAINER");
+        var which = new Argument<string?>("PRIVATE_PORT[/PROTO]") { Arity = ArgumentArity.ZeroOrOne };
+        var c = new Command("port", "List port mappings or a specific mapping for the container") { name, which };
+        return With(c, (ctx, p, ct) =>
+        {
+            var service = Containers(ctx);
+            var row = service.Resolve(p.GetValue(name)!);
+            var ports = service.PublishedPorts(row).OrderBy(x => x.ContainerPort).ThenBy(x => x.Protocol, StringComparer.Ordinal).ToList();
+            if (p.GetValue(which) is { } asked)
+            {
+                var key = asked.Contains('/') ? asked : asked + "/tcp";
+                var match = ports.Where(x => $"{x.ContainerPort}/{x.Protocol}" == key).ToList();
+                if (match.Count == 0) throw BerthException.NotFound($"No public port '{asked}' published for {p.GetValue(name)}");
+                foreach (var x in match) ctx.Out.WriteLine($"{(x.HostIp.Length == 0 ? "0.0.0.0" : x.HostIp)}:{x.HostPort}");
+                return 0;
+            }
+            foreach (var x in ports) ctx.Out.WriteLine($"{x.ContainerPort}/{x.Protocol} -> {(x.HostIp.Length == 0 ? "0.0.0.0" : x.HostIp)}:{x.HostPort}");
+            return 0;
         });
     }
 

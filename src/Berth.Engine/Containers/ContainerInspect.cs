@@ -56,7 +56,7 @@ public sealed record HostConfigJson
     public string ContainerIDFile { get; init; } = "";
     public LogConfigJson LogConfig { get; init; } = new();
     public required string NetworkMode { get; init; }
-    public IReadOnlyDictionary<string, EmptyJson> PortBindings { get; init; } = new Dictionary<string, EmptyJson>();
+    public IReadOnlyDictionary<string, IReadOnlyList<PortBindingJson>> PortBindings { get; init; } = new Dictionary<string, IReadOnlyList<PortBindingJson>>();
     public RestartPolicyJson RestartPolicy { get; init; } = new();
     public bool AutoRemove { get; init; }
     public string VolumeDriver { get; init; } = "";
@@ -193,7 +193,8 @@ public sealed record NetworkSettingsJson
     public bool HairpinMode { get; init; }
     public string LinkLocalIPv6Address { get; init; } = "";
     public int LinkLocalIPv6PrefixLen { get; init; }
-    public IReadOnlyDictionary<string, EmptyJson> Ports { get; init; } = new Dictionary<string, EmptyJson>();
+    /// <summary>Every exposed port: its host bindings while running, null when not published.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<PortBindingJson>?> Ports { get; init; } = new Dictionary<string, IReadOnlyList<PortBindingJson>?>();
     public string SandboxKey { get; init; } = "";
     public IReadOnlyList<string>? SecondaryIPAddresses { get; init; }
     public IReadOnlyList<string>? SecondaryIPv6Addresses { get; init; }
@@ -205,7 +206,33 @@ public sealed record NetworkSettingsJson
     public int IPPrefixLen { get; init; }
     public string IPv6Gateway { get; init; } = "";
     public string MacAddress { get; init; } = "";
-    public IReadOnlyDictionary<string, EmptyJson> Networks { get; init; } = new Dictionary<string, EmptyJson>();
+    public IReadOnlyDictionary<string, EndpointSettingsJson> Networks { get; init; } = new Dictionary<string, EndpointSettingsJson>();
+}
+
+/// <summary>One host binding of a port (<c>{"HostIp":"0.0.0.0","HostPort":"8080"}</c>).</summary>
+public sealed record PortBindingJson
+{
+    public string HostIp { get; init; } = "";
+    public string HostPort { get; init; } = "";
+}
+
+/// <summary>A container's endpoint on one network (docker's EndpointSettings); empty addresses while it is not
+/// running (addresses are handed out at start and released at the exit).</summary>
+public sealed record EndpointSettingsJson
+{
+    public EmptyJson? IPAMConfig { get; init; }
+    public IReadOnlyList<string>? Links { get; init; }
+    public IReadOnlyList<string>? Aliases { get; init; }
+    public string NetworkID { get; init; } = "";
+    public string EndpointID { get; init; } = "";
+    public string Gateway { get; init; } = "";
+    public string IPAddress { get; init; } = "";
+    public int IPPrefixLen { get; init; }
+    public string IPv6Gateway { get; init; } = "";
+    public string GlobalIPv6Address { get; init; } = "";
+    public int GlobalIPv6PrefixLen { get; init; }
+    public string MacAddress { get; init; } = "";
+    public IReadOnlyDictionary<string, string>? DriverOpts { get; init; }
 }
 
 /// <summary><c>docker volume inspect</c>'s shape.</summary>

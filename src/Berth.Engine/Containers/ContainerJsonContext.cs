@@ -11,6 +11,8 @@ namespace Berth.Engine.Containers;
 [JsonSerializable(typeof(List<ContainerInspect>))]
 [JsonSerializable(typeof(VolumeInspect))]
 [JsonSerializable(typeof(List<VolumeInspect>))]
+[JsonSerializable(typeof(Networks.NetworkInspect))]
+[JsonSerializable(typeof(List<Networks.NetworkInspect>))]
 [JsonSerializable(typeof(Dictionary<string, string>))]
 [JsonSerializable(typeof(List<JsonElement>))]
 public sealed partial class ContainerJsonContext : JsonSerializerContext

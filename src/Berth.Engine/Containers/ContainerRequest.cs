@@ -31,8 +31,13 @@ public sealed record ContainerRequest
     /// <summary><c>--tmpfs</c>: destination → options.</summary>
     [JsonPropertyName("tmpfs")] public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
     [JsonPropertyName("readOnly")] public bool ReadOnly { get; init; }
-    /// <summary>"none" (the default until bridge networks exist) or "host".</summary>
-    [JsonPropertyName("network")] public string Network { get; init; } = "none";
+    /// <summary>"none", "host", a bridge network's name ("bridge", the default network), or "default" for the
+    /// engine's default (<see cref="EngineOptions.DefaultNetwork"/>), which create replaces by its name.</summary>
+    [JsonPropertyName("network")] public string Network { get; init; } = "default";
+    /// <summary><c>-p</c> specs as written (<c>[IP:][HOSTPORT:]CONTAINERPORT[/PROTO]</c>).</summary>
+    [JsonPropertyName("publish")] public IReadOnlyList<string> Publish { get; init; } = [];
+    /// <summary><c>-P</c>: every exposed port on a random host port.</summary>
+    [JsonPropertyName("publishAll")] public bool PublishAll { get; init; }
     [JsonPropertyName("memory")] public long? Memory { get; init; }
     [JsonPropertyName("memorySwap")] public long? MemorySwap { get; init; }
     [JsonPropertyName("nanoCpus")] public long? NanoCpus { get; init; }
@@ -119,7 +124,7 @@ public sealed record StoredContainerConfig
     [JsonPropertyName("lowerDirs")] public IReadOnlyList<string> LowerDirs { get; init; } = [];
     /// <summary>The request's health check merged onto the image's (null: none; Test ["NONE"]: disabled).</summary>
     [JsonPropertyName("healthcheck")] public Berth.Oci.HealthConfig? Healthcheck { get; init; }
-    /// <summary>The image's ExposedPorts and <c>--expose</c>, as "PORT/PROTO".</summary>
+    /// <summary>The image's ExposedPorts, <c>--expose</c> and <c>-p</c>'s container ports, as "PORT/PROTO".</summary>
     [JsonPropertyName("exposedPorts")] public IReadOnlyList<string>? ExposedPorts { get; init; }
 }
 

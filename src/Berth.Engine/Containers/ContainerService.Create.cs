@@ -5,6 +5,7 @@ using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
+using Berth.Engine.Networks;
 using Berth.Engine.Volumes;
 using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
@@ -45,6 +46,7 @@ public sealed partial class ContainerService
             throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
         request.LogConfig.Validate();
+        if (request.Network is "default" or "") request = request with { Network = Options.DefaultNetwork };
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
         var rlimits = request.Ulimits.Select(u => u.ToRlimit()).ToList();
         var extraHosts = request.ExtraHosts.Select(HostOptions.HostsLine).ToList();
@@ -55,14 +57,19 @@ public sealed partial class ContainerService
         }).ToList();
         if (request.CidFile is { } cidFile && File.Exists(cidFile))
             throw BerthException.Invalid($"Container ID file found, make sure the other container isn't running or delete {cidFile}");
-        if (request.Network is not ("none" or "host"))
-            throw BerthException.Invalid($"network {request.Network} not found (berth supports --network none and host until bridge networks exist)");
+
+        if (!NetworkService.IsBuiltinMode(request.Network)) Networks.Resolve(request.Network);
+        // Specs are checked at create (docker's CLI does, before anything exists); ports are taken at start.
+        var publishKeys = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).Select(p => p.Key).ToList();
 
         var imageConfig = Images.ReadConfig(image!);
         var config = imageConfig.Config ?? new ContainerConfig();
         var healthcheck = MergeHealthcheck(config.Healthcheck, request.Healthcheck);
         CheckHealthcheck(healthcheck);
         var exposedPorts = ExposedPorts(config.ExposedPorts?.Keys, request.Expose);
+        // docker's Config.ExposedPorts holds the published container ports too.
+        if (publishKeys.Count > 0)
+            exposedPorts = (exposedPorts ?? []).Concat(publishKeys).Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToList();
         var id = RandomHex(32);
         var name = wanted?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);
@@ -130,6 +137,7 @@ public sealed partial class ContainerService
                 Privileged = request.Privileged,
                 NoNewPrivileges = request.SecurityOpt.Any(o => o is "no-new-privileges" or "no-new-privileges:true" or "no-new-privileges=true"),
                 SeccompProfile = SeccompOption(request.SecurityOpt),
+                // A bridge network's container gets a namespace of its own (lo up), connected at start.
                 Network = request.Network == "host" ? NetworkMode.Host : NetworkMode.None,
                 Terminal = request.Tty,
                 Init = request.Init,
@@ -320,6 +328,8 @@ public sealed partial class ContainerService
         }
         if (extraHosts.Count > 0) File.AppendAllText(Path.Combine(dir, "hosts"), string.Join('\n', extraHosts) + "\n");
         var resolv = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        // On a bridge the host's loopback resolvers would be the container's own loopback: docker drops them.
+        if (!NetworkService.IsBuiltinMode(network)) resolv = Berth.Network.ResolvConf.ForBridge(resolv);
         if (request.Dns.Count + request.DnsSearch.Count + request.DnsOptions.Count > 0)
             resolv = HostOptions.ResolvConf(resolv, request.Dns, request.DnsSearch, request.DnsOptions);
         File.WriteAllText(Path.Combine(dir, "resolv.conf"), resolv);

@@ -70,6 +70,8 @@ public sealed partial class ContainerService
                 VolumesFrom = request.VolumesFrom.Count > 0 ? request.VolumesFrom : null,
                 LogConfig = new LogConfigJson { Type = request.LogConfig.Type, Config = new SortedDictionary<string, string>(request.LogConfig.Config.ToDictionary(), StringComparer.Ordinal) },
                 NetworkMode = request.Network,
+                PortBindings = PortBindingsOf(request),
+                PublishAllPorts = request.PublishAll,
                 AutoRemove = request.AutoRemove,
                 CapAdd = request.CapAdd.Count > 0 ? request.CapAdd.Select(CapabilityName).ToList() : null,
                 CapDrop = request.CapDrop.Count > 0 ? request.CapDrop.Select(CapabilityName).ToList() : null,
@@ -152,10 +154,70 @@ public sealed partial class ContainerService
                 StopSignal = config.StopSignal,
                 StopTimeout = request.StopTimeout,
             },
-            NetworkSettings = new NetworkSettingsJson
+            NetworkSettings = NetworkSettingsOf(row, request.Network) with { Ports = PortsOf(row, config) },
+        };
+    }
+
+    /// <summary>HostConfig.PortBindings: the <c>-p</c> requests as given (<c>""</c> for what was left out).</summary>
+    private static Dictionary<string, IReadOnlyList<PortBindingJson>> PortBindingsOf(ContainerRequest request)
+    {
+        var map = new Dictionary<string, IReadOnlyList<PortBindingJson>>(StringComparer.Ordinal);
+        foreach (var p in request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse))
+        {
+            var binding = new PortBindingJson
             {
-                Networks = new Dictionary<string, EmptyJson> { [request.Network] = new() },
-            },
+                HostIp = p.HostIp,
+                HostPort = p.HostPortFirst == 0 ? "" : p.HostPortFirst == p.HostPortLast ? $"{p.HostPortFirst}" : $"{p.HostPortFirst}-{p.HostPortLast}",
+            };
+            map[p.Key] = [.. map.GetValueOrDefault(p.Key) ?? [], binding];
+        }
+        return map;
+    }
+
+    /// <summary>NetworkSettings.Ports: every exposed port, with its host bindings while the container runs (berth
+    /// publishes on IPv4 only, as docker without its userland proxy).</summary>
+    private Dictionary<string, IReadOnlyList<PortBindingJson>?> PortsOf(ContainerRow row, StoredContainerConfig config)
+    {
+        var map = new Dictionary<string, IReadOnlyList<PortBindingJson>?>(StringComparer.Ordinal);
+        if (row.Status != "running") return map;
+        foreach (var key in config.ExposedPorts ?? []) map[key] = null;
+        foreach (var p in PublishedPorts(row))
+            map[$"{p.ContainerPort}/{p.Protocol}"] = [.. map.GetValueOrDefault($"{p.ContainerPort}/{p.Protocol}") ?? [],
+                new PortBindingJson { HostIp = p.HostIp.Length == 0 ? "0.0.0.0" : p.HostIp, HostPort = $"{p.HostPort}" }];
+        return map;
+    }
+
+    /// <summary>The host ports a running container holds; none when it is not running.</summary>
+    public IReadOnlyList<PortRow> PublishedPorts(ContainerRow row) => row.Status == "running" ? Store.Metadata.PortsOfContainer(row.Id) : [];
+
+    /// <summary>NetworkSettings: on a bridge network, the running container's address, gateway and MAC (docker
+    /// fills the top-level fields from the default bridge only; berth from the container's one network).</summary>
+    private NetworkSettingsJson NetworkSettingsOf(ContainerRow row, string networkName)
+    {
+        if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(networkName) || Store.Metadata.GetNetworkByName(networkName) is not { } network)
+            return new NetworkSettingsJson { Networks = new Dictionary<string, EndpointSettingsJson> { [networkName] = new() } };
+        var endpoint = row.Status == "running" ? Store.Metadata.EndpointsOfContainer(row.Id).FirstOrDefault(e => e.NetworkId == network.Id) : null;
+        var prefix = int.Parse(network.Subnet[(network.Subnet.IndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+        var endpointId = endpoint is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + row.Id + row.PidStart)));
+        var settings = new EndpointSettingsJson
+        {
+            NetworkID = network.Id,
+            EndpointID = endpointId,
+            Gateway = endpoint is null ? "" : network.Gateway,
+            IPAddress = endpoint?.Address ?? "",
+            IPPrefixLen = endpoint is null ? 0 : prefix,
+            MacAddress = endpoint?.MacAddress ?? "",
+        };
+        return new NetworkSettingsJson
+        {
+            Bridge = "",
+            SandboxKey = endpoint is null ? "" : $"/proc/{row.Pid}/ns/net",
+            EndpointID = settings.EndpointID,
+            Gateway = settings.Gateway,
+            IPAddress = settings.IPAddress,
+            IPPrefixLen = settings.IPPrefixLen,
+            MacAddress = settings.MacAddress,
+            Networks = new Dictionary<string, EndpointSettingsJson> { [network.Name] = settings },
         };
     }
 

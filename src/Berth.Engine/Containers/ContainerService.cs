@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Berth.Engine.Images;
+using Berth.Engine.Networks;
 using Berth.Engine.Volumes;
 using Berth.Oci;
 using Berth.Oci.Errors;
@@ -34,6 +35,7 @@ public sealed partial class ContainerService
         Time = time;
         Runtime = new ContainerRuntime(options.RuntimeOptions);
         Volumes = new VolumeService(store, time);
+        Networks = new NetworkService(store, time);
         ContainersDir = Path.Combine(store.Root, "containers");
         Events = new Events.EventService(store, time);
         Volumes.UsedBy = name => Store.Metadata.ListContainers().Where(c => ConfigOf(c).Mounts.Any(m => m.Type == "volume" && m.Name == name)).Select(c => c.Id).ToList();
@@ -42,6 +44,7 @@ public sealed partial class ContainerService
     public Store Store { get; }
     public ImageService Images { get; }
     public VolumeService Volumes { get; }
+    public NetworkService Networks { get; }
     public EngineOptions Options { get; }
     public Events.EventService Events { get; }
     public TimeProvider Time { get; }
@@ -174,6 +177,8 @@ public sealed partial class ContainerService
     /// <summary>Removes the runtime's state and cgroup of a container whose processes are gone (or killed).</summary>
     internal void CleanupRuntime(string id)
     {
+        // The run's addresses and veths go with it (a namespace that died took its veth pair already).
+        Networks.Disconnect(id);
         // Already gone (the common case for run --rm, cleaned up by Finish): no exception to throw and catch.
         if (!Directory.Exists(Path.Combine(Runtime.StateRoot, id))) return;
         try

@@ -73,6 +73,7 @@ public sealed partial class MetadataStore : IDisposable
         MigrateBuildCache();
         MigrateEvents();
         MigrateRepoDigests();
+        MigrateNetworks();
         Exec($"PRAGMA user_version={SchemaVersion}");
     }
 
@@ -88,6 +89,8 @@ public sealed partial class MetadataStore : IDisposable
 
     /// <summary>Registry digests of images, defined in MetadataStore.RepoDigests.cs.</summary>
     partial void MigrateRepoDigests();
+    /// <summary>Networks and endpoints, defined in MetadataStore.Networks.cs.</summary>
+    partial void MigrateNetworks();
 
     /// <summary>Runs <paramref name="body"/> in one IMMEDIATE transaction (takes the write lock up front, so two
     /// processes never deadlock upgrading a read).</summary>

@@ -1,0 +1,369 @@
+using System.Security.Cryptography;
+using Berth.Network;
+using Berth.Network.Ipam;
+using Berth.Oci.Errors;
+using Berth.Storage;
+using Berth.Storage.Metadata;
+
+namespace Berth.Engine.Networks;
+
+/// <summary>Networks: their records (the default <c>bridge</c>, made on first use with a subnet that clashes with no
+/// route of berth's network namespace), the addresses handed to containers while they run, and the kernel side
+/// (bridge, veths, berth's nftables table) through <see cref="BridgeDriver"/>.
+/// <para>Lifecycle of an endpoint: <see cref="Connect"/> runs at a container's start, after its init exists (so its
+/// network namespace does) and before its command runs; the address is allocated in the metadata store (lowest free,
+/// unique per network) and released by <see cref="Disconnect"/> when the run ends. The kernel deletes a veth pair
+/// whose container namespace died, so a killed monitor leaves at most the address row, which the next reader that
+/// records the exit releases.</para></summary>
+public sealed class NetworkService(Store store, TimeProvider time)
+{
+    /// <summary>docker's name of the default network, and berth's name for its bridge (docker's is docker0).</summary>
+    public const string DefaultNetwork = "bridge";
+    public const string DefaultBridge = "berth0";
+
+    /// <summary>The names <c>--network</c> takes that are not bridge networks.</summary>
+    public static bool IsBuiltinMode(string name) => name is "none" or "host";
+
+    /// <summary>The default bridge network's record, made if missing.</summary>
+    public NetworkRow EnsureDefault()
+    {
+        if (store.Metadata.GetNetworkByName(DefaultNetwork) is { } existing) return existing;
+        return store.Metadata.Write(_ =>
+        {
+            if (store.Metadata.GetNetworkByName(DefaultNetwork) is { } raced) return raced;
+            var routes = File.Exists("/proc/net/route") ? AddressAllocator.ParseProcRoutes(File.ReadAllText("/proc/net/route")) : [];
+            var taken = store.Metadata.ListNetworks().Select(n => Ipv4Subnet.Parse(n.Subnet));
+            var subnet = AddressAllocator.ChoosePool(routes, taken);
+            var row = new NetworkRow
+            {
+                Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Name = DefaultNetwork, Driver = "bridge",
+                Created = time.GetUtcNow(), Subnet = subnet.ToString(), Gateway = Ipv4Subnet.Format(AddressAllocator.Gateway(subnet)), Bridge = DefaultBridge,
+            };
+            if (!store.Metadata.TryAddNetwork(row)) throw BerthException.Conflict($"network with name {DefaultNetwork} already exists");
+            return row;
+        });
+    }
+
+    /// <summary>The networks <c>--network</c> always knows, as <c>network ls</c> lists them (host and none have no
+    /// record: their IDs are fixed digests of their names).</summary>
+    public static string BuiltinId(string name) => Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes("berth network " + name)));
+
+    /// <summary><c>network create</c>: a bridge network with its own Linux bridge (<c>br-&lt;id12&gt;</c> unless
+    /// <c>-o com.docker.network.bridge.name</c>), a subnet given or the next free default pool, made in the kernel
+    /// at once as docker does. docker's errors for a taken name, a bad or overlapping subnet, a stray gateway.</summary>
+    public NetworkRow Create(NetworkCreateRequest request)
+    {
+        if (request.Driver != "bridge")
+            throw new BerthException(ErrorKind.NotImplemented, $"plugin \"{request.Driver}\" not found (berth has the bridge driver only)");
+        if (!ValidName(request.Name)) throw BerthException.Invalid($"invalid network name \"{request.Name}\"");
+        if (request.Name is "host" or "none" or DefaultNetwork) throw BerthException.Conflict($"network with name {request.Name} already exists");
+        Ipv4Subnet? subnet = request.Subnet is { } s ? Ipv4Subnet.Parse(s) : null;
+        uint? gateway = null;
+        if (request.Gateway is { } g)
+        {
+            if (subnet is null) throw BerthException.Invalid("every ip-range or gateway must have a corresponding subnet");
+            if (!System.Net.IPAddress.TryParse(g, out var gip) || gip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || !subnet.Value.Contains(Ipv4Subnet.ToUInt(gip)))
+                throw BerthException.Invalid($"no matching subnet for gateway {g}");
+            gateway = Ipv4Subnet.ToUInt(gip);
+        }
+        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var bridgeName = request.Options.TryGetValue("com.docker.network.bridge.name", out var bn) && bn.Length > 0 ? bn : "br-" + id[..12];
+        var row = store.Metadata.Write(_ =>
+        {
+            if (store.Metadata.GetNetworkByName(request.Name) is not null) throw BerthException.Conflict($"network with name {request.Name} already exists");
+            var taken = store.Metadata.ListNetworks().Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+            Ipv4Subnet chosen;
+            if (subnet is { } wanted)
+            {
+                if (taken.Any(wanted.Overlaps)) throw BerthException.Conflict("Pool overlaps with other one on this address space");
+                chosen = wanted;
+            }
+            else
+            {
+                var routes = File.Exists("/proc/net/route") ? AddressAllocator.ParseProcRoutes(File.ReadAllText("/proc/net/route")) : [];
+                // The default bridge's pool stays reserved for it even before it is made.
+                chosen = AddressAllocator.ChoosePool(routes, store.Metadata.GetNetworkByName(DefaultNetwork) is null ? [.. taken, Ipv4Subnet.Parse("172.17.0.0/16")] : taken);
+            }
+            var r = new NetworkRow
+            {
+                Id = id, Name = request.Name, Driver = "bridge", Created = time.GetUtcNow(), Subnet = chosen.ToString(),
+                Gateway = Ipv4Subnet.Format(gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal,
+                Options = System.Text.Json.JsonSerializer.Serialize(request.Options.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
+                Labels = System.Text.Json.JsonSerializer.Serialize(request.Labels.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
+            };
+            if (!store.Metadata.TryAddNetwork(r)) throw BerthException.Conflict($"network with name {request.Name} already exists");
+            return r;
+        });
+        try
+        {
+            using (store.LockNetworks(CancellationToken.None))
+                BridgeDriver.EnsureBridge(ToBridge(row), BridgeNetworks(), PortMappings());
+        }
+        catch
+        {
+            store.Metadata.DeleteNetwork(row.Id);
+            try { BridgeDriver.RemoveBridge(bridgeName); } catch (BerthException) { }
+            throw;
+        }
+        return row;
+    }
+
+    private static bool ValidName(string name) =>
+        name.Length > 0 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
+
+    /// <summary>A network by name, full ID or unique ID prefix; NotFound ("network X not found") otherwise.</summary>
+    public NetworkRow Get(string nameOrId)
+    {
+        if (store.Metadata.GetNetworkByName(nameOrId) is { } byName) return byName;
+        var matches = store.Metadata.ListNetworks().Where(n => n.Id.StartsWith(nameOrId, StringComparison.Ordinal)).ToList();
+        return matches.Count == 1 ? matches[0] : throw BerthException.NotFound($"network {nameOrId} not found");
+    }
+
+    /// <summary><c>network rm</c>: refused while a container runs on it (docker's "has active endpoints"); the
+    /// bridge (its address and route with it) and its rules go.</summary>
+    public void Remove(NetworkRow network)
+    {
+        if (network.Name == DefaultNetwork) throw new BerthException(ErrorKind.PermissionDenied, $"{DefaultNetwork} is a pre-defined network and cannot be removed");
+        using (store.LockNetworks(CancellationToken.None))
+        {
+            if (store.Metadata.EndpointsOfNetwork(network.Id).Count > 0)
+                throw BerthException.Conflict($"error while removing network: network {network.Name} id {network.Id} has active endpoints");
+            store.Metadata.DeleteNetwork(network.Id);
+            BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
+            BridgeDriver.RemoveBridge(network.Bridge);
+        }
+    }
+
+    /// <summary><c>network inspect</c>.</summary>
+    public NetworkInspect Inspect(NetworkRow n, Func<string, string?> containerName)
+    {
+        var containers = new Dictionary<string, NetworkContainer>(StringComparer.Ordinal);
+        foreach (var e in store.Metadata.EndpointsOfNetwork(n.Id))
+            containers[e.ContainerId] = new NetworkContainer
+            {
+                Name = containerName(e.ContainerId) ?? "",
+                EndpointID = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(n.Id + e.ContainerId))),
+                MacAddress = e.MacAddress,
+                IPv4Address = $"{e.Address}/{n.Subnet[(n.Subnet.IndexOf('/') + 1)..]}",
+            };
+        var options = System.Text.Json.JsonSerializer.Deserialize(n.Options, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [];
+        if (n.Name == DefaultNetwork)
+            options = new Dictionary<string, string>
+            {
+                ["com.docker.network.bridge.default_bridge"] = "true", ["com.docker.network.bridge.enable_icc"] = "true",
+                ["com.docker.network.bridge.enable_ip_masquerade"] = "true", ["com.docker.network.bridge.host_binding_ipv4"] = "0.0.0.0",
+                ["com.docker.network.bridge.name"] = n.Bridge, ["com.docker.network.driver.mtu"] = "1500",
+            };
+        return new NetworkInspect
+        {
+            Name = n.Name, Id = n.Id, Created = n.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
+            Driver = n.Driver, Internal = n.Internal,
+            // Compat: docker 20.10 shows no Gateway for the default bridge (reference §1.1).
+            IPAM = new NetworkIpam { Options = new Dictionary<string, string>(), Config = [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Name == DefaultNetwork ? null : n.Gateway }] },
+            Containers = containers, Options = options,
+            Labels = System.Text.Json.JsonSerializer.Deserialize(n.Labels, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [],
+        };
+    }
+
+    /// <summary>The built-in host and none networks, which have no record.</summary>
+    public NetworkInspect InspectBuiltin(string name) => new()
+    {
+        Name = name, Id = BuiltinId(name), Created = "0001-01-01T00:00:00Z", Driver = name == "none" ? "null" : "host",
+        IPAM = new NetworkIpam { Config = [] },
+    };
+
+    /// <summary>The network <paramref name="name"/> names (the default one made on demand); NotFound otherwise.</summary>
+    public NetworkRow Resolve(string name) =>
+        name == DefaultNetwork ? EnsureDefault()
+        : store.Metadata.GetNetworkByName(name) ?? throw BerthException.NotFound($"network {name} not found");
+
+    public static BridgeNetwork ToBridge(NetworkRow row) => new()
+    {
+        Name = row.Name, BridgeName = row.Bridge, Subnet = Ipv4Subnet.Parse(row.Subnet),
+        Gateway = Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(row.Gateway)), Masquerade = !row.Internal,
+    };
+
+    /// <summary>Connects the running init's network namespace (<paramref name="netnsPath"/>) to
+    /// <paramref name="network"/>: allocates its address (one transaction, unique per network), makes sure the
+    /// bridge and berth's rules exist, and creates the veth pair. On failure nothing is left: no row, no link.</summary>
+    public EndpointRow Connect(string containerId, NetworkRow network, string netnsPath, string interfaceName, bool defaultRoute)
+    {
+        var bridge = ToBridge(network);
+        var endpoint = store.Metadata.Write(_ =>
+        {
+            var used = store.Metadata.EndpointsOfNetwork(network.Id).Select(e => Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(e.Address))).ToHashSet();
+            var address = AddressAllocator.LowestFree(bridge.Subnet, bridge.Gateway, used);
+            var e = new EndpointRow
+            {
+                NetworkId = network.Id, ContainerId = containerId, Address = Ipv4Subnet.Format(address),
+                MacAddress = AddressAllocator.FormatMac(AddressAllocator.MacFor(address)), HostVeth = BridgeDriver.NewVethName(), InterfaceName = interfaceName,
+            };
+            store.Metadata.AddEndpoint(e);
+            return e;
+        });
+        try
+        {
+            EnsureKernel(bridge);
+            BridgeDriver.Attach(bridge, netnsPath, endpoint.HostVeth, interfaceName, Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(endpoint.Address)), defaultRoute);
+        }
+        catch
+        {
+            store.Metadata.DeleteEndpoints(containerId);
+            throw;
+        }
+        return endpoint;
+    }
+
+    /// <summary>The bridge of <paramref name="bridge"/> and berth's table as the records say, skipping the work
+    /// (above all the libnftables transaction, the bulk of a bridge's cost on <c>run</c>) when the last one
+    /// applied in this boot and network namespace computed the same table and the bridge is there.</summary>
+    private void EnsureKernel(BridgeNetwork bridge)
+    {
+        using var held = store.LockNetworks(CancellationToken.None);
+        var all = BridgeNetworks();
+        var ports = PortMappings();
+        var stamp = Stamp(all, ports);
+        var marker = Path.Combine(store.Root, "network-applied");
+        if (File.Exists(marker) && File.ReadAllText(marker) == stamp && BridgeDriver.HasLink(bridge.BridgeName)) return;
+        BridgeDriver.EnsureBridge(bridge, all, ports);
+        File.WriteAllText(marker, stamp);
+    }
+
+    /// <summary>Rewrites berth's table from the records (and the marker <see cref="EnsureKernel"/> reads).</summary>
+    private void ApplyRules()
+    {
+        using var held = store.LockNetworks(CancellationToken.None);
+        var all = BridgeNetworks();
+        var ports = PortMappings();
+        BridgeDriver.ApplyRules(all, ports);
+        File.WriteAllText(Path.Combine(store.Root, "network-applied"), Stamp(all, ports));
+    }
+
+    /// <summary>What identifies an applied table: its JSON, the boot (a reboot empties the kernel's tables) and the
+    /// network namespace berth runs in (another namespace has its own).</summary>
+    private static string Stamp(IReadOnlyList<BridgeNetwork> all, IReadOnlyList<Berth.Network.Ports.PortMapping> ports)
+    {
+        var boot = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "";
+        var netns = File.ResolveLinkTarget("/proc/thread-self/ns/net", returnFinalTarget: false)?.Name ?? "";
+        var json = Berth.Network.Nftables.Ruleset.For(all, ports).ToJsonString();
+        return Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{boot}\n{netns}\n{json}")));
+    }
+
+    /// <summary>Releases a container's endpoints: the host ends of its veths (already gone when its namespace died)
+    /// and its addresses.</summary>
+    public void Disconnect(string containerId)
+    {
+        var endpoints = store.Metadata.EndpointsOfContainer(containerId);
+        if (store.Metadata.DeletePorts(containerId) > 0)
+            ApplyRules();
+        if (endpoints.Count == 0) return;
+        foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
+        store.Metadata.DeleteEndpoints(containerId);
+    }
+
+    /// <summary>The first host port of the ephemeral range (ip_local_port_range), where random ports come from.</summary>
+    public const int FirstEphemeralPort = 32768, LastEphemeralPort = 60999;
+
+    /// <summary>Publishes <paramref name="requests"/> for a container whose <paramref name="endpoint"/> is on
+    /// <paramref name="network"/>: picks the host ports (asked for, the first free of a range, or the lowest free
+    /// ephemeral one), records them (unique per protocol: never two containers on one port) and rewrites berth's
+    /// table with their DNAT rules. A port another program holds, or another container, is docker's error; the
+    /// caller then disconnects the container, which releases what was recorded.</summary>
+    public IReadOnlyList<PortRow> Publish(string containerId, string containerName, EndpointRow endpoint, NetworkRow network, IReadOnlyList<Berth.Network.Ports.PortRequest> requests)
+    {
+        if (requests.Count == 0) return [];
+        var endpointId = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + containerId)));
+        BerthException Failed(string detail) =>
+            BerthException.Conflict($"driver failed programming external connectivity on endpoint {containerName} ({endpointId}): {detail}");
+        var published = store.Metadata.Write(_ =>
+        {
+            var rows = new List<PortRow>();
+            foreach (var r in requests)
+            {
+                var shownIp = r.HostIp.Length == 0 ? "0.0.0.0" : r.HostIp;
+                var (first, last) = r.HostPortFirst == 0 ? (FirstEphemeralPort, LastEphemeralPort) : (r.HostPortFirst, r.HostPortLast);
+                PortRow? chosen = null;
+                string? busy = null;
+                for (var port = first; port <= last && chosen is null; port++)
+                {
+                    var row = new PortRow
+                    {
+                        ContainerId = containerId, HostIp = r.HostIp, HostPort = port, Protocol = r.Protocol, ContainerPort = r.ContainerPort,
+                        ContainerIp = endpoint.Address, Bridge = network.Bridge,
+                    };
+                    if (store.Metadata.ListPorts().Any(p => p.HostPort == port && p.Protocol == r.Protocol))
+                    {
+                        busy ??= $"Bind for {shownIp}:{port} failed: port is already allocated";
+                        continue;
+                    }
+                    if (InUse(r.HostIp, port, r.Protocol) is { } error)
+                    {
+                        busy ??= $"Error starting userland proxy: listen {r.Protocol}4 {shownIp}:{port}: bind: {error}";
+                        continue;
+                    }
+                    if (store.Metadata.TryAddPort(row)) chosen = row;
+                }
+                if (chosen is null) throw Failed(busy ?? "no free host port");
+                rows.Add(chosen);
+            }
+            return rows;
+        });
+        ApplyRules();
+        return published;
+    }
+
+    /// <summary>Whether another program holds the host port: a bind of our own fails (SO_REUSEADDR, as Go's
+    /// listeners, so a port in TIME_WAIT is free). Null when free, else the error, in Go's words.</summary>
+    private static string? InUse(string hostIp, int port, string protocol)
+    {
+        if (protocol == "sctp") return null;
+        var ip = hostIp.Length == 0 ? System.Net.IPAddress.Any : System.Net.IPAddress.Parse(hostIp);
+        using var socket = protocol == "udp"
+            ? new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Dgram, System.Net.Sockets.ProtocolType.Udp)
+            : new System.Net.Sockets.Socket(ip.AddressFamily, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        socket.SetSocketOption(System.Net.Sockets.SocketOptionLevel.Socket, System.Net.Sockets.SocketOptionName.ReuseAddress, true);
+        try
+        {
+            socket.Bind(new System.Net.IPEndPoint(ip, port));
+            return null;
+        }
+        catch (System.Net.Sockets.SocketException e)
+        {
+            return e.SocketErrorCode switch
+            {
+                System.Net.Sockets.SocketError.AddressAlreadyInUse => "address already in use",
+                System.Net.Sockets.SocketError.AddressNotAvailable => "cannot assign requested address",
+                _ => e.Message,
+            };
+        }
+    }
+
+    /// <summary>Every published port of a running container, as the kernel side needs them.</summary>
+    public IReadOnlyList<Berth.Network.Ports.PortMapping> PortMappings() =>
+        store.Metadata.ListPorts().Select(p => new Berth.Network.Ports.PortMapping(p.HostIp, p.HostPort, p.ContainerIp, p.ContainerPort, p.Protocol, p.Bridge)).ToList();
+
+    /// <summary>Every bridge network, as the kernel side needs them.</summary>
+    public IReadOnlyList<BridgeNetwork> BridgeNetworks() =>
+        store.Metadata.ListNetworks().Where(n => n.Driver == "bridge").Select(ToBridge).ToList();
+
+    /// <summary>Leftovers of berth's networking for <c>system check</c>: addresses, host ports (and so DNAT rules) and
+    /// veths still held for containers that are not running (a run whose every process was killed before anyone
+    /// recorded its exit). <c>--repair</c> releases them as the end of the run would have.</summary>
+    public static IEnumerable<Berth.Storage.Gc.Debris> FindDebris(Store store, Func<ContainerRow, bool> isRunning)
+    {
+        var rows = store.Metadata.ListContainers().ToDictionary(c => c.Id, StringComparer.Ordinal);
+        var held = store.Metadata.ListEndpoints().Select(e => e.ContainerId).Concat(store.Metadata.ListPorts().Select(p => p.ContainerId)).Distinct(StringComparer.Ordinal);
+        IReadOnlyList<string>? links = null;
+        foreach (var id in held.ToList())
+        {
+            if (rows.TryGetValue(id, out var row) && isRunning(row)) continue;
+            links ??= BridgeDriver.Links();
+            var endpoints = store.Metadata.EndpointsOfContainer(id);
+            var ports = store.Metadata.PortsOfContainer(id);
+            var parts = endpoints.Select(e => $"address {e.Address}" + (links.Contains(e.HostVeth) ? $", veth {e.HostVeth}" : ""))
+                .Concat(ports.Select(p => $"host port {p.HostPort}/{p.Protocol}"));
+            var service = new NetworkService(store, TimeProvider.System);
+            yield return new Berth.Storage.Gc.Debris($"network endpoint of container {id}, which is not running: {string.Join(", ", parts)}", () => service.Disconnect(id));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace Berth.Storage.Metadata;
+
+/// <summary>Networks and their endpoints. An endpoint's address is unique within its network (a UNIQUE constraint),
+/// so two concurrent runs never hold the same address even if both computed it: the second insert fails inside its
+/// IMMEDIATE transaction, which already serialises the allocation.</summary>
+public sealed partial class MetadataStore
+{
+    private const string NetworkColumns = "id, name, driver, created, subnet, gateway, bridge, internal, options, labels";
+
+    partial void MigrateNetworks()
+    {
+        Write(_ =>
+        {
+            Exec("""
+                CREATE TABLE IF NOT EXISTS networks (
+                  id TEXT PRIMARY KEY, name TEXT NOT NULL UNIQUE, driver TEXT NOT NULL, created TEXT NOT NULL,
+                  subnet TEXT NOT NULL, gateway TEXT NOT NULL, bridge TEXT NOT NULL UNIQUE, internal INTEGER NOT NULL DEFAULT 0,
+                  options TEXT NOT NULL DEFAULT '{}', labels TEXT NOT NULL DEFAULT '{}');
+                CREATE TABLE IF NOT EXISTS endpoints (
+                  network_id TEXT NOT NULL REFERENCES networks(id), container_id TEXT NOT NULL,
+                  address TEXT NOT NULL, mac TEXT NOT NULL, host_veth TEXT NOT NULL, ifname TEXT NOT NULL,
+                  PRIMARY KEY (network_id, container_id), UNIQUE (network_id, address));
+                CREATE INDEX IF NOT EXISTS endpoints_container ON endpoints(container_id);
+                CREATE TABLE IF NOT EXISTS ports (
+                  container_id TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL, proto TEXT NOT NULL,
+                  container_port INTEGER NOT NULL, container_ip TEXT NOT NULL, bridge TEXT NOT NULL,
+                  UNIQUE (host_port, proto));
+                """);
+            return 0;
+        });
+    }
+
+    /// <summary>Adds a network; false when its name is taken.</summary>
+    public bool TryAddNetwork(NetworkRow n)
+    {
+        using (var cmd = Cmd("SELECT 1 FROM networks WHERE name=$n", ("$n", n.Name)))
+            if (cmd.ExecuteScalar() is not null) return false;
+        Exec($"INSERT INTO networks({NetworkColumns}) VALUES ($id,$n,$d,$c,$s,$g,$b,$i,$o,$l)",
+            ("$id", n.Id), ("$n", n.Name), ("$d", n.Driver), ("$c", n.Created.ToString("O", CultureInfo.InvariantCulture)), ("$s", n.Subnet),
+            ("$g", n.Gateway), ("$b", n.Bridge), ("$i", n.Internal ? 1 : 0), ("$o", n.Options), ("$l", n.Labels));
+        return true;
+    }
+
+    public NetworkRow? GetNetworkByName(string name) => QueryNetworks("WHERE name=$a", ("$a", name)).FirstOrDefault();
+
+    public NetworkRow? GetNetwork(string id) => QueryNetworks("WHERE id=$a", ("$a", id)).FirstOrDefault();
+
+    public IReadOnlyList<NetworkRow> ListNetworks() => QueryNetworks("ORDER BY created");
+
+    public bool DeleteNetwork(string id)
+    {
+        using var cmd = Cmd("DELETE FROM networks WHERE id=$id", ("$id", id));
+        return cmd.ExecuteNonQuery() > 0;
+    }
+
+    public void AddEndpoint(EndpointRow e) =>
+        Exec("INSERT INTO endpoints(network_id, container_id, address, mac, host_veth, ifname) VALUES ($n,$c,$a,$m,$v,$i)",
+            ("$n", e.NetworkId), ("$c", e.ContainerId), ("$a", e.Address), ("$m", e.MacAddress), ("$v", e.HostVeth), ("$i", e.InterfaceName));
+
+    public IReadOnlyList<EndpointRow> EndpointsOfNetwork(string networkId) => QueryEndpoints("WHERE network_id=$a", ("$a", networkId));
+
+    public IReadOnlyList<EndpointRow> EndpointsOfContainer(string containerId) => QueryEndpoints("WHERE container_id=$a", ("$a", containerId));
+
+    public IReadOnlyList<EndpointRow> ListEndpoints() => QueryEndpoints("");
+
+    /// <summary>Releases a container's addresses; how many endpoints there were.</summary>
+    public int DeleteEndpoints(string containerId)
+    {
+        using var cmd = Cmd("DELETE FROM endpoints WHERE container_id=$c", ("$c", containerId));
+        return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Records a published port; false when another container holds that host port and protocol.</summary>
+    public bool TryAddPort(PortRow p)
+    {
+        using (var cmd = Cmd("SELECT 1 FROM ports WHERE host_port=$hp AND proto=$pr", ("$hp", p.HostPort), ("$pr", p.Protocol)))
+            if (cmd.ExecuteScalar() is not null) return false;
+        Exec("INSERT INTO ports(container_id, host_ip, host_port, proto, container_port, container_ip, bridge) VALUES ($c,$hi,$hp,$pr,$cp,$ci,$b)",
+            ("$c", p.ContainerId), ("$hi", p.HostIp), ("$hp", p.HostPort), ("$pr", p.Protocol), ("$cp", p.ContainerPort), ("$ci", p.ContainerIp), ("$b", p.Bridge));
+        return true;
+    }
+
+    public IReadOnlyList<PortRow> ListPorts() => QueryPorts("ORDER BY rowid");
+
+    public IReadOnlyList<PortRow> PortsOfContainer(string containerId) => QueryPorts("WHERE container_id=$a ORDER BY rowid", ("$a", containerId));
+
+    public int DeletePorts(string containerId)
+    {
+        using var cmd = Cmd("DELETE FROM ports WHERE container_id=$c", ("$c", containerId));
+        return cmd.ExecuteNonQuery();
+    }
+
+    private List<PortRow> QueryPorts(string where, params (string, object?)[] args)
+    {
+        var list = new List<PortRow>();
+        using var cmd = Cmd($"SELECT container_id, host_ip, host_port, proto, container_port, container_ip, bridge FROM ports {where}", args);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new PortRow
+            {
+                ContainerId = r.GetString(0), HostIp = r.GetString(1), HostPort = r.GetInt32(2), Protocol = r.GetString(3),
+                ContainerPort = r.GetInt32(4), ContainerIp = r.GetString(5), Bridge = r.GetString(6),
+            });
+        return list;
+    }
+
+    private List<NetworkRow> QueryNetworks(string where, params (string, object?)[] args)
+    {
+        var list = new List<NetworkRow>();
+        using var cmd = Cmd($"SELECT {NetworkColumns} FROM networks {where}", args);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new NetworkRow
+            {
+                Id = r.GetString(0), Name = r.GetString(1), Driver = r.GetString(2),
+                Created = DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture), Subnet = r.GetString(4),
+                Gateway = r.GetString(5), Bridge = r.GetString(6), Internal = r.GetInt64(7) != 0, Options = r.GetString(8), Labels = r.GetString(9),
+            });
+        return list;
+    }
+
+    private List<EndpointRow> QueryEndpoints(string where, params (string, object?)[] args)
+    {
+        var list = new List<EndpointRow>();
+        using var cmd = Cmd($"SELECT network_id, container_id, address, mac, host_veth, ifname FROM endpoints {where}", args);
+        using SqliteDataReader r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new EndpointRow
+            {
+                NetworkId = r.GetString(0), ContainerId = r.GetString(1), Address = r.GetString(2), MacAddress = r.GetString(3),
+                HostVeth = r.GetString(4), InterfaceName = r.GetString(5),
+            });
+        return list;
+    }
+}

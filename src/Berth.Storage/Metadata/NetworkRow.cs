@@ -1,0 +1,44 @@
+namespace Berth.Storage.Metadata;
+
+/// <summary>A network as stored: identity, driver, and its IPv4 configuration (the bridge's name and address).
+/// <see cref="Options"/> and <see cref="Labels"/> are JSON objects of strings, opaque here.</summary>
+public sealed record NetworkRow
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public required string Driver { get; init; }
+    public required DateTimeOffset Created { get; init; }
+    /// <summary>CIDR, e.g. 172.17.0.0/16.</summary>
+    public required string Subnet { get; init; }
+    public required string Gateway { get; init; }
+    public required string Bridge { get; init; }
+    public bool Internal { get; init; }
+    public string Options { get; init; } = "{}";
+    public string Labels { get; init; } = "{}";
+}
+
+/// <summary>A container's attachment to a network while it runs: the address handed out (unique within the
+/// network), its MAC, and the host end of its veth pair.</summary>
+public sealed record EndpointRow
+{
+    public required string NetworkId { get; init; }
+    public required string ContainerId { get; init; }
+    public required string Address { get; init; }
+    public required string MacAddress { get; init; }
+    public required string HostVeth { get; init; }
+    public required string InterfaceName { get; init; }
+}
+
+/// <summary>A host port published for a running container: unique per protocol, so berth never hands one port to
+/// two containers; released with the container's endpoints.</summary>
+public sealed record PortRow
+{
+    public required string ContainerId { get; init; }
+    /// <summary>"" for every address.</summary>
+    public required string HostIp { get; init; }
+    public required int HostPort { get; init; }
+    public required string Protocol { get; init; }
+    public required int ContainerPort { get; init; }
+    public required string ContainerIp { get; init; }
+    public required string Bridge { get; init; }
+}
