@@ -6,7 +6,10 @@ namespace Berth.Cli;
 
 public static class BerthCli
 {
-    public static async Task<int> RunAsync(string[] args)
+    /// <param name="daemon">The <c>daemon</c> role (the Engine API server, which this layer does not reference),
+    /// given its own arguments: <c>berth [--root R] [--state-dir S] daemon ARGS</c> runs it as <c>berth daemon
+    /// --root R --state-dir S ARGS</c>, and the root help lists it with the other commands.</param>
+    public static async Task<int> RunAsync(string[] args, Func<string[], Task<int>>? daemon = null)
     {
         var root = new RootCommand("berth: build, run and ship containers");
         root.Options.Add(CliContext.RootOption);
@@ -22,6 +25,7 @@ public static class BerthCli
         root.Subcommands.Add(VolumeCommands.Create());
         root.Subcommands.Add(NetworkCommands.Create());
         root.Subcommands.Add(CompletionCommand.Create());
+        if (daemon is not null) root.Subcommands.Add(DaemonCommand(args, daemon));
         root.Subcommands.Add(VersionCommands.Version());
         root.Subcommands.Add(VersionCommands.Info());
         root.Subcommands.First(c => c.Name == "system").Subcommands.Add(VersionCommands.Info());
@@ -58,7 +62,7 @@ public static class BerthCli
 
         var parse = root.Parse(args);
         var errors = parse.Errors.Select(e => e.Message).ToList();
-        if (UnknownFlag(parse) is { } flag) errors.Insert(0, $"unknown flag: {flag}");
+        if (parse.CommandResult.Command.Name != "daemon" && UnknownFlag(parse) is { } flag) errors.Insert(0, $"unknown flag: {flag}");
         if (errors.Count > 0)
         {
             foreach (var e in errors) Console.Error.WriteLine($"berth: {e}");
@@ -68,6 +72,23 @@ public static class BerthCli
         using var cts = new CancellationTokenSource();
         Console.CancelKeyPress += (_, e) => { e.Cancel = true; cts.Cancel(); };
         return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false }, cts.Token);
+    }
+
+    private static Command DaemonCommand(string[] args, Func<string[], Task<int>> daemon)
+    {
+        var command = new Command("daemon", "Serve the Docker Engine API on a socket, for docker, compose and the SDKs (berth daemon --help)")
+        {
+            TreatUnmatchedTokensAsErrors = false,
+        };
+        command.Arguments.Add(new Argument<string[]>("args") { Arity = ArgumentArity.ZeroOrMore, Hidden = true });
+        command.SetAction(parse =>
+        {
+            var own = args.SkipWhile(a => a != "daemon").Skip(1).ToList();
+            if (parse.GetValue(CliContext.RootOption) is { Length: > 0 } r) own.InsertRange(0, ["--root", r]);
+            if (parse.GetValue(CliContext.StateDirOption) is { Length: > 0 } s) own.InsertRange(0, ["--state-dir", s]);
+            return daemon([.. own]).GetAwaiter().GetResult();
+        });
+        return command;
     }
 
     /// <summary>Docker stops reading flags at the first positional argument; before it, a dash-word that is no

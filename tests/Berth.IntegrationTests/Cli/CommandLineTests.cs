@@ -40,10 +40,10 @@ public sealed class CommandLineTests : IDisposable
     [Fact]
     public void An_unknown_command_is_named_as_docker_names_it()
     {
-        // docker 28: "docker: unknown command: docker network2" (it never matches a later word: not "berth create").
-        var r = Berth("network", "create", "net1");
+        // docker 28: "docker: unknown command: docker swarm2" (it never matches a later word: not "berth init").
+        var r = Berth("swarm", "init", "net1");
         Assert.Equal(1, r.ExitCode);
-        Assert.Equal("berth: unknown command: berth network\n\nRun 'berth --help' for more information\n", r.Stderr);
+        Assert.Equal("berth: unknown command: berth swarm\n\nRun 'berth --help' for more information\n", r.Stderr);
         Assert.Equal("", r.Stdout);
     }
 

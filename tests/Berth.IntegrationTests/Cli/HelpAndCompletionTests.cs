@@ -30,11 +30,12 @@ public sealed class HelpAndCompletionTests : IDisposable
         var r = Berth("--help");
         Assert.Equal(0, r.ExitCode);
         Assert.Equal(["run", "exec", "ps", "build", "pull", "push", "images", "login", "logout", "version", "info"], Group(r.Stdout, "Common Commands"));
-        Assert.Equal(["builder", "container", "image", "manifest", "runtime", "system", "volume"], Group(r.Stdout, "Management Commands"));
+        Assert.Equal(["builder", "container", "image", "manifest", "network", "runtime", "system", "volume"], Group(r.Stdout, "Management Commands"));
         Assert.Contains("\n  pull        Download an image from a registry\n", r.Stdout);
         var commands = Group(r.Stdout, "Commands");
         Assert.Contains("rmi", commands);
         Assert.Contains("completion", commands);
+        Assert.Contains("daemon", commands);
         Assert.DoesNotContain("run", commands);
         Assert.Equal(commands.Order(StringComparer.Ordinal), commands);
         // cobra's padding: names in a column 12 wide.
