@@ -44,6 +44,14 @@ public static class Daemon
                 return e.Kind == ErrorKind.InvalidArgument ? 125 : 1;
             }
         });
-        return await command.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
+        var parse = command.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            // dockerd's usage errors: the reason, where to look, exit 125 (as the CLI's).
+            foreach (var e in parse.Errors) await Console.Error.WriteLineAsync($"berth daemon: {e.Message}");
+            await Console.Error.WriteLineAsync("See 'berth daemon --help'.");
+            return 125;
+        }
+        return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 }

@@ -35,6 +35,16 @@ public sealed class BadInputTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void AnUnknownDaemonFlagIsAUsageError()
+    {
+        // dockerd's usage errors exit 125 and name the flag; nothing is served, no store is touched.
+        var r = Run.Tool(RepoPaths.BerthBinary, ["daemon", "--bogus"], timeout: TimeSpan.FromSeconds(30));
+        Assert.Equal(125, r.ExitCode);
+        Assert.Contains("'--bogus'", r.Stderr);
+        Assert.Contains("See 'berth daemon --help'.", r.Stderr);
+    }
+
+    [Fact]
     public async Task PingAndVersionNegotiation()
     {
         // Clients negotiate from the ping's headers; a version outside 1.24-1.47 gets dockerd's 400 and words.
