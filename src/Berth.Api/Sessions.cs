@@ -16,7 +16,13 @@ public sealed class Sessions
     private readonly ConcurrentDictionary<string, ExecInstance> _execs = new(StringComparer.Ordinal);
 
     /// <summary>An attach made before the start: the start completes it with the session.</summary>
-    public sealed record PendingAttach(AttachStreams Streams, TaskCompletionSource<StdioSession> Session);
+    /// <summary>Claimed once, by the start that connects it or by the attach itself when the start came first.</summary>
+    public sealed record PendingAttach(AttachStreams Streams, TaskCompletionSource<StdioSession> Session)
+    {
+        private int _claimed;
+
+        public bool TryClaim() => !Session.Task.IsCompleted && Interlocked.Exchange(ref _claimed, 1) == 0;
+    }
 
     public PendingAttach AddPending(string containerId, AttachStreams streams)
     {
@@ -30,7 +36,7 @@ public sealed class Sessions
     public IReadOnlyList<PendingAttach> TakePending(string containerId)
     {
         if (!_pending.TryRemove(containerId, out var queue)) return [];
-        return queue.Where(p => !p.Session.Task.IsCompleted).ToList();
+        return queue.Where(p => p.TryClaim()).ToList();
     }
 
     public void AddAttached(string containerId, StdioSession session)

@@ -52,6 +52,65 @@ public sealed class DockerCliTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void AttachedRunPrintsTheOutputAndExitsWithTheContainersCode()
+    {
+        // docker run without -d attaches (hijacked, Upgrade: tcp) before the start and half-closes at once: it has no
+        // stdin. The output comes after that half-close and must still reach it; the exit code is the container's.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var hi = s.Docker("run", "--rm", "busybox:latest", "echo", "hi");
+        hi.AssertExit(0);
+        Assert.Equal("hi\n", hi.Stdout);
+        var late = s.Docker("run", "--rm", "busybox:latest", "sh", "-c", "sleep 0.5; echo out; echo err >&2");
+        late.AssertExit(0);
+        Assert.Equal("out\n", late.Stdout);
+        Assert.Equal("err\n", late.Stderr);
+        var three = s.Docker("run", "--name", "three", "busybox:latest", "sh", "-c", "echo before; exit 3");
+        Assert.Equal(3, three.ExitCode);
+        Assert.Equal("before\n", three.Stdout);
+    }
+
+    [Fact]
+    public void RunWithStdinGivesTheContainerItsInputAndItsEnd()
+    {
+        // echo hi | docker run -i: the CLI sends its stdin and half-closes; the container reads it, then the end of
+        // its stdin (StdinOnce), and its output still comes back on the same connection.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var input = s.Dir.Combine("in.txt");
+        File.WriteAllText(input, "hi\nthere\n");
+        var cat = s.Daemon.DockerWithStdin(input, "run", "-i", "--rm", "busybox:latest", "cat");
+        cat.AssertExit(0);
+        Assert.Equal("hi\nthere\n", cat.Stdout);
+        var code = s.Daemon.DockerWithStdin(input, "run", "-i", "--rm", "busybox:latest", "sh", "-c", "wc -l; exit 6");
+        Assert.Equal(6, code.ExitCode);
+        Assert.Equal("2", code.Stdout.Trim());
+    }
+
+    [Fact]
+    public void ExecPrintsTheOutputTakesStdinAndReturnsTheCode()
+    {
+        // docker exec is exec create + a hijacked exec start whose body moved into a header; the CLI half-closes after
+        // its stdin (at once without -i). Its last stdin bytes and its half-close often arrive in one read.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        s.DockerOk("run", "-d", "--name", "box", "busybox:latest", "sleep", "300");
+        var hi = s.Docker("exec", "box", "echo", "hi");
+        hi.AssertExit(0);
+        Assert.Equal("hi\n", hi.Stdout);
+        var input = s.Dir.Combine("in.txt");
+        File.WriteAllText(input, "hi\n");
+        for (var i = 0; i < 3; i++)
+        {
+            var cat = s.Daemon.DockerWithStdin(input, "exec", "-i", "box", "cat");
+            cat.AssertExit(0);
+            Assert.Equal("hi\n", cat.Stdout);
+        }
+        Assert.Equal(4, s.Docker("exec", "box", "sh", "-c", "exit 4").ExitCode);
+        s.DockerOk("rm", "-f", "box");
+    }
+
+    [Fact]
     public void WaitReturnsTheExitCodeAndStartRestartsIt()
     {
         // docker wait and the exit code of a run are read from /wait: the container's own code, not 0.

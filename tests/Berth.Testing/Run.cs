@@ -205,6 +205,11 @@ public sealed class BerthDaemon : IDisposable
 
     public RunResult Docker(TimeSpan timeout, params string[] args) => Testing.Run.Tool("/usr/local/bin/docker", args, timeout: timeout, env: ClientEnvironment);
 
+    /// <summary>Runs the docker CLI with <paramref name="stdinFile"/> as its stdin (a file: at its end the CLI half-closes
+    /// the connection, as with <c>echo hi | docker …</c>).</summary>
+    public RunResult DockerWithStdin(string stdinFile, params string[] args) =>
+        Testing.Run.Tool("/usr/local/bin/docker", args, stdinFile, TimeSpan.FromSeconds(60), env: ClientEnvironment);
+
     /// <summary>Runs docker and asserts exit 0, returning stdout.</summary>
     public string DockerOk(params string[] args)
     {

@@ -57,6 +57,10 @@ internal static class AttachRoutes
             else
             {
                 var pending = Sessions(ctx).AddPending(row.Id, streams);
+                // A start between the status read above and AddPending did not see this attach: it is connected
+                // here then (or by the start's second look, ConnectLatePendingAttaches, whichever claims it).
+                if (service.TryResolve(row.Id, out var started) && started!.Status != "created" && pending.TryClaim())
+                    pending.Session.TrySetResult(await service.AttachAsync(started, streams, ct));
                 await using (ct.Register(() => pending.Session.TrySetCanceled()))
                     session = await pending.Session.Task;
             }
@@ -89,7 +93,21 @@ internal static class AttachRoutes
             foreach (var p in pending) p.Session.TrySetException(e);
             throw;
         }
-        var running = service.Resolve(row.Id);
+        ConnectPending(service, service.Resolve(row.Id), pending);
+        return true;
+    }
+
+    /// <summary>After a plain start: the attaches that came in while it started (see <see cref="Attach"/>).</summary>
+    internal static void ConnectLatePendingAttaches(HttpContext ctx, Storage.Metadata.ContainerRow row)
+    {
+        var pending = Sessions(ctx).TakePending(row.Id);
+        if (pending.Count == 0) return;
+        var service = ctx.Engine().Containers;
+        ConnectPending(service, service.Resolve(row.Id), pending);
+    }
+
+    private static void ConnectPending(ContainerService service, Storage.Metadata.ContainerRow running, IReadOnlyList<Sessions.PendingAttach> pending)
+    {
         foreach (var p in pending)
         {
             // Connected in the background: the start answers at once, as dockerd's, while the attaches connect.
@@ -105,7 +123,6 @@ internal static class AttachRoutes
                 }
             });
         }
-        return true;
     }
 
     private static async Task ExecCreate(HttpContext ctx)

@@ -87,7 +87,11 @@ internal static class ContainerRoutes
             ctx.Response.StatusCode = StatusCodes.Status304NotModified;
             return Task.CompletedTask;
         }
-        if (!AttachRoutes.StartForPendingAttaches(ctx, row)) service.StartDetached(row, ctx.RequestAborted);
+        if (!AttachRoutes.StartForPendingAttaches(ctx, row))
+        {
+            service.StartDetached(row, ctx.RequestAborted);
+            AttachRoutes.ConnectLatePendingAttaches(ctx, row);
+        }
         ctx.NoContent();
         return Task.CompletedTask;
     }

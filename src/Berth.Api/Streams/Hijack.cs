@@ -32,8 +32,8 @@ internal sealed class Hijack : IAsyncDisposable
             ctx.Response.Headers.Upgrade = "tcp";
             var stream = await upgrade.UpgradeAsync();
             var end = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.TryGetValue(typeof(UpgradeBodyMiddleware.InputEnd), out var e) == true
-                ? ((UpgradeBodyMiddleware.InputEnd)e!).Ended : CancellationToken.None;
-            return new Hijack(stream, upgraded: true) { _input = new HalfClosedReader(stream, end) };
+                ? (UpgradeBodyMiddleware.InputEnd)e! : null;
+            return new Hijack(stream, upgraded: true) { _input = end is null ? stream : new HalfClosedReader(stream, end) };
         }
         await ctx.Response.StartAsync(ctx.RequestAborted);
         return new Hijack(ctx.Response.Body, upgraded: false);
@@ -63,9 +63,12 @@ internal sealed class Hijack : IAsyncDisposable
     }
 }
 
-/// <summary>The input side of a hijacked connection: reads end (0) at the client's half-close.</summary>
-internal sealed class HalfClosedReader(Stream inner, CancellationToken ended) : Stream
+/// <summary>The input side of a hijacked connection: reads end (0) at the client's half-close, once every byte the
+/// client sent before it has been read.</summary>
+internal sealed class HalfClosedReader(Stream inner, UpgradeBodyMiddleware.InputEnd end) : Stream
 {
+    private long _read;
+
     public override bool CanRead => true;
     public override bool CanSeek => false;
     public override bool CanWrite => false;
@@ -76,14 +79,29 @@ internal sealed class HalfClosedReader(Stream inner, CancellationToken ended) : 
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default)
     {
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, ended);
-        try
+        while (true)
         {
-            return await inner.ReadAsync(buffer, linked.Token);
-        }
-        catch (OperationCanceledException) when (ended.IsCancellationRequested)
-        {
-            return 0;
+            int n;
+            if (end.Ended.IsCancellationRequested)
+            {
+                // The client finished sending: what it sent is in the pipe already, then the end.
+                if (_read >= end.Received) return 0;
+                n = await inner.ReadAsync(buffer, ct);
+            }
+            else
+            {
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, end.Ended);
+                try
+                {
+                    n = await inner.ReadAsync(buffer, linked.Token);
+                }
+                catch (OperationCanceledException) when (end.Ended.IsCancellationRequested && !ct.IsCancellationRequested)
+                {
+                    continue;
+                }
+            }
+            _read += n;
+            return n;
         }
     }
 

@@ -72,11 +72,16 @@ internal static class UpgradeBodyMiddleware
         }
     }
 
-    /// <summary>The client's end of input on a connection (its half-close), in the connection's Items.</summary>
+    /// <summary>The client's end of input on a connection (its half-close), in the connection's Items, with the
+    /// count of the upgraded stream's bytes passed on before it: a reader ends only once it has read them all (a
+    /// client's last stdin and its half-close often come in one read).</summary>
     internal sealed class InputEnd
     {
         private readonly CancellationTokenSource _ended = new();
+        private long _received;
         public CancellationToken Ended => _ended.Token;
+        public long Received => Interlocked.Read(ref _received);
+        public void Add(long bytes) => Interlocked.Add(ref _received, bytes);
         public void Signal() => _ended.Cancel();
     }
 
@@ -103,6 +108,7 @@ internal static class UpgradeBodyMiddleware
                     {
                         var take = raw ? buffer.Length : Math.Min(body, buffer.Length);
                         foreach (var seg in buffer.Slice(0, take)) output.Write(seg.Span);
+                        if (raw && isUpgraded()) inputEnd.Add(take);
                         body -= raw ? 0 : take;
                         buffer = buffer.Slice(take);
                         if (buffer.IsEmpty) break;

@@ -11,13 +11,16 @@ namespace Berth.Engine.Containers;
 /// (stdcopy: one byte for the stream, three zero, a big-endian length, the bytes) — and what the client sends goes
 /// to the container's stdin when it was started with <c>-i</c>. A slow client slows the container's output, as with
 /// docker.</item>
+/// <item><c>s</c> attach, stdin once: as <c>a</c>, and the client's half-close closes the container's stdin (docker's
+/// <c>StdinOnce</c>, as <c>docker run -i</c> without a terminal asks: <c>echo hi | docker run -i IMAGE cat</c>
+/// ends).</item>
 /// <item><c>r</c> resize: sets the terminal's size, then the connection closes.</item>
 /// <item><c>w</c> wait: nothing until the container exited and its exit was recorded, then its exit code (a
 /// big-endian 32-bit number) and the end.</item>
 /// </list></summary>
 internal sealed class AttachServer : IDisposable
 {
-    internal const byte AttachRequest = (byte)'a', ResizeRequest = (byte)'r', WaitRequest = (byte)'w';
+    internal const byte AttachRequest = (byte)'a', StdinOnceRequest = (byte)'s', ResizeRequest = (byte)'r', WaitRequest = (byte)'w';
     internal const int RequestSize = 5;
 
     private readonly Socket _listener;
@@ -27,6 +30,7 @@ internal sealed class AttachServer : IDisposable
     private readonly Action<TerminalSize>? _resize;
     private readonly List<Socket> _clients = [];
     private readonly List<Socket> _waiters = [];
+    private readonly HashSet<Socket> _inputEnded = [];
     private readonly Lock _lock = new();
     private readonly ManualResetEventSlim _firstClient = new();
 
@@ -124,10 +128,10 @@ internal sealed class AttachServer : IDisposable
         if (_tty && size.IsKnown) _resize?.Invoke(size);
         switch (request[0])
         {
-            case AttachRequest:
+            case AttachRequest or StdinOnceRequest:
                 lock (_lock) _clients.Add(client);
                 _firstClient.Set();
-                CopyInput(client);
+                CopyInput(client, closeInput: request[0] == StdinOnceRequest);
                 return;
             case WaitRequest:
                 lock (_lock) _waiters.Add(client);
@@ -138,15 +142,28 @@ internal sealed class AttachServer : IDisposable
         }
     }
 
-    private void CopyInput(Socket client)
+    private void CopyInput(Socket client, bool closeInput)
     {
         var buffer = new byte[4096];
+        var handedOver = false;
         try
         {
             while (true)
             {
                 var n = client.Receive(buffer);
-                if (n <= 0) return;
+                if (n <= 0)
+                {
+                    // A half-close (docker's CloseWrite at the end of its stdin): the client still reads the output
+                    // until the container exits; the broadcaster or Dispose closes it from now on.
+                    if (closeInput) _input?.Dispose();
+                    lock (_lock)
+                    {
+                        if (!_clients.Contains(client)) return;
+                        _inputEnded.Add(client);
+                        handedOver = true;
+                    }
+                    return;
+                }
                 if (_input is null) continue;
                 _input.Write(buffer, 0, n);
                 _input.Flush();
@@ -160,8 +177,11 @@ internal sealed class AttachServer : IDisposable
         {
             // Closed by the thread that reads it: .NET's Dispose of a socket waits for a Receive in another thread
             // to return, which kept the monitor spinning after its container exited.
-            lock (_lock) _clients.Remove(client);
-            client.Dispose();
+            if (!handedOver)
+            {
+                lock (_lock) _clients.Remove(client);
+                client.Dispose();
+            }
         }
     }
 
@@ -183,6 +203,7 @@ internal sealed class AttachServer : IDisposable
                 {
                     // Shut down, not closed: its input thread closes it (see CopyInput).
                     Shutdown(_clients[i]);
+                    if (_inputEnded.Remove(_clients[i])) _clients[i].Dispose();
                     _clients.RemoveAt(i);
                 }
             }
@@ -217,8 +238,13 @@ internal sealed class AttachServer : IDisposable
         lock (_lock)
         {
             // Every attach client is closed by its input thread (CopyInput), once its Receive returns.
-            foreach (var c in _clients) Shutdown(c);
+            foreach (var c in _clients)
+            {
+                Shutdown(c);
+                if (_inputEnded.Contains(c)) c.Dispose();
+            }
             _clients.Clear();
+            _inputEnded.Clear();
             foreach (var w in _waiters)
             {
                 Shutdown(w);

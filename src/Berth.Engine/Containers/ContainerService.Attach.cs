@@ -23,7 +23,10 @@ public sealed partial class ContainerService
         Socket socket;
         try
         {
-            socket = await ConnectAsync(row, AttachServer.Request(AttachServer.AttachRequest, streams.Size), ct).ConfigureAwait(false);
+            // docker run -i without a terminal (StdinOnce, which berth's containers have with OpenStdin): the end of
+            // this client's input is the end of the container's stdin. With a terminal it stays open, as dockerd's.
+            var kind = streams.Stdin is not null && config.Request.OpenStdin && !tty ? AttachServer.StdinOnceRequest : AttachServer.AttachRequest;
+            socket = await ConnectAsync(row, AttachServer.Request(kind, streams.Size), ct).ConfigureAwait(false);
         }
         catch
         {
@@ -38,7 +41,7 @@ public sealed partial class ContainerService
             {
                 Interlocked.Exchange(ref detached, 1);
                 Shutdown(socket);
-            }, closeTarget: false);
+            }, closeTarget: false, onEnd: tty ? null : () => ShutdownSend(socket));
         }
         var id = row.Id;
         var end = Task.Factory.StartNew(() =>
@@ -125,11 +128,16 @@ public sealed partial class ContainerService
         }
     }
 
-    private static void Shutdown(Socket socket)
+    private static void Shutdown(Socket socket) => Shutdown(socket, SocketShutdown.Both);
+
+    /// <summary>The end of the client's input, the socket still open for the output.</summary>
+    private static void ShutdownSend(Socket socket) => Shutdown(socket, SocketShutdown.Send);
+
+    private static void Shutdown(Socket socket, SocketShutdown how)
     {
         try
         {
-            socket.Shutdown(SocketShutdown.Both);
+            socket.Shutdown(how);
         }
         catch (Exception e) when (e is SocketException or ObjectDisposedException)
         {

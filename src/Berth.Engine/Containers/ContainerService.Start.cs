@@ -261,7 +261,7 @@ public sealed partial class ContainerService
     /// thread of its own; at the caller's end of input the target closes, the container's end of input. With
     /// <paramref name="detachKeys"/> the keys are filtered out, and typing them stops the copy and calls
     /// <paramref name="onDetach"/>.</summary>
-    private static void StartInput(Stream source, Stream target, DetachKeys? detachKeys, Action? onDetach, bool closeTarget = true)
+    private static void StartInput(Stream source, Stream target, DetachKeys? detachKeys, Action? onDetach, bool closeTarget = true, Action? onEnd = null)
     {
         new Thread(() =>
         {
@@ -290,6 +290,7 @@ public sealed partial class ContainerService
                     }
                     target.Flush();
                 }
+                onEnd?.Invoke();
             }
             catch (Exception e) when (e is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
             {
