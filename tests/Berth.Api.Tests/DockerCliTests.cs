@@ -25,6 +25,27 @@ public sealed class DockerCliTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void PushAndPullThroughTheDaemon()
+    {
+        // docker push and docker pull are POST /images/{name}/push and /images/create: the engine's registry client
+        // behind dockerd's JSON message stream, which the CLI renders and whose in-band error it exits 1 on.
+        RequireDocker();
+        using var registry = new RegistryServer();
+        using var s = new ApiStore(image);
+        var reference = $"127.0.0.1:{registry.Port}/api/bb:1";
+        s.Berth.Ok("tag", "busybox:latest", reference);
+        var pushed = s.DockerOk("push", reference);
+        Assert.Matches(@"1: digest: sha256:[0-9a-f]{64} size: \d+", pushed);
+        s.Berth.Ok("rmi", reference);
+        var pulled = s.DockerOk("pull", reference);
+        Assert.Contains($"Status: Downloaded newer image for {reference}", pulled);
+        Assert.Matches(@"Digest: sha256:[0-9a-f]{64}", pulled);
+        Assert.Equal("pulled\n", s.DockerOk("run", "--rm", "--network", "none", reference, "echo", "pulled"));
+        Assert.Contains($"Status: Image is up to date for {reference}", s.DockerOk("pull", reference));
+        s.Docker("pull", $"127.0.0.1:{registry.Port}/api/nope:1").AssertExit(1, "api/nope");
+    }
+
+    [Fact]
     public void RunDetachedLogsInspectStopAndRemove()
     {
         // docker run -d is create, wait (abandoned), start; logs is multiplexed stdout/stderr; the CLI acts on what

@@ -93,6 +93,11 @@ internal static partial class ImageRoutes
 
     private static async Task PostByName(HttpContext ctx)
     {
+        if (Rest(ctx) == "create")
+        {
+            await Pull(ctx);
+            return;
+        }
         var (name, action) = Split(Rest(ctx), "tag", "push");
         var images = Images(ctx);
         switch (action)
@@ -107,10 +112,84 @@ internal static partial class ImageRoutes
                 ctx.Response.ContentLength = 0;
                 return;
             }
+            case "push":
+                await Push(ctx, name);
+                return;
             default:
-                // images/create (pull) and push come with the registry client.
-                throw new BerthException(ErrorKind.NotImplemented, $"{ctx.Request.Path}: not implemented by berth yet");
+                throw BerthException.NotFound($"page not found: {ctx.Request.Path}");
         }
+    }
+
+    /// <summary><c>POST /images/create?fromImage=&amp;tag=&amp;platform=</c>: a pull, answered with dockerd's JSON
+    /// message stream (a status per layer, byte counts, then Digest and Status lines); an error once the stream has
+    /// started is an in-band <c>error</c> message. Credentials are the engine's (docker's config.json);
+    /// <c>X-Registry-Auth</c> is not read yet. <c>fromSrc</c> (import) is not served.</summary>
+    private static async Task Pull(HttpContext ctx)
+    {
+        var from = ctx.Query("fromImage");
+        if (string.IsNullOrEmpty(from))
+            throw ctx.Query("fromSrc") is { Length: > 0 } ? new BerthException(ErrorKind.NotImplemented, "import through the API (fromSrc) is not supported by berth yet")
+                : BerthException.Invalid("fromImage or fromSrc is required");
+        var tag = ctx.Query("tag");
+        // dockerd: a digest tag is appended with "@", a tag with ":" (unless fromImage already has one).
+        var name = string.IsNullOrEmpty(tag) ? from : tag.Contains(':', StringComparison.Ordinal) ? from + "@" + tag : from + ":" + tag;
+        var reference = ImageReference.Parse(name);
+        var options = new ImageService.PullOptions
+        {
+            Platform = ctx.Query("platform") is { Length: > 0 } p ? Platform.Parse(p) : null,
+        };
+        var images = Images(ctx);
+        var ct = ctx.StreamToken();
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.StartAsync(ct);
+        var writer = new JsonMessageWriter(ctx.Response.Body);
+        try
+        {
+            var results = await images.PullAsync(name, options, new MessageProgress(writer), ct);
+            foreach (var r in results) writer.Write(new JsonMessage { Status = $"Digest: {r.ManifestDigest}" });
+            writer.Write(new JsonMessage
+            {
+                Status = results.Any(r => r.Downloaded) ? $"Status: Downloaded newer image for {reference.FamiliarName}" : $"Status: Image is up to date for {reference.FamiliarName}",
+            });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            writer.Error(ErrorMapping.Classify(e).Message);
+        }
+    }
+
+    /// <summary><c>POST /images/{name}/push?tag=</c>: dockerd's JSON message stream, ending with
+    /// <c>TAG: digest: D size: N</c> and its aux record per pushed tag.</summary>
+    private static async Task Push(HttpContext ctx, string name)
+    {
+        var tag = ctx.Query("tag");
+        var full = string.IsNullOrEmpty(tag) ? name : name + ":" + tag;
+        var images = Images(ctx);
+        var ct = ctx.StreamToken();
+        ctx.Response.ContentType = "application/json";
+        await ctx.Response.StartAsync(ct);
+        var writer = new JsonMessageWriter(ctx.Response.Body);
+        try
+        {
+            var results = await images.PushAsync(full, allTags: string.IsNullOrEmpty(tag) && !name.Contains('@', StringComparison.Ordinal) && ImageReference.Parse(name).Tag is null, new MessageProgress(writer), ct);
+            foreach (var r in results)
+                writer.Write(new JsonMessage { Status = $"{r.Reference.Tag ?? "latest"}: digest: {r.ManifestDigest} size: {r.ManifestSize}" });
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            writer.Error(ErrorMapping.Classify(e).Message);
+        }
+    }
+
+    /// <summary>The engine's pull/push progress as jsonmessage lines.</summary>
+    private sealed class MessageProgress(JsonMessageWriter writer) : IProgress<PullProgress>
+    {
+        public void Report(PullProgress value) => writer.Write(new JsonMessage
+        {
+            Status = value.Status,
+            Id = value.Id,
+            ProgressDetail = value.Current is null && value.Total is null ? null : new ProgressDetail { Current = value.Current, Total = value.Total },
+        });
     }
 
     private static async Task Remove(HttpContext ctx)

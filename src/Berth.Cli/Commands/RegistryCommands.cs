@@ -170,20 +170,7 @@ internal static class RegistryCommands
 
     /// <summary><c>os/arch[/variant]</c>, or a bare architecture (linux assumed), normalised as containerd's
     /// platforms package (x86_64 → amd64, aarch64 → arm64).</summary>
-    internal static Platform? ParsePlatform(string? value)
-    {
-        if (string.IsNullOrEmpty(value)) return null;
-        var parts = value.ToLowerInvariant().Split('/');
-        static string Arch(string a) => a switch { "x86_64" or "x86-64" => "amd64", "aarch64" => "arm64", "i386" => "386", _ => a };
-        return parts.Length switch
-        {
-            1 when parts[0] is "linux" or "windows" or "darwin" or "freebsd" => new Platform { Os = parts[0], Architecture = Platform.Host.Architecture },
-            1 => new Platform { Os = "linux", Architecture = Arch(parts[0]) },
-            2 => new Platform { Os = parts[0], Architecture = Arch(parts[1]) },
-            3 => new Platform { Os = parts[0], Architecture = Arch(parts[1]), Variant = parts[2] },
-            _ => throw BerthException.Invalid($"\"{value}\": invalid platform: want os/arch[/variant]"),
-        };
-    }
+    internal static Platform? ParsePlatform(string? value) => string.IsNullOrEmpty(value) ? null : Platform.Parse(value);
 
     /// <summary>docker's output without a terminal: one line per status change, <c>ID: Status</c>; byte counts
     /// (Downloading, Pushing) are bars on a terminal only and are not printed as lines.</summary>

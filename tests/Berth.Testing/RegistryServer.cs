@@ -1,9 +1,8 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
-using Berth.Testing;
 
-namespace Berth.Distribution.Tests;
+namespace Berth.Testing;
 
 /// <summary>Debian's docker-registry (distribution 2.8) on 127.0.0.1 and a free port, its configuration and
 /// storage in a temp directory: plain HTTP, or TLS with a given certificate, or htpasswd basic auth, or token auth.
