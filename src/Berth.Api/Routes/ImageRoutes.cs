@@ -54,7 +54,8 @@ internal static partial class ImageRoutes
         var list = entries.GroupBy(e => e.View.Record.Id).Select(g =>
         {
             var view = g.First().View;
-            var tags = g.Where(e => e.Tag is not null).Select(e => e.Tag!.FamiliarName).ToList();
+            // dockerd's reference store lists an image's references in lexical order of their full names.
+            var tags = g.Where(e => e.Tag is not null).OrderBy(e => e.Tag!.ToString(), StringComparer.Ordinal).Select(e => e.Tag!.FamiliarName).ToList();
             return Summaries.Image(view) with { RepoTags = tags };
         }).ToList();
         await ctx.WriteJsonAsync(list, ApiJsonContext.Default.ListImageSummary);
