@@ -1,3 +1,4 @@
+using Berth.Testing;
 using Berth.Build;
 using Berth.Build.Progress;
 using Berth.Engine.Containers;

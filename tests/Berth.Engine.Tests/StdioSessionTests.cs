@@ -1,3 +1,4 @@
+using Berth.Testing;
 using System.IO.Pipes;
 using System.Text;
 using Berth.Engine.Containers;

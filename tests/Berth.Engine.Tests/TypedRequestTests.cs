@@ -1,3 +1,4 @@
+using Berth.Testing;
 using Berth.Engine.Containers;
 using Berth.Oci.Errors;
 
