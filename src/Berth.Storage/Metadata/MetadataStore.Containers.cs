@@ -66,6 +66,8 @@ public sealed partial class MetadataStore
 
     public bool DeleteContainer(string id)
     {
+        // Its network memberships go with it (they have no meaning without the container).
+        Exec("DELETE FROM network_attachments WHERE container_id=$id", ("$id", id));
         using var cmd = Cmd("DELETE FROM containers WHERE id=$id", ("$id", id));
         return cmd.ExecuteNonQuery() > 0;
     }

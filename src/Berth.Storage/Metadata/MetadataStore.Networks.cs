@@ -28,6 +28,11 @@ public sealed partial class MetadataStore
                   container_id TEXT NOT NULL, host_ip TEXT NOT NULL, host_port INTEGER NOT NULL, proto TEXT NOT NULL,
                   container_port INTEGER NOT NULL, container_ip TEXT NOT NULL, bridge TEXT NOT NULL,
                   UNIQUE (host_port, proto));
+                CREATE TABLE IF NOT EXISTS network_attachments (
+                  container_id TEXT NOT NULL, network_id TEXT NOT NULL, seq INTEGER NOT NULL,
+                  aliases TEXT NOT NULL DEFAULT '', ipv4_address TEXT, ipv6_address TEXT, mac_address TEXT,
+                  PRIMARY KEY (container_id, network_id));
+                CREATE INDEX IF NOT EXISTS network_attachments_network ON network_attachments(network_id);
                 """);
             return 0;
         });
@@ -71,6 +76,58 @@ public sealed partial class MetadataStore
     {
         using var cmd = Cmd("DELETE FROM endpoints WHERE container_id=$c", ("$c", containerId));
         return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Records that a container is connected to a network (at create, or <c>network connect</c>); false when
+    /// it is already. Its <see cref="AttachmentRow.Seq"/> comes after every other attachment of the container.</summary>
+    public bool TryAddAttachment(AttachmentRow a)
+    {
+        using (var cmd = Cmd("SELECT 1 FROM network_attachments WHERE container_id=$c AND network_id=$n", ("$c", a.ContainerId), ("$n", a.NetworkId)))
+            if (cmd.ExecuteScalar() is not null) return false;
+        Exec("""
+            INSERT INTO network_attachments(container_id, network_id, seq, aliases, ipv4_address, ipv6_address, mac_address)
+            VALUES ($c, $n, (SELECT COALESCE(MAX(seq), -1) + 1 FROM network_attachments WHERE container_id=$c), $a, $v4, $v6, $m)
+            """,
+            ("$c", a.ContainerId), ("$n", a.NetworkId), ("$a", string.Join('\n', a.Aliases)), ("$v4", a.IPv4Address), ("$v6", a.IPv6Address), ("$m", a.MacAddress));
+        return true;
+    }
+
+    /// <summary>A container's networks, in the order it was connected to them.</summary>
+    public IReadOnlyList<AttachmentRow> AttachmentsOfContainer(string containerId) => QueryAttachments("WHERE container_id=$a ORDER BY seq", ("$a", containerId));
+
+    /// <summary>The containers connected to a network, running or not.</summary>
+    public IReadOnlyList<AttachmentRow> AttachmentsOfNetwork(string networkId) => QueryAttachments("WHERE network_id=$a ORDER BY container_id, seq", ("$a", networkId));
+
+    /// <summary>Disconnects a container from one network (<paramref name="networkId"/>) or from all (null).</summary>
+    public int DeleteAttachments(string containerId, string? networkId)
+    {
+        using var cmd = networkId is null
+            ? Cmd("DELETE FROM network_attachments WHERE container_id=$c", ("$c", containerId))
+            : Cmd("DELETE FROM network_attachments WHERE container_id=$c AND network_id=$n", ("$c", containerId), ("$n", networkId));
+        return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Releases one endpoint of a container (a <c>network disconnect</c> while it runs).</summary>
+    public int DeleteEndpoint(string containerId, string networkId)
+    {
+        using var cmd = Cmd("DELETE FROM endpoints WHERE container_id=$c AND network_id=$n", ("$c", containerId), ("$n", networkId));
+        return cmd.ExecuteNonQuery();
+    }
+
+    private List<AttachmentRow> QueryAttachments(string where, params (string, object?)[] args)
+    {
+        var list = new List<AttachmentRow>();
+        using var cmd = Cmd($"SELECT container_id, network_id, seq, aliases, ipv4_address, ipv6_address, mac_address FROM network_attachments {where}", args);
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            list.Add(new AttachmentRow
+            {
+                ContainerId = r.GetString(0), NetworkId = r.GetString(1), Seq = r.GetInt32(2),
+                Aliases = r.GetString(3).Split('\n', StringSplitOptions.RemoveEmptyEntries),
+                IPv4Address = r.IsDBNull(4) ? null : r.GetString(4), IPv6Address = r.IsDBNull(5) ? null : r.GetString(5),
+                MacAddress = r.IsDBNull(6) ? null : r.GetString(6),
+            });
+        return list;
     }
 
     /// <summary>Records a published port; false when another container holds that host port and protocol.</summary>

@@ -42,3 +42,20 @@ public sealed record PortRow
     public required string ContainerIp { get; init; }
     public required string Bridge { get; init; }
 }
+
+/// <summary>A container's membership of a network, which outlives its runs (docker's EndpointSettings in the container's
+/// config): made at create for the network <c>--network</c> names, by <c>network connect</c> for others, removed by
+/// <c>network disconnect</c> and <c>rm</c>. Each start connects the container to its attachments in
+/// <see cref="Seq"/> order (eth0, eth1, …). <see cref="Aliases"/> are the user's network-scoped aliases
+/// (<c>--network-alias</c>, <c>connect --alias</c>); the requested addresses and MAC (<c>--ip</c>, <c>--ip6</c>,
+/// <c>--mac-address</c>) are null unless asked for.</summary>
+public sealed record AttachmentRow
+{
+    public required string ContainerId { get; init; }
+    public required string NetworkId { get; init; }
+    public int Seq { get; init; }
+    public IReadOnlyList<string> Aliases { get; init; } = [];
+    public string? IPv4Address { get; init; }
+    public string? IPv6Address { get; init; }
+    public string? MacAddress { get; init; }
+}
