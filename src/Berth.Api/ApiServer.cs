@@ -12,6 +12,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Berth.Interop;
 
 namespace Berth.Api;
 
@@ -111,14 +112,14 @@ public sealed class ApiServer
 
         // The sockets are made root-only (umask), then opened to the group: never readable by others, not even for
         // the moment between bind and chmod.
-        var oldMask = Interop.umask(0x7F); // 0177
+        var oldMask = Libc.umask(0x7F); // 0177
         try
         {
             await app.StartAsync(ct);
         }
         finally
         {
-            Interop.umask(oldMask);
+            Libc.umask(oldMask);
         }
         foreach (var l in listens.Where(l => l.Scheme == "unix")) SecureSocket(l.Address, log);
         log.LogInformation("API listen on {Hosts}", string.Join(", ", listens.Select(l => l.Scheme == "unix" ? "unix://" + l.Address : $"{l.Scheme}://{l.Address}:{l.Port}")));
@@ -167,8 +168,8 @@ public sealed class ApiServer
     {
         if (GroupId(_options.SocketGroup) is { } gid)
         {
-            if (Interop.chown(path, 0, gid) != 0)
-                throw new BerthException(ErrorKind.Internal, $"chown {path}: {new System.ComponentModel.Win32Exception(System.Runtime.InteropServices.Marshal.GetLastPInvokeError()).Message}");
+            if (Libc.chown(path, 0, gid) != 0)
+                throw new SyscallException(Errno.Last, "chown", path);
             File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead | UnixFileMode.GroupWrite);
         }
         else

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using Berth.Archive.Interop;
+using Berth.Interop;
 
 namespace Berth.Archive;
 

@@ -1,7 +1,9 @@
 using System.Text;
 using Berth.Archive.Interop;
 using Berth.Oci.Errors;
-using static Berth.Archive.Interop.Interop;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Archive;
 
@@ -38,7 +40,7 @@ public static class FileTree
         {
             fd.Dispose();
             if (errno is ENOENT or ENOTDIR) return [];
-            throw Interop.Interop.Error(errno, "open", directory);
+            throw new SyscallException(errno, "open", directory);
         }
         using (fd)
         {
@@ -77,7 +79,7 @@ public static class FileTree
         using (parent)
         {
             if (errno is ENOENT) return;
-            if (errno != 0) throw Interop.Interop.Error(errno, "open", entry.Directory);
+            if (errno != 0) throw new SyscallException(errno, "open", entry.Directory);
             RemoveAt(parent, entry.Name, entry.DisplayPath);
         }
     }
@@ -94,7 +96,7 @@ public static class FileTree
         int errno = Fs.UnlinkAt(parent, name, 0);
         if (errno is 0 or ENOENT) return;
         // unlink(2) of a directory fails with EISDIR on Linux (EPERM elsewhere by POSIX).
-        if (errno is not (EISDIR or EPERM)) throw Interop.Interop.Error(errno, "unlink", display);
+        if (errno is not (EISDIR or EPERM)) throw new SyscallException(errno, "unlink", display);
         Check(Fs.StatAt(parent, [], out FileStatus top), "stat", display);
 
         var stack = new Stack<Level>();
@@ -113,7 +115,7 @@ public static class FileTree
                     current.Pending.RemoveAt(current.Pending.Count - 1);
                     errno = Fs.UnlinkAt(fd, child, 0);
                     if (errno is 0 or ENOENT) continue;
-                    if (errno is not (EISDIR or EPERM)) throw Interop.Interop.Error(errno, "unlink", $"{display}/…/{Show(child)}");
+                    if (errno is not (EISDIR or EPERM)) throw new SyscallException(errno, "unlink", $"{display}/…/{Show(child)}");
                     SafeFdHandle? childFd = OpenDirectory(fd, child, top, $"{display}/…/{Show(child)}");
                     if (childFd is null) continue;
                     Check(Fs.StatAt(childFd, [], out FileStatus cs), "stat", display);
@@ -142,7 +144,7 @@ public static class FileTree
                 }
                 else if (errno is not (0 or ENOENT))
                 {
-                    throw Interop.Interop.Error(errno, "rmdir", $"{display}/…/{Show(current.Name)}");
+                    throw new SyscallException(errno, "rmdir", $"{display}/…/{Show(current.Name)}");
                 }
                 current = parentLevel;
             }
@@ -152,7 +154,7 @@ public static class FileTree
             fd?.Dispose();
         }
         errno = Fs.UnlinkAt(parent, name, AT_REMOVEDIR);
-        if (errno is not (0 or ENOENT)) throw Interop.Interop.Error(errno, "rmdir", display);
+        if (errno is not (0 or ENOENT)) throw new SyscallException(errno, "rmdir", display);
     }
 
     /// <summary>Opens a subdirectory without following a symlink; null if it vanished. A directory on another
@@ -168,7 +170,7 @@ public static class FileTree
         if (errno != 0)
         {
             fd.Dispose();
-            throw Interop.Interop.Error(errno, "open", display);
+            throw new SyscallException(errno, "open", display);
         }
         Check(Fs.StatAt(fd, [], out FileStatus st), "stat", display);
         if (st.DevMajor != top.DevMajor || st.DevMinor != top.DevMinor)
@@ -183,7 +185,7 @@ public static class FileTree
 
     private static void Check(int errno, string call, string display)
     {
-        if (errno != 0) throw Interop.Interop.Error(errno, call, display);
+        if (errno != 0) throw new SyscallException(errno, call, display);
     }
 
     private static byte[] Encode(string path) => Encoding.UTF8.GetBytes(path);

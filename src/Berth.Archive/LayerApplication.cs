@@ -2,7 +2,10 @@ using System.Buffers;
 using Berth.Archive.Interop;
 using Berth.Archive.Tar;
 using Berth.Oci.Errors;
-using static Berth.Archive.Interop.Interop;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
+using static Berth.Interop.Statx;
 
 namespace Berth.Archive;
 
@@ -238,15 +241,15 @@ internal sealed class LayerApplication : IDisposable
             fd.Dispose();
             // The later entry wins. Never recursive here: a directory now would be someone else's doing.
             errno = Fs.UnlinkAt(file.Directory, file.Name, 0);
-            if (errno is not (0 or ENOENT)) throw Error(errno, "unlinkat", Fs.Show(file.Name), Subject(h));
+            if (errno is not (0 or ENOENT)) throw new SyscallException(errno, "unlinkat", Fs.Show(file.Name), Subject(h));
             errno = Fs.TryOpenAt(file.Directory, file.Name, flags | O_NOFOLLOW, 0x180, out fd);
         }
 
         using (fd)
         {
-            if (errno != 0) throw Error(errno, "openat", null, Subject(h));
+            if (errno != 0) throw new SyscallException(errno, "openat", null, Subject(h));
             errno = Fs.WriteAll(fd, file.Data);
-            if (errno != 0) throw Error(errno, "write", null, Subject(h));
+            if (errno != 0) throw new SyscallException(errno, "write", null, Subject(h));
             SetMetadata(fd, h);
             Check(Fs.Futimes(fd, Seconds(h), h.MtimeNanoseconds), "futimens", h);
         }
@@ -297,7 +300,7 @@ internal sealed class LayerApplication : IDisposable
                 ReadOnlySpan<byte> chunk = reader.ReadChunk(ct);
                 if (chunk.IsEmpty) break;
                 int errno = Fs.WriteAll(fd, chunk);
-                if (errno != 0) throw Error(errno, "write", null, Subject(h));
+                if (errno != 0) throw new SyscallException(errno, "write", null, Subject(h));
                 _bytes += chunk.Length;
             }
 
@@ -491,7 +494,7 @@ internal sealed class LayerApplication : IDisposable
         if (errno != 0)
         {
             fd?.Dispose();
-            throw Error(errno, call, null, Subject(h));
+            throw new SyscallException(errno, call, null, Subject(h));
         }
 
         return fd!;
@@ -503,7 +506,7 @@ internal sealed class LayerApplication : IDisposable
         InvalidateParentCache();
         int errno = Fs.UnlinkAt(dir, name, 0);
         if (errno is 0 or ENOENT) return;
-        if (errno != EISDIR) throw Error(errno, "unlinkat", Fs.Show(name), Subject(h));
+        if (errno != EISDIR) throw new SyscallException(errno, "unlinkat", Fs.Show(name), Subject(h));
         errno = Fs.UnlinkAt(dir, name, AT_REMOVEDIR);
         if (errno is ENOTEMPTY or EEXIST)
         {
@@ -516,7 +519,7 @@ internal sealed class LayerApplication : IDisposable
             errno = Fs.UnlinkAt(dir, name, AT_REMOVEDIR);
         }
 
-        if (errno is not (0 or ENOENT)) throw Error(errno, "unlinkat", Fs.Show(name), Subject(h));
+        if (errno is not (0 or ENOENT)) throw new SyscallException(errno, "unlinkat", Fs.Show(name), Subject(h));
     }
 
     /// <summary>The directory that holds an entry, resolved inside the root. With <paramref name="create"/>,
@@ -545,7 +548,7 @@ internal sealed class LayerApplication : IDisposable
         else if (errno != 0)
         {
             fd.Dispose();
-            throw Error(errno, "openat2", Fs.Show(parent), Subject(h) + ": parent directory");
+            throw new SyscallException(errno, "openat2", Fs.Show(parent), Subject(h) + ": parent directory");
         }
 
         _cachedParentFd?.Dispose();
@@ -577,7 +580,7 @@ internal sealed class LayerApplication : IDisposable
                         throw Invalid(h, $"parent \"{Fs.Show(prefix)}\" is a symlink to nothing inside the layer");
                     }
 
-                    if (errno != 0) throw Error(errno, "mkdirat", Fs.Show(prefix), Subject(h));
+                    if (errno != 0) throw new SyscallException(errno, "mkdirat", Fs.Show(prefix), Subject(h));
                     NoteCreated(prefix);
                     errno = Fs.TryOpenAt(current, component, O_PATH | O_DIRECTORY | O_NOFOLLOW, 0, out next);
                 }
@@ -585,7 +588,7 @@ internal sealed class LayerApplication : IDisposable
                 if (errno != 0)
                 {
                     next.Dispose();
-                    throw Error(errno, "openat2", Fs.Show(prefix), Subject(h) + ": parent directory");
+                    throw new SyscallException(errno, "openat2", Fs.Show(prefix), Subject(h) + ": parent directory");
                 }
 
                 if (owned) current.Dispose();
@@ -628,7 +631,7 @@ internal sealed class LayerApplication : IDisposable
         if (errno == 0 || errno == EOPNOTSUPP) return;
         // user.* is not allowed on symlinks and special files; rootless may not set trusted.* or security.*.
         if (errno == EPERM && (!_options.PreserveOwnership || (!regular && key.StartsWith("user.", StringComparison.Ordinal)))) return;
-        throw Error(errno, "setxattr " + key, null, Subject(h));
+        throw new SyscallException(errno, "setxattr " + key, null, Subject(h));
     }
 
     private void SetDirectoryTimes()
@@ -659,7 +662,7 @@ internal sealed class LayerApplication : IDisposable
 
     private static void Check(int errno, string call, TarHeader h)
     {
-        if (errno != 0) throw Error(errno, call, null, Subject(h));
+        if (errno != 0) throw new SyscallException(errno, call, null, Subject(h));
     }
 
     private static string Subject(TarHeader h) => $"layer entry \"{h.DisplayName}\"";

@@ -1,7 +1,10 @@
 using Berth.Archive.Interop;
 using Berth.Archive.Tar;
 using Berth.Oci.Errors;
-using static Berth.Archive.Interop.Interop;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
+using static Berth.Interop.Statx;
 
 namespace Berth.Archive;
 
@@ -41,7 +44,7 @@ internal sealed class LayerWriting : IDisposable
         {
             int errno = Fs.StatAt(dir, name, out FileStatus st);
             if (errno == ENOENT) continue; // removed while we walked
-            if (errno != 0) throw Interop.Interop.Error(errno, "statx", Show([.. prefix, .. name]));
+            if (errno != 0) throw new SyscallException(errno, "statx", Show([.. prefix, .. name]));
             // Entries are sorted by the name they are written under, and a whiteout is written as ".wh.NAME".
             children.Add((IsWhiteout(st) ? [.. ".wh."u8, .. name] : name, name, st));
         }
@@ -100,7 +103,7 @@ internal sealed class LayerWriting : IDisposable
 
         using (child)
         {
-            if (errno != 0) throw Interop.Interop.Error(errno, "openat", Show(path));
+            if (errno != 0) throw new SyscallException(errno, "openat", Show(path));
             List<KeyValuePair<string, byte[]>>? all = Fs.ReadXattrs(child);
             bool opaque = _options.OverlayUpper && IsOpaque(all);
             byte[] entry = [.. path, (byte)'/'];
@@ -129,7 +132,7 @@ internal sealed class LayerWriting : IDisposable
         using (fd)
         {
             if (errno == ENOENT) return;
-            if (errno != 0) throw Interop.Interop.Error(errno, "openat", Show(path));
+            if (errno != 0) throw new SyscallException(errno, "openat", Show(path));
             _tar.WriteHeader(path, TarEntryType.Regular, st.Mode, st.Uid, st.Gid, st.Size, Mtime(st), [], 0, 0,
                 Filter(Fs.ReadXattrs(fd)));
             long left = st.Size;
@@ -138,7 +141,7 @@ internal sealed class LayerWriting : IDisposable
                 Span<byte> span = _tar.GetSpan();
                 if (span.Length > left) span = span[..(int)left];
                 errno = Fs.Read(fd, span, out int n);
-                if (errno != 0) throw Interop.Interop.Error(errno, "read", Show(path));
+                if (errno != 0) throw new SyscallException(errno, "read", Show(path));
                 if (n == 0)
                 {
                     throw new BerthException(ErrorKind.DataLoss,
@@ -164,7 +167,7 @@ internal sealed class LayerWriting : IDisposable
 
         int errno = Fs.ReadLinkAt(dir, name, out byte[] target);
         if (errno == ENOENT) return;
-        if (errno != 0) throw Interop.Interop.Error(errno, "readlinkat", Show(path));
+        if (errno != 0) throw new SyscallException(errno, "readlinkat", Show(path));
         _tar.WriteHeader(path, TarEntryType.SymbolicLink, st.Mode, st.Uid, st.Gid, 0, Mtime(st), target, 0, 0,
             Filter(Fs.ReadXattrsAt(dir, name)));
     }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Berth.Archive.Interop;
 using Berth.Archive.Tar;
+using Berth.Interop;
 
 namespace Berth.Archive;
 

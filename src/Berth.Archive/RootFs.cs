@@ -1,4 +1,5 @@
 using Berth.Archive.Interop;
+using Berth.Interop;
 
 namespace Berth.Archive;
 
@@ -35,7 +36,7 @@ internal sealed class RootFs : IDisposable
     public string Path { get; }
 
     public static RootFs Open(string path) =>
-        new(Fs.Open(path, Interop.Interop.O_PATH | Interop.Interop.O_DIRECTORY), path);
+        new(Fs.Open(path, Libc.O_PATH | Libc.O_DIRECTORY), path);
 
     public void Dispose() => Root.Dispose();
 
@@ -46,11 +47,11 @@ internal sealed class RootFs : IDisposable
         if (path.IsEmpty) path = "."u8;
         if (!s_noOpenat2 && !ForceFallback)
         {
-            const ulong resolve = Interop.Interop.RESOLVE_IN_ROOT | Interop.Interop.RESOLVE_NO_MAGICLINKS;
+            const ulong resolve = Libc.RESOLVE_IN_ROOT | Libc.RESOLVE_NO_MAGICLINKS;
             int errno = Fs.TryOpenAt2(Root, path, flags, resolve, out fd);
-            if (errno is not (Interop.Interop.ENOSYS or Interop.Interop.EPERM)) return errno;
+            if (errno is not (Errno.ENOSYS or Errno.EPERM)) return errno;
             fd.Dispose();
-            if (errno == Interop.Interop.ENOSYS) s_noOpenat2 = true;
+            if (errno == Errno.ENOSYS) s_noOpenat2 = true;
         }
 
         return Walk(path, flags, out fd);
@@ -82,7 +83,7 @@ internal sealed class RootFs : IDisposable
                 }
 
                 bool last = pending.Count == 0;
-                int errno = Fs.TryOpenAt(current, component, Interop.Interop.O_PATH | Interop.Interop.O_NOFOLLOW, 0, out SafeFdHandle next);
+                int errno = Fs.TryOpenAt(current, component, Libc.O_PATH | Libc.O_NOFOLLOW, 0, out SafeFdHandle next);
                 if (errno != 0)
                 {
                     fd = next;
@@ -97,14 +98,14 @@ internal sealed class RootFs : IDisposable
                     return errno;
                 }
 
-                if (status.IsSymlink && !(last && (flags & Interop.Interop.O_NOFOLLOW) != 0))
+                if (status.IsSymlink && !(last && (flags & Libc.O_NOFOLLOW) != 0))
                 {
                     errno = Fs.ReadLinkAt(next, [], out byte[] target);
                     next.Dispose();
                     if (errno != 0 || ++links > MaxSymlinks)
                     {
                         fd = new SafeFdHandle();
-                        return errno != 0 ? errno : Interop.Interop.ELOOP;
+                        return errno != 0 ? errno : Errno.ELOOP;
                     }
 
                     if (target.Length > 0 && target[0] == (byte)'/')
@@ -122,14 +123,14 @@ internal sealed class RootFs : IDisposable
                     next.Dispose();
                     // Reopen the final component with the caller's flags and O_NOFOLLOW: if it was swapped for a
                     // symlink since the check, the open fails instead of following it.
-                    return Fs.TryOpenAt(current, component, flags | Interop.Interop.O_NOFOLLOW, 0, out fd);
+                    return Fs.TryOpenAt(current, component, flags | Libc.O_NOFOLLOW, 0, out fd);
                 }
 
                 if (!status.IsDirectory)
                 {
                     next.Dispose();
                     fd = new SafeFdHandle();
-                    return Interop.Interop.ENOTDIR;
+                    return Errno.ENOTDIR;
                 }
 
                 dirs.Add(next);

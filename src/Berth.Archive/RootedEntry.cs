@@ -1,6 +1,7 @@
 using System.Text;
 using Berth.Archive.Interop;
 using Microsoft.Win32.SafeHandles;
+using Berth.Interop;
 
 namespace Berth.Archive;
 
@@ -25,7 +26,7 @@ public sealed class RootedEntry : IDisposable
         if (errno != 0)
         {
             fd.Dispose();
-            throw Interop.Interop.Error(errno, "statx", path);
+            throw new SyscallException(errno, "statx", path);
         }
 
         return new RootedEntry(fd, st, path);
@@ -39,8 +40,8 @@ public sealed class RootedEntry : IDisposable
     public uint Gid => _st.Gid;
     public long Size => _st.Size;
     public ulong Inode => _st.Inode;
-    public ulong Device => Interop.Interop.makedev(_st.DevMajor, _st.DevMinor);
-    public ulong Rdev => Interop.Interop.makedev(_st.RdevMajor, _st.RdevMinor);
+    public ulong Device => Libc.makedev(_st.DevMajor, _st.DevMinor);
+    public ulong Rdev => Libc.makedev(_st.RdevMajor, _st.RdevMinor);
     public long MtimeNs => _st.MtimeSeconds * 1_000_000_000 + _st.MtimeNanoseconds;
     public long CtimeNs => _st.CtimeSeconds * 1_000_000_000 + _st.CtimeNanoseconds;
     public bool IsDirectory => _st.IsDirectory;
@@ -50,7 +51,7 @@ public sealed class RootedEntry : IDisposable
     /// <summary>The names in this directory, without "." and "..", in ordinal order.</summary>
     public List<string> Names()
     {
-        using SafeFdHandle dir = Fs.OpenAt(_fd, "."u8, Interop.Interop.O_RDONLY | Interop.Interop.O_DIRECTORY, 0, Path);
+        using SafeFdHandle dir = Fs.OpenAt(_fd, "."u8, Libc.O_RDONLY | Libc.O_DIRECTORY, 0, Path);
         List<string> names = [.. DirectoryReader.Read(dir, Path).Select(n => Encoding.UTF8.GetString(n.Name))];
         names.Sort(StringComparer.Ordinal);
         return names;
@@ -60,13 +61,13 @@ public sealed class RootedEntry : IDisposable
     /// it is gone.</summary>
     public RootedEntry? Child(string name)
     {
-        int errno = Fs.TryOpenAt(_fd, Encoding.UTF8.GetBytes(name), Interop.Interop.O_PATH | Interop.Interop.O_NOFOLLOW, 0, out SafeFdHandle fd);
+        int errno = Fs.TryOpenAt(_fd, Encoding.UTF8.GetBytes(name), Libc.O_PATH | Libc.O_NOFOLLOW, 0, out SafeFdHandle fd);
         string path = Path.Length == 0 ? name : Path + "/" + name;
         if (errno != 0)
         {
             fd.Dispose();
-            if (errno is Interop.Interop.ENOENT or Interop.Interop.ENOTDIR) return null;
-            throw Interop.Interop.Error(errno, "openat", path);
+            if (errno is Errno.ENOENT or Errno.ENOTDIR) return null;
+            throw new SyscallException(errno, "openat", path);
         }
 
         return Of(fd, path);
@@ -76,7 +77,7 @@ public sealed class RootedEntry : IDisposable
     public string ReadLink()
     {
         int errno = Fs.ReadLinkAt(_fd, [], out byte[] target);
-        if (errno != 0) throw Interop.Interop.Error(errno, "readlink", Path);
+        if (errno != 0) throw new SyscallException(errno, "readlink", Path);
         return Encoding.UTF8.GetString(target);
     }
 
@@ -84,14 +85,14 @@ public sealed class RootedEntry : IDisposable
     /// <c>/proc/self/fd</c> link), not whatever its path names now.</summary>
     public FileStream OpenRead()
     {
-        if (!IsRegular) throw Interop.Interop.Error(Interop.Interop.EINVAL, "open", Path, "not a regular file");
+        if (!IsRegular) throw new SyscallException(Errno.EINVAL, "open", Path, "not a regular file");
         SafeFileHandle handle = File.OpenHandle($"/proc/self/fd/{_fd.Fd}", FileMode.Open, FileAccess.Read, FileShare.ReadWrite, FileOptions.SequentialScan);
         return new FileStream(handle, FileAccess.Read, 1 << 16);
     }
 
     /// <summary>The kernel's current name for this entry on the host (<c>readlink /proc/self/fd/N</c>), for callers
     /// that must hand a path to another process.</summary>
-    public string RealPath() => new FileInfo($"/proc/self/fd/{_fd.Fd}").LinkTarget ?? throw Interop.Interop.Error(Interop.Interop.ENOENT, "readlink", Path);
+    public string RealPath() => new FileInfo($"/proc/self/fd/{_fd.Fd}").LinkTarget ?? throw new SyscallException(Errno.ENOENT, "readlink", Path);
 
     public void Dispose() => _fd.Dispose();
 }

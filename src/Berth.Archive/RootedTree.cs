@@ -1,5 +1,6 @@
 using System.Text;
 using Berth.Archive.Interop;
+using Berth.Interop;
 
 namespace Berth.Archive;
 
@@ -27,13 +28,13 @@ public sealed class RootedTree : IDisposable
     /// <paramref name="followFinal"/>; an absolute link target counts from the root, ".." stops at the root.</summary>
     public RootedEntry? Find(string path, bool followFinal)
     {
-        int flags = Interop.Interop.O_PATH | (followFinal ? 0 : Interop.Interop.O_NOFOLLOW);
+        int flags = Libc.O_PATH | (followFinal ? 0 : Libc.O_NOFOLLOW);
         int errno = _root.TryOpen(Encoding.UTF8.GetBytes(path.Trim('/')), flags, out SafeFdHandle fd);
         if (errno != 0)
         {
             fd.Dispose();
-            if (errno is Interop.Interop.ENOENT or Interop.Interop.ENOTDIR) return null;
-            throw Interop.Interop.Error(errno, "open", path.Trim('/'), "in " + _root.Path);
+            if (errno is Errno.ENOENT or Errno.ENOTDIR) return null;
+            throw new SyscallException(errno, "open", path.Trim('/'), "in " + _root.Path);
         }
 
         return RootedEntry.Of(fd, path.Trim('/'));

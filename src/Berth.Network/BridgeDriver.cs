@@ -4,6 +4,8 @@ using Berth.Network.Netlink;
 using Berth.Network.Nftables;
 using Berth.Oci.Errors;
 using static Berth.Network.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Network;
 
@@ -64,7 +66,7 @@ public static class BridgeDriver
         var mac = AddressAllocator.MacFor(address);
         using var rt = RtNetlink.Open();
         var bridge = rt.LinkIndex(network.BridgeName) ?? throw new BerthException(ErrorKind.Internal, $"bridge {network.BridgeName} of network {network.Name} is missing");
-        var nsfd = CheckIo(open(netnsPath, O_RDONLY | O_CLOEXEC), "open", netnsPath);
+        var nsfd = CheckIo(open(netnsPath, O_RDONLY | O_CLOEXEC, 0), "open", netnsPath);
         try
         {
             rt.AddVethPair(hostVeth, interfaceName, nsfd, mac, network.Mtu);

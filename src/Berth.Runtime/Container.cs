@@ -2,7 +2,9 @@ using Berth.Oci.Errors;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Init;
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime;
 

@@ -8,7 +8,10 @@ using Berth.Runtime.Namespaces;
 using Berth.Runtime.Process;
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime;
 

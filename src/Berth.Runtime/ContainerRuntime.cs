@@ -9,7 +9,10 @@ using Berth.Runtime.Namespaces;
 using Berth.Runtime.Process;
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime;
 
@@ -306,7 +309,7 @@ public sealed partial class ContainerRuntime(RuntimeOptions options)
         fixed (byte* p = buffer)
         {
             var n = (long)read(fd.Fd, p, buffer.Length);
-            if (n < 0 && LastErrno is EAGAIN or EINTR) return 0;
+            if (n < 0 && Last is EAGAIN or EINTR) return 0;
             return CheckIo(n, "read", "exec.fifo");
         }
     }

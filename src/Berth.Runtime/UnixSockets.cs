@@ -1,5 +1,6 @@
 using System.Net.Sockets;
 using Berth.Runtime.Interop;
+using Berth.Interop;
 
 namespace Berth.Runtime;
 
@@ -22,7 +23,7 @@ public static class UnixSockets
             return;
         }
         var dir = Path.GetDirectoryName(path) ?? "/";
-        var fd = Interop.Interop.open(dir, Interop.Interop.O_PATH | Interop.Interop.O_DIRECTORY | Interop.Interop.O_CLOEXEC, 0);
+        var fd = Libc.open(dir, Libc.O_PATH | Libc.O_DIRECTORY | Libc.O_CLOEXEC, 0);
         if (fd < 0)
         {
             var errno = System.Runtime.InteropServices.Marshal.GetLastPInvokeError();

@@ -3,6 +3,7 @@ using Berth.Oci;
 using Berth.Storage.Content;
 using Berth.Storage.Metadata;
 using Berth.Storage.Snapshots;
+using Berth.Interop;
 
 namespace Berth.Storage;
 
@@ -67,7 +68,7 @@ public sealed partial class Store
             {
                 if (Snapshots.Exists(chainId)) Snapshots.Remove(chainId);
                 layer.Pending!.Commit(chainId);
-                Interop.Libc.SyncFilesystem(Root);
+                Libc.SyncFilesystem(Root);
             }
             else
             {

@@ -2,10 +2,10 @@ using Berth.Archive;
 using Berth.Oci;
 using Berth.Oci.Errors;
 using Berth.Storage.Content;
-using Berth.Storage.Interop;
 using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 using Berth.Storage.Snapshots;
+using Berth.Interop;
 
 namespace Berth.Storage;
 

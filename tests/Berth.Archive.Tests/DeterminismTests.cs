@@ -1,5 +1,6 @@
 using Berth.Archive.Tests.Support;
 using Berth.Testing;
+using Berth.Interop;
 
 namespace Berth.Archive.Tests;
 
@@ -48,7 +49,7 @@ public abstract class DeterminismTests : ApplierSuite
         foreach (string path in Directory.EnumerateFileSystemEntries(root, "*", SearchOption.AllDirectories))
         {
             if (new FileInfo(path).LinkTarget is not null) continue;
-            if (Native.Lstat(path).Type == Interop.Interop.S_IFIFO) continue;
+            if (Native.Lstat(path).Type == Libc.S_IFIFO) continue;
             if (Directory.Exists(path)) Directory.SetLastWriteTimeUtc(path, when);
             else File.SetLastWriteTimeUtc(path, when);
         }

@@ -1,6 +1,7 @@
 using Berth.Archive.Interop;
 using Berth.Archive.Tests.Support;
 using Berth.Testing;
+using Berth.Interop;
 
 namespace Berth.Archive.Tests;
 
@@ -29,7 +30,7 @@ public abstract class WhiteoutTests : ApplierSuite
         foreach (string hidden in new[] { "a/b", "top" })
         {
             FileStatus st = Native.Lstat(Path.Combine(root, hidden));
-            Assert.Equal(Interop.Interop.S_IFCHR, st.Type);
+            Assert.Equal(Libc.S_IFCHR, st.Type);
             Assert.Equal((0u, 0u), (st.RdevMajor, st.RdevMinor));
         }
 

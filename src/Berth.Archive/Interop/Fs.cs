@@ -1,6 +1,10 @@
 using System.Buffers;
 using System.Runtime.InteropServices;
 using System.Text;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
+using static Berth.Interop.Statx;
 
 namespace Berth.Archive.Interop;
 
@@ -39,9 +43,9 @@ internal static unsafe class Fs
         {
             do
             {
-                result = Interop.openat(dir, p, flags | Interop.O_CLOEXEC, mode);
+                result = Libc.openat(dir, p, flags | Libc.O_CLOEXEC, mode);
             }
-            while (result == -1 && Errno == Interop.EINTR);
+            while (result == -1 && Errno == EINTR);
         }
 
         int errno = result == -1 ? Errno : 0;
@@ -53,15 +57,15 @@ internal static unsafe class Fs
     public static SafeFdHandle OpenAt(SafeFdHandle dir, ReadOnlySpan<byte> name, int flags, uint mode, string? subject = null)
     {
         int errno = TryOpenAt(dir, name, flags, mode, out SafeFdHandle fd);
-        if (errno != 0) throw Interop.Error(errno, "openat", Show(name), subject);
+        if (errno != 0) throw new SyscallException(errno, "openat", Show(name), subject);
         return fd;
     }
 
     /// <summary>A second descriptor for what <paramref name="fd"/> refers to, close-on-exec, owned by the caller.</summary>
     public static SafeFdHandle Dup(SafeFdHandle fd, string? subject = null)
     {
-        int result = Interop.fcntl(fd, Interop.F_DUPFD_CLOEXEC, 0);
-        Interop.CheckIo(result, "fcntl F_DUPFD_CLOEXEC", null, subject);
+        int result = Libc.fcntl(fd, Libc.F_DUPFD_CLOEXEC, 0);
+        CheckIo(result, "fcntl F_DUPFD_CLOEXEC", null, subject);
         return new SafeFdHandle(result);
     }
 
@@ -73,10 +77,10 @@ internal static unsafe class Fs
         int result;
         fixed (byte* p = z)
         {
-            result = Interop.open(p, flags | Interop.O_CLOEXEC, 0);
+            result = Libc.open(p, flags | Libc.O_CLOEXEC, 0);
         }
 
-        Interop.CheckIo(result, "open", path);
+        CheckIo(result, "open", path);
         return new SafeFdHandle(result);
     }
 
@@ -86,7 +90,7 @@ internal static unsafe class Fs
         byte[]? rented = Rent(name.Length, out int size);
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
-        Interop.open_how how = new() { flags = (ulong)(uint)(flags | Interop.O_CLOEXEC), mode = 0, resolve = resolve };
+        Libc.open_how how = new() { flags = (ulong)(uint)(flags | Libc.O_CLOEXEC), mode = 0, resolve = resolve };
         int result;
         int errno;
         fixed (byte* p = z)
@@ -94,11 +98,11 @@ internal static unsafe class Fs
             int tries = 0;
             do
             {
-                result = Interop.openat2(dir, p, &how);
+                result = Libc.openat2(dir, p, &how);
                 errno = result == -1 ? Errno : 0;
             }
             // RESOLVE_IN_ROOT returns EAGAIN when a concurrent rename might have let ".." escape: just retry.
-            while (result == -1 && (errno == Interop.EINTR || (errno == Interop.EAGAIN && ++tries < 128)));
+            while (result == -1 && (errno == EINTR || (errno == EAGAIN && ++tries < 128)));
         }
 
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
@@ -112,7 +116,7 @@ internal static unsafe class Fs
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
         int result;
-        fixed (byte* p = z) result = Interop.mkdirat(dir, p, mode);
+        fixed (byte* p = z) result = Libc.mkdirat(dir, p, mode);
         int errno = result == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return errno;
@@ -124,7 +128,7 @@ internal static unsafe class Fs
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
         int result;
-        fixed (byte* p = z) result = Interop.mknodat(dir, p, mode, Interop.makedev(major, minor));
+        fixed (byte* p = z) result = Libc.mknodat(dir, p, mode, Libc.makedev(major, minor));
         int errno = result == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return errno;
@@ -141,7 +145,7 @@ internal static unsafe class Fs
         fixed (byte* p1 = z1)
         fixed (byte* p2 = z2)
         {
-            result = Interop.symlinkat(p2, dir, p1);
+            result = Libc.symlinkat(p2, dir, p1);
         }
 
         int errno = result == -1 ? Errno : 0;
@@ -160,7 +164,7 @@ internal static unsafe class Fs
         fixed (byte* p1 = z1)
         fixed (byte* p2 = z2)
         {
-            result = Interop.linkat(oldDir, p1, newDir, p2, 0);
+            result = Libc.linkat(oldDir, p1, newDir, p2, 0);
         }
 
         return result == -1 ? Errno : 0;
@@ -172,7 +176,7 @@ internal static unsafe class Fs
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
         int result;
-        fixed (byte* p = z) result = Interop.unlinkat(dir, p, flags);
+        fixed (byte* p = z) result = Libc.unlinkat(dir, p, flags);
         int errno = result == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return errno;
@@ -185,10 +189,10 @@ internal static unsafe class Fs
         byte[]? rented = Rent(name.Length, out int size);
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
-        Interop.statx_t st;
+        Statx.statx_t st;
         int result;
-        int flags = Interop.AT_SYMLINK_NOFOLLOW | (name.IsEmpty ? Interop.AT_EMPTY_PATH : 0);
-        fixed (byte* p = z) result = Interop.statx(dir, p, flags, Interop.STATX_BASIC_STATS, &st);
+        int flags = Libc.AT_SYMLINK_NOFOLLOW | (name.IsEmpty ? Libc.AT_EMPTY_PATH : 0);
+        fixed (byte* p = z) result = Statx.statx(dir, p, flags, Statx.STATX_BASIC_STATS, &st);
         int errno = result == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         status = errno != 0 ? default : new FileStatus(
@@ -209,14 +213,14 @@ internal static unsafe class Fs
         fixed (byte* p = z)
         fixed (byte* b = buffer)
         {
-            n = Interop.readlinkat(dir, p, b, (nuint)buffer.Length);
+            n = Libc.readlinkat(dir, p, b, (nuint)buffer.Length);
         }
 
         int errno = n == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         target = errno == 0 ? buffer.AsSpan(0, (int)n).ToArray() : [];
         ArrayPool<byte>.Shared.Return(buffer);
-        if (errno == 0 && n >= buffer.Length) return Interop.ENAMETOOLONG;
+        if (errno == 0 && n >= buffer.Length) return ENAMETOOLONG;
         return errno;
     }
 
@@ -226,17 +230,17 @@ internal static unsafe class Fs
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
         int result;
-        fixed (byte* p = z) result = Interop.fchownat(dir, p, uid, gid, Interop.AT_SYMLINK_NOFOLLOW);
+        fixed (byte* p = z) result = Libc.fchownat(dir, p, uid, gid, Libc.AT_SYMLINK_NOFOLLOW);
         int errno = result == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return errno;
     }
 
     public static int Fchown(SafeFdHandle fd, uint uid, uint gid) =>
-        Interop.fchown(fd, uid, gid) == -1 ? Errno : 0;
+        Libc.fchown(fd, uid, gid) == -1 ? Errno : 0;
 
     public static int Fchmod(SafeFdHandle fd, uint mode) =>
-        Interop.fchmod(fd, mode) == -1 ? Errno : 0;
+        Libc.fchmod(fd, mode) == -1 ? Errno : 0;
 
     /// <summary>Sets atime and mtime of <paramref name="name"/> in <paramref name="dir"/>, never following a symlink.</summary>
     public static int LutimesAt(SafeFdHandle dir, ReadOnlySpan<byte> name, long seconds, long nanoseconds)
@@ -244,11 +248,11 @@ internal static unsafe class Fs
         byte[]? rented = Rent(name.Length, out int size);
         Span<byte> z = rented ?? stackalloc byte[size];
         Terminate(name, z);
-        Interop.Timespec* times = stackalloc Interop.Timespec[2];
-        times[0] = new Interop.Timespec { tv_sec = seconds, tv_nsec = nanoseconds };
+        Libc.Timespec* times = stackalloc Libc.Timespec[2];
+        times[0] = new Libc.Timespec { tv_sec = seconds, tv_nsec = nanoseconds };
         times[1] = times[0];
         int result;
-        fixed (byte* p = z) result = Interop.utimensat(dir, p, times, Interop.AT_SYMLINK_NOFOLLOW);
+        fixed (byte* p = z) result = Libc.utimensat(dir, p, times, Libc.AT_SYMLINK_NOFOLLOW);
         int errno = result == -1 ? Errno : 0;
         if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
         return errno;
@@ -256,10 +260,10 @@ internal static unsafe class Fs
 
     public static int Futimes(SafeFdHandle fd, long seconds, long nanoseconds)
     {
-        Interop.Timespec* times = stackalloc Interop.Timespec[2];
-        times[0] = new Interop.Timespec { tv_sec = seconds, tv_nsec = nanoseconds };
+        Libc.Timespec* times = stackalloc Libc.Timespec[2];
+        times[0] = new Libc.Timespec { tv_sec = seconds, tv_nsec = nanoseconds };
         times[1] = times[0];
-        return Interop.futimens(fd, times) == -1 ? Errno : 0;
+        return Libc.futimens(fd, times) == -1 ? Errno : 0;
     }
 
     public static int FSetXattr(SafeFdHandle fd, string name, ReadOnlySpan<byte> value)
@@ -269,7 +273,7 @@ internal static unsafe class Fs
         fixed (byte* pn = n)
         fixed (byte* pv = value)
         {
-            result = Interop.fsetxattr(fd, pn, pv, (nuint)value.Length, 0);
+            result = Libc.fsetxattr(fd, pn, pv, (nuint)value.Length, 0);
         }
 
         return result == -1 ? Errno : 0;
@@ -286,7 +290,7 @@ internal static unsafe class Fs
         fixed (byte* pn = n)
         fixed (byte* pv = value)
         {
-            result = Interop.lsetxattr(pp, pn, pv, (nuint)value.Length, 0);
+            result = Libc.lsetxattr(pp, pn, pv, (nuint)value.Length, 0);
         }
 
         return result == -1 ? Errno : 0;
@@ -310,13 +314,13 @@ internal static unsafe class Fs
             fixed (byte* b = buf)
             fixed (byte* pp = path)
             {
-                n = path is null ? Interop.flistxattr(fd, b, (nuint)buf.Length) : Interop.llistxattr(pp, b, (nuint)buf.Length);
+                n = path is null ? Libc.flistxattr(fd, b, (nuint)buf.Length) : Libc.llistxattr(pp, b, (nuint)buf.Length);
             }
 
             if (n >= 0) break;
             int errno = Errno;
-            if (errno == Interop.EOPNOTSUPP) return null;
-            if (errno != Interop.ERANGE) throw Interop.Error(errno, "listxattr", path is null ? null : Show(path.AsSpan(0, path.Length - 1)));
+            if (errno == EOPNOTSUPP) return null;
+            if (errno != ERANGE) throw new SyscallException(errno, "listxattr", path is null ? null : Show(path.AsSpan(0, path.Length - 1)));
             big = new byte[(big?.Length ?? small.Length) * 4];
         }
 
@@ -350,13 +354,13 @@ internal static unsafe class Fs
             fixed (byte* pb = buf)
             fixed (byte* pp = path)
             {
-                n = path is null ? Interop.fgetxattr(fd, pn, pb, (nuint)buf.Length) : Interop.lgetxattr(pp, pn, pb, (nuint)buf.Length);
+                n = path is null ? Libc.fgetxattr(fd, pn, pb, (nuint)buf.Length) : Libc.lgetxattr(pp, pn, pb, (nuint)buf.Length);
             }
 
             if (n >= 0) return buf.AsSpan(0, (int)n).ToArray();
             int errno = Errno;
-            if (errno == Interop.ENODATA) return null; // removed between list and get
-            if (errno != Interop.ERANGE || buf.Length >= 1 << 20) throw Interop.Error(errno, "getxattr", Show(name));
+            if (errno == ENODATA) return null; // removed between list and get
+            if (errno != ERANGE || buf.Length >= 1 << 20) throw new SyscallException(errno, "getxattr", Show(name));
             buf = new byte[buf.Length * 8];
         }
     }
@@ -382,9 +386,9 @@ internal static unsafe class Fs
         nint n;
         do
         {
-            fixed (byte* b = buffer) n = Interop.read(fd, b, (nuint)buffer.Length);
+            fixed (byte* b = buffer) n = Libc.read(fd, b, (nuint)buffer.Length);
         }
-        while (n == -1 && Errno == Interop.EINTR);
+        while (n == -1 && Errno == EINTR);
 
         count = n < 0 ? 0 : (int)n;
         return n == -1 ? Errno : 0;
@@ -398,11 +402,11 @@ internal static unsafe class Fs
             int done = 0;
             while (done < data.Length)
             {
-                nint n = Interop.write(fd, b + done, (nuint)(data.Length - done));
+                nint n = Libc.write(fd, b + done, (nuint)(data.Length - done));
                 if (n == -1)
                 {
                     int errno = Errno;
-                    if (errno == Interop.EINTR) continue;
+                    if (errno == EINTR) continue;
                     return errno;
                 }
 
@@ -417,8 +421,8 @@ internal static unsafe class Fs
     public static int GetDents(SafeFdHandle dir, Span<byte> buffer, string path)
     {
         nint n;
-        fixed (byte* b = buffer) n = Interop.getdents64(dir, b, (nuint)buffer.Length);
-        if (n == -1) throw Interop.Error(Errno, "getdents64", path);
+        fixed (byte* b = buffer) n = Libc.getdents64(dir, b, (nuint)buffer.Length);
+        if (n == -1) throw new SyscallException(Errno, "getdents64", path);
         return (int)n;
     }
 }

@@ -6,6 +6,7 @@ using Berth.Runtime;
 using Berth.Storage;
 using Berth.Storage.Locks;
 using Berth.Runtime.Process;
+using Berth.Interop;
 
 namespace Berth.Engine.Containers;
 
@@ -171,7 +172,7 @@ public static class ContainerMonitor
                 : null;
             if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
             var options = EngineOptions.FromEnvironment() with { Root = w.Root };
-            using var pty = w.Console >= 0 ? new Berth.Runtime.Interop.SafeFdHandle(w.Console, ownsHandle: false) : null;
+            using var pty = w.Console >= 0 ? new SafeFdHandle(w.Console, ownsHandle: false) : null;
             var attach = new AttachServer(options.AttachDir, w.Id, w.Tty, input,
                 pty is null ? null : size => Terminal.TrySetSize(pty, size.Height, size.Width));
             var (toStdout, toStderr) = (attach.Output(1), attach.Output(2));

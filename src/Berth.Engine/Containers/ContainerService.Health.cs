@@ -7,6 +7,7 @@ using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Runtime.Spec;
 using Berth.Storage.Metadata;
+using Berth.Interop;
 
 namespace Berth.Engine.Containers;
 
@@ -113,9 +114,9 @@ public sealed partial class ContainerService
                 ["berth", ContainerMonitor.Role, Store.Root, running.Id, HealthRole, running.PidStart.ToString(CultureInfo.InvariantCulture)],
                 new ContainerStdio { Stdin = devNull, Stdout = devNull, Stderr = devNull }, [.. MonitorEnvironment, .. Options.ToEnvironment()]);
         }
-        catch (Berth.Runtime.Interop.SyscallException e)
+        catch (SyscallException e)
         {
-            throw new BerthException(ErrorKind.Internal, $"cannot start the health checks of container {running.Id}: {e.Message}", e);
+            throw new BerthException(e.Kind, $"cannot start the health checks of container {running.Id}: {e.Message}", e);
         }
     }
 

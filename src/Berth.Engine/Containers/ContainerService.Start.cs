@@ -6,6 +6,7 @@ using Berth.Runtime.Process;
 using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 using Microsoft.Win32.SafeHandles;
+using Berth.Interop;
 
 namespace Berth.Engine.Containers;
 
@@ -361,9 +362,9 @@ public sealed partial class ContainerService
                 new ContainerStdio { Stdin = locked.Handle, Stdout = reportPipe.ClientSafePipeHandle, Stderr = devNull },
                 [.. MonitorEnvironment, .. Options.ToEnvironment()]);
         }
-        catch (Berth.Runtime.Interop.SyscallException e)
+        catch (SyscallException e)
         {
-            throw new BerthException(ErrorKind.Internal, $"cannot start the container monitor: {e.Message}", e);
+            throw new BerthException(e.Kind, $"cannot start the container monitor: {e.Message}", e);
         }
         reportPipe.DisposeLocalCopyOfClientHandle();
         string? report;

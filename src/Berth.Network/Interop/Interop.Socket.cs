@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Berth.Interop;
 
 namespace Berth.Network.Interop;
 
@@ -8,14 +9,8 @@ internal static partial class Interop
     internal const int SOL_NETLINK = 270, NETLINK_EXT_ACK = 11;
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
-    internal static partial int socket(int domain, int type, int protocol);
-
-    [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static unsafe partial nint send(int fd, byte* buf, nint len, int flags);
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static unsafe partial nint recv(int fd, byte* buf, nint len, int flags);
-
-    [LibraryImport(Libraries.Libc, SetLastError = true)]
-    internal static partial int close(int fd);
 }

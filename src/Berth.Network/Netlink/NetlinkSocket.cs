@@ -1,6 +1,8 @@
 using System.Buffers.Binary;
 using Berth.Oci.Errors;
 using static Berth.Network.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Network.Netlink;
 
@@ -45,10 +47,10 @@ internal sealed class NetlinkSocket : IDisposable
     /// of the pool's: only <see cref="OpenIn"/>'s own thread calls this).</summary>
     private static T InNamespace<T>(string netnsPath, Func<T> body)
     {
-        var own = CheckIo(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC), "open", "/proc/thread-self/ns/net");
+        var own = CheckIo(open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC, 0), "open", "/proc/thread-self/ns/net");
         try
         {
-            var target = CheckIo(open(netnsPath, O_RDONLY | O_CLOEXEC), "open", netnsPath);
+            var target = CheckIo(open(netnsPath, O_RDONLY | O_CLOEXEC, 0), "open", netnsPath);
             try
             {
                 CheckIo(setns(target, CLONE_NEWNET), "setns", netnsPath);
@@ -93,7 +95,7 @@ internal sealed class NetlinkSocket : IDisposable
                 {
                     var errno = -BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset + 16));
                     if (errno == 0 || tolerated.Contains(errno)) return errno;
-                    throw new BerthException(ErrorKind.Internal, $"{what}: {StrError(errno)}");
+                    throw new BerthException(KindOf(errno), $"{what}: {Describe(errno)}");
                 }
                 offset += (len + 3) & ~3;
             }
@@ -126,7 +128,7 @@ internal sealed class NetlinkSocket : IDisposable
                     {
                         var errno = -BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset + 16));
                         if (errno == 0 || tolerated.Contains(errno)) return replies;
-                        throw new BerthException(ErrorKind.Internal, $"{what}: {StrError(errno)}");
+                        throw new BerthException(KindOf(errno), $"{what}: {Describe(errno)}");
                     }
                     replies.Add(buffer.AsSpan(offset + 16, len - 16).ToArray());
                     // A GET of one object answers with one message (no NLM_F_MULTI, no NLMSG_DONE).

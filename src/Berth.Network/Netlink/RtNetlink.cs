@@ -2,6 +2,8 @@ using System.Buffers.Binary;
 using System.Net;
 using System.Text;
 using static Berth.Network.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Network.Netlink;
 

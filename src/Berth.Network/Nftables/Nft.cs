@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using Berth.Oci.Errors;
+using Berth.Interop;
 using static Berth.Network.Interop.Interop;
 
 namespace Berth.Network.Nftables;

@@ -7,7 +7,11 @@ using Berth.Runtime.Namespaces;
 using Berth.Runtime.Rootfs;
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
+using static Berth.Interop.Statx;
 
 namespace Berth.Runtime.Init;
 
@@ -222,7 +226,7 @@ public static class ContainerInit
 
         static int? Check(string p)
         {
-            if (statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_MODE, out var st) != 0) return LastErrno;
+            if (statx(AT_FDCWD, p, 0, STATX_TYPE | STATX_MODE, out var st) != 0) return Last;
             if ((st.stx_mode & S_IFMT) != S_IFREG) return EACCES;
             return (st.stx_mode & 0x49 /* 0111 */) == 0 ? EACCES : null;
         }
@@ -246,9 +250,9 @@ public static class ContainerInit
         close_range(3, uint.MaxValue, CLOSE_RANGE_CLOEXEC);
 
         execve(p, argv, envp);
-        var errno = LastErrno;
+        var errno = Last;
         var code = errno is ENOENT or ENOTDIR ? 127 : 126;
-        throw new ExecFailure(code, $"exec: \"{path}\": {StrError(errno)}");
+        throw new ExecFailure(code, $"exec: \"{path}\": {Describe(errno)}");
     }
 
     /// <summary>posix_spawn of the command for <see cref="Reaper"/>: default signal dispositions and an empty mask

@@ -3,7 +3,10 @@ using Berth.Oci.Errors;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Rootfs;
 using Berth.Runtime.Security;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Init;
 
@@ -100,7 +103,7 @@ internal static class ExecInit
         }
         catch (SyscallException e)
         {
-            throw new ExecFailure(126, $"exec failed: unable to start container process: chdir to cwd (\"{process.Cwd}\") set in config.json failed: {StrError(e.Errno)}");
+            throw new ExecFailure(126, $"exec failed: unable to start container process: chdir to cwd (\"{process.Cwd}\") set in config.json failed: {Describe(e.Errno)}");
         }
         if (GetCwd() is not { } where || !where.StartsWith('/'))
             throw new BerthException(ErrorKind.PermissionDenied, $"working directory {process.Cwd} is outside the container");

@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Init;
 
@@ -59,7 +62,7 @@ internal static class Reaper
         if (error != 0)
         {
             var code = error is ENOENT or ENOTDIR ? 127 : 126;
-            throw new ExecFailure(code, $"exec: \"{path}\": {StrError(error)}");
+            throw new ExecFailure(code, $"exec: \"{path}\": {Describe(error)}");
         }
         s_child = pid;
         sync.Dispose();
@@ -68,7 +71,7 @@ internal static class Reaper
         {
             var reaped = waitpid(-1, out var status, 0);
             if (reaped == pid) return ExitStatus.FromWaitStatus(status, false).ExitCode;
-            if (reaped < 0 && LastErrno is not EINTR) return 255; // ECHILD: the command is gone without a status
+            if (reaped < 0 && Last is not EINTR) return 255; // ECHILD: the command is gone without a status
         }
     }
 }

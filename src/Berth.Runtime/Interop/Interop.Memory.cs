@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Berth.Interop;
 
 namespace Berth.Runtime.Interop;
 

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Berth.Interop;
+using static Berth.Interop.Errno;
 
 namespace Berth.Runtime.Interop;
 
@@ -10,9 +12,6 @@ internal static partial class Interop
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int unshare(int flags);
-
-    [LibraryImport(Libraries.Libc, SetLastError = true)]
-    internal static partial int setns(int fd, int nstype);
 
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static unsafe partial int sethostname(byte* name, nint len);

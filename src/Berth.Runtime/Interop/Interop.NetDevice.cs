@@ -2,6 +2,7 @@
 #pragma warning disable CS8981
 
 using System.Runtime.InteropServices;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Interop;
 
@@ -17,7 +18,4 @@ internal static partial class Interop
         [FieldOffset(0)] public fixed byte ifr_name[IFNAMSIZ];
         [FieldOffset(16)] public short ifr_flags;
     }
-
-    [LibraryImport(Libraries.Libc, SetLastError = true)]
-    internal static partial int socket(int domain, int type, int protocol);
 }

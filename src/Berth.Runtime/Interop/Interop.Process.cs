@@ -2,6 +2,8 @@
 #pragma warning disable CS8981
 
 using System.Runtime.InteropServices;
+using Berth.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Interop;
 

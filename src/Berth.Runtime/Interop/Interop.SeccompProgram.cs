@@ -1,4 +1,7 @@
 using System.Runtime.InteropServices;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Interop;
 
@@ -42,7 +45,7 @@ internal static partial class Interop
             while (total < limit)
             {
                 var n = (long)pread(fd.Fd, p + total, limit - total, total);
-                if (n < 0 && LastErrno == EINTR) continue;
+                if (n < 0 && Last == EINTR) continue;
                 CheckIo(n, "read", subject);
                 if (n == 0) break;
                 total += (int)n;

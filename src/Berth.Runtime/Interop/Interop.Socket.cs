@@ -2,6 +2,9 @@
 #pragma warning disable CS8981
 
 using System.Runtime.InteropServices;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Interop;
 
@@ -75,9 +78,9 @@ internal static partial class Interop
             while (true)
             {
                 var n = (long)sendmsg(socket.Fd, &msg, MSG_NOSIGNAL);
-                if (n < 0 && LastErrno == EINTR) continue;
+                if (n < 0 && Last == EINTR) continue;
                 CheckIo(n, "sendmsg");
-                if (n != data.Length) throw new SyscallException("sendmsg", EIO, "short write");
+                if (n != data.Length) throw new SyscallException(EIO, "sendmsg", "short write");
                 return;
             }
         }
@@ -96,7 +99,7 @@ internal static partial class Interop
             while (true)
             {
                 n = (long)recvmsg(socket.Fd, &msg, MSG_CMSG_CLOEXEC);
-                if (n < 0 && LastErrno == EINTR) continue;
+                if (n < 0 && Last == EINTR) continue;
                 CheckIo(n, "recvmsg");
                 break;
             }

@@ -1,4 +1,6 @@
 using System.Runtime.InteropServices;
+using Berth.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Interop;
 

@@ -2,6 +2,9 @@
 #pragma warning disable CS8981
 
 using System.Runtime.InteropServices;
+using Berth.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Interop;
 
@@ -86,13 +89,13 @@ internal static partial class Interop
         while (true)
         {
             var n = (long)read(from, buffer, 16 * 1024);
-            if (n < 0 && LastErrno == EINTR) continue;
+            if (n < 0 && Last == EINTR) continue;
             if (n <= 0) return;
             var done = 0L;
             while (done < n)
             {
                 var w = (long)write(to, buffer + done, (nint)(n - done));
-                if (w < 0 && LastErrno == EINTR) continue;
+                if (w < 0 && Last == EINTR) continue;
                 if (w <= 0) return;
                 done += w;
             }

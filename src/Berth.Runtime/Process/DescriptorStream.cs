@@ -1,4 +1,5 @@
 using Berth.Runtime.Interop;
+using Berth.Interop;
 
 namespace Berth.Runtime.Process;
 

@@ -3,7 +3,10 @@ using System.Text;
 using Berth.Oci.Errors;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Process;
 
@@ -112,7 +115,7 @@ internal static unsafe class HookRunner
                 posix_spawnattr_setsigdefault(attr, defaults);
                 posix_spawnattr_setflags(attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
                 var rc = posix_spawn(out pid, path, fileActions, attr, argv, envp);
-                if (rc != 0) return $"exec: {StrError(rc)}";
+                if (rc != 0) return $"exec: {Describe(rc)}";
             }
         }
         finally
@@ -133,7 +136,7 @@ internal static unsafe class HookRunner
         {
             var r = waitpid(pid, out status, WNOHANG);
             if (r == pid) break;
-            if (r < 0 && LastErrno != EINTR) return $"wait: {StrError(LastErrno)}";
+            if (r < 0 && Last != EINTR) return $"wait: {Describe(Last)}";
             if (!timedOut && Environment.TickCount64 >= deadline)
             {
                 kill(pid, SIGKILL);

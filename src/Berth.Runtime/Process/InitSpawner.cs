@@ -1,6 +1,9 @@
 using System.Runtime.InteropServices;
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Process;
 
@@ -113,22 +116,22 @@ internal static unsafe class InitSpawner
                 byte zero = (byte)'0';
                 foreach (var fd in cgroupFiles)
                 {
-                    if (write(fd, &zero, 1) != 1) { error = LastErrno; failedStep = "join cgroup (tasks)"; return; }
+                    if (write(fd, &zero, 1) != 1) { error = Last; failedStep = "join cgroup (tasks)"; return; }
                 }
                 foreach (var (fd, type) in joins)
                 {
-                    if (type == CLONE_NEWNS && unshare(CLONE_FS) != 0) { error = LastErrno; failedStep = "unshare(CLONE_FS)"; return; }
-                    if (setns(fd, type) != 0) { error = LastErrno; failedStep = "setns"; return; }
+                    if (type == CLONE_NEWNS && unshare(CLONE_FS) != 0) { error = Last; failedStep = "unshare(CLONE_FS)"; return; }
+                    if (setns(fd, type) != 0) { error = Last; failedStep = "setns"; return; }
                 }
-                if (unshare(flags) != 0) { error = LastErrno; failedStep = "unshare"; return; }
+                if (unshare(flags) != 0) { error = Last; failedStep = "unshare"; return; }
                 if ((flags & CLONE_NEWNS) != 0 && mount(null, "/", null, MS_SLAVE | MS_REC, null) != 0)
                 {
-                    error = LastErrno; failedStep = "mount(/, rslave)"; return;
+                    error = Last; failedStep = "mount(/, rslave)"; return;
                 }
                 if (protect)
                 {
-                    if (mount(initPath, initPath, null, MS_BIND, null) != 0) { error = LastErrno; failedStep = "bind init binary"; return; }
-                    if (mount(null, initPath, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null) != 0) { error = LastErrno; failedStep = "remount init binary ro"; return; }
+                    if (mount(initPath, initPath, null, MS_BIND, null) != 0) { error = Last; failedStep = "bind init binary"; return; }
+                    if (mount(null, initPath, null, MS_BIND | MS_REMOUNT | MS_RDONLY, null) != 0) { error = Last; failedStep = "remount init binary ro"; return; }
                 }
                 var rc = posix_spawn(out pid, path, fileActions, attr, argv, envp);
                 if (rc != 0) { error = rc; failedStep = "posix_spawn"; }
@@ -136,7 +139,7 @@ internal static unsafe class InitSpawner
             thread.Start();
             thread.Join();
 
-            if (failedStep is not null) throw new SyscallException(failedStep, error, r.InitPath);
+            if (failedStep is not null) throw new SyscallException(error, failedStep, r.InitPath);
             return pid;
         }
         finally
@@ -152,6 +155,6 @@ internal static unsafe class InitSpawner
 
     private static void Check(int rc, string what)
     {
-        if (rc != 0) throw new SyscallException(what, rc, null);
+        if (rc != 0) throw new SyscallException(rc, what, null);
     }
 }

@@ -1,5 +1,7 @@
 using Berth.Runtime.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Process;
 
@@ -37,7 +39,7 @@ public static class ProcessLauncher
         try
         {
             execve(native.Utf8(path), native.Array(args), native.Array(env));
-            return $"execve {path}: {StrError(LastErrno)}";
+            return $"execve {path}: {Describe(Last)}";
         }
         finally
         {
@@ -51,7 +53,7 @@ public static class ProcessLauncher
         int status;
         while (waitpid(pid, out status, 0) < 0)
         {
-            if (LastErrno != EINTR) return null;
+            if (Last != EINTR) return null;
         }
         return status;
     }

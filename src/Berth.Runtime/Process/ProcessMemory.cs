@@ -1,5 +1,6 @@
 using System.Globalization;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Process;
 

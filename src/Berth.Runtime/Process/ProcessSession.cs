@@ -1,4 +1,5 @@
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Process;
 

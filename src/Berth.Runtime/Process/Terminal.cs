@@ -1,4 +1,5 @@
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
 
 namespace Berth.Runtime.Process;

@@ -1,6 +1,8 @@
 using System.Runtime.InteropServices;
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Process;
 

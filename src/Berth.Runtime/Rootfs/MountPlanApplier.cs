@@ -1,7 +1,10 @@
 using Berth.Oci.Errors;
 using Berth.Runtime.Cgroups;
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Rootfs;
 
@@ -163,7 +166,7 @@ internal sealed class MountPlanApplier(CgroupLayout cgroups) : IDisposable
         foreach (var h in cgroups.Hierarchies)
         {
             var rc = mkdirat(dir.Fd, h.Name, 0x1ED);
-            if (rc < 0 && LastErrno != EEXIST) CheckIo(rc, "mkdir", $"{c.Destination}/{h.Name}");
+            if (rc < 0 && Last != EEXIST) CheckIo(rc, "mkdir", $"{c.Destination}/{h.Name}");
             using var target = OpenAt(dir, h.Name, O_PATH | O_DIRECTORY | O_NOFOLLOW);
             if (h.FsType == "cgroup2")
                 CheckIo(mount("cgroup2", target.ProcPath, "cgroup2", flags, null), "mount cgroup2", $"{c.Destination}/{h.Name}");
@@ -184,7 +187,7 @@ internal sealed class MountPlanApplier(CgroupLayout cgroups) : IDisposable
         uint kind = d.Type switch { 'c' => S_IFCHR, 'b' => S_IFBLK, _ => S_IFIFO };
         var dev = MakeDev((ulong)d.Major, (ulong)d.Minor);
         var rc = mknodat(parent.Fd, name, kind | (d.Mode & 0xFFF), dev);
-        if (rc < 0 && LastErrno == EEXIST) return;
+        if (rc < 0 && Last == EEXIST) return;
         CheckIo(rc, "mknod", d.Path);
         CheckIo(fchownat(parent.Fd, name, d.Uid, d.Gid, AT_SYMLINK_NOFOLLOW), "chown", d.Path);
     }
@@ -196,7 +199,7 @@ internal sealed class MountPlanApplier(CgroupLayout cgroups) : IDisposable
     {
         using var parent = PathInRoot.MkdirAll(Root, Path.GetDirectoryName(l.Path) ?? "/");
         var rc = symlinkat(l.Target, parent.Fd, Path.GetFileName(l.Path));
-        if (rc < 0 && LastErrno != EEXIST) CheckIo(rc, "symlink", l.Path);
+        if (rc < 0 && Last != EEXIST) CheckIo(rc, "symlink", l.Path);
     }
 
     private unsafe void SetupConsole(SetupConsole c)

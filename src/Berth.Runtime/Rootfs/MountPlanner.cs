@@ -1,6 +1,7 @@
 using Berth.Oci.Errors;
 using Berth.Runtime.Spec;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Rootfs;
 

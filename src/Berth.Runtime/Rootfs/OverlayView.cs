@@ -1,6 +1,8 @@
 using System.Runtime.ExceptionServices;
 using Berth.Oci.Errors;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Rootfs;
 

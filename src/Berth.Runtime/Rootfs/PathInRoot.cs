@@ -1,5 +1,8 @@
 using Berth.Runtime.Interop;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Rootfs;
 
@@ -35,10 +38,10 @@ public static class PathInRoot
             {
                 var fd = openat2(root.Fd, Relative(path), ref how);
                 if (fd >= 0) return new SafeFdHandle(fd);
-                var errno = LastErrno;
+                var errno = Last;
                 if (errno == EAGAIN || errno == EINTR) continue; // a concurrent rename; the kernel asks us to retry
                 if (errno is ENOSYS or EPERM or E2BIG) break;    // no openat2 (old kernel, or a seccomp filter): walk
-                throw new SyscallException("openat2", errno, path);
+                throw new SyscallException(errno, "openat2", path);
             }
         }
         return Walk(root, path, flags, create: CreateMode.None);
@@ -101,7 +104,7 @@ public static class PathInRoot
                 var last = remaining.Count == 0;
                 var top = stack[^1];
                 var fd = openat(top.Fd, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
-                if (fd < 0 && LastErrno == ENOENT && create != CreateMode.None)
+                if (fd < 0 && Last == ENOENT && create != CreateMode.None)
                 {
                     int rc;
                     if (last && create == CreateMode.File)
@@ -113,7 +116,7 @@ public static class PathInRoot
                     {
                         rc = mkdirat(top.Fd, part, mode);
                     }
-                    if (rc < 0 && LastErrno != EEXIST) CheckIo(rc, last && create == CreateMode.File ? "create" : "mkdir", path);
+                    if (rc < 0 && Last != EEXIST) CheckIo(rc, last && create == CreateMode.File ? "create" : "mkdir", path);
                     fd = openat(top.Fd, part, O_PATH | O_NOFOLLOW | O_CLOEXEC, 0);
                 }
                 var handle = new SafeFdHandle(CheckIo(fd, "openat", path));
@@ -121,13 +124,13 @@ public static class PathInRoot
                 var type = st.stx_mode & S_IFMT;
                 if (type == S_IFLNK && (!last || (flags & O_NOFOLLOW) == 0))
                 {
-                    if (++links > MaxSymlinks) throw new SyscallException("open", ELOOP, path);
+                    if (++links > MaxSymlinks) throw new SyscallException(ELOOP, "open", path);
                     // A link on procfs (/proc/self/fd/N, /proc/self/cwd, /proc/self/root) is a magic link: its text
                     // is not where it leads. Refuse it, as openat2's RESOLVE_NO_MAGICLINKS does (CVE-2024-21626).
                     if (FsType(handle, path) == PROC_SUPER_MAGIC && !IsProcSelfLink(top, part))
                     {
                         handle.Dispose();
-                        throw new SyscallException("open", ELOOP, path);
+                        throw new SyscallException(ELOOP, "open", path);
                     }
                     var target = ReadLinkAt(handle.Fd, "");
                     handle.Dispose();
@@ -146,7 +149,7 @@ public static class PathInRoot
                 if (!last && type != S_IFDIR)
                 {
                     handle.Dispose();
-                    throw new SyscallException("open", ENOTDIR, path);
+                    throw new SyscallException(ENOTDIR, "open", path);
                 }
                 stack.Add(handle);
             }
@@ -156,7 +159,7 @@ public static class PathInRoot
             if ((flags & O_DIRECTORY) != 0 && (Stat(result, path).stx_mode & S_IFMT) != S_IFDIR)
             {
                 result.Dispose();
-                throw new SyscallException("open", ENOTDIR, path);
+                throw new SyscallException(ENOTDIR, "open", path);
             }
             if ((flags & O_PATH) != 0) return result;
             // Reopen the O_PATH handle with the access asked for; the magic link names exactly this inode.

@@ -1,6 +1,8 @@
 using Berth.Oci.Errors;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
 
 namespace Berth.Runtime.Security;
 
@@ -16,8 +18,8 @@ internal static class ProcessCredentials
         {
             if ((bounding & (1UL << c)) != 0) continue;
             // Dropping needs CAP_SETPCAP, which we still hold; EINVAL means the kernel does not know the capability.
-            if (prctl(PR_CAPBSET_DROP, (ulong)c, 0, 0, 0) != 0 && LastErrno != EINVAL)
-                throw new Interop.SyscallException("prctl(PR_CAPBSET_DROP)", LastErrno, Capabilities.All.ElementAtOrDefault(c));
+            if (prctl(PR_CAPBSET_DROP, (ulong)c, 0, 0, 0) != 0 && Last != EINVAL)
+                throw new SyscallException(Last, "prctl(PR_CAPBSET_DROP)", Capabilities.All.ElementAtOrDefault(c));
         }
 
         // Keep the permitted set across the uid change; capset below then sets exactly what the spec asks for.
@@ -37,7 +39,7 @@ internal static class ProcessCredentials
         data[1] = new cap_user_data { effective = (uint)(effective >> 32), permitted = (uint)(permitted >> 32), inheritable = (uint)(inheritable >> 32) };
         if (capset(&header, data) != 0)
         {
-            var errno = LastErrno;
+            var errno = Last;
             // EPERM: a capability outside what we hold (e.g. berth runs with a reduced bounding set); name them.
             var held = stackalloc cap_user_data[2];
             var h = new cap_user_header { version = _LINUX_CAPABILITY_VERSION_3, pid = 0 };
@@ -45,7 +47,7 @@ internal static class ProcessCredentials
                 ? permitted & ~(held[0].permitted | ((ulong)held[1].permitted << 32))
                 : 0;
             var names = Capabilities.All.Where((_, bit) => (missing & (1UL << bit)) != 0).ToList();
-            throw new Interop.SyscallException("capset", errno, names.Count > 0 ? $"not held by berth: {string.Join(", ", names)}" : null);
+            throw new SyscallException(errno, "capset", names.Count > 0 ? $"not held by berth: {string.Join(", ", names)}" : null);
         }
 
         CheckIo(prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "prctl(PR_CAP_AMBIENT_CLEAR_ALL)");
@@ -54,8 +56,8 @@ internal static class ProcessCredentials
             if (!Capabilities.TryGetNumber(name, out var bit)) continue;
             // The kernel raises an ambient capability only if it is permitted and inheritable; runc's own default
             // spec asks for ambient capabilities without inheritable ones, and runc leaves them out (EPERM): so do we.
-            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)bit, 0, 0) != 0 && LastErrno != EPERM)
-                throw new Interop.SyscallException("prctl(PR_CAP_AMBIENT_RAISE)", LastErrno, name);
+            if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, (ulong)bit, 0, 0) != 0 && Last != EPERM)
+                throw new SyscallException(Last, "prctl(PR_CAP_AMBIENT_RAISE)", name);
         }
     }
 

@@ -1,6 +1,8 @@
 using Berth.Oci.Errors;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
 
 namespace Berth.Runtime.Security;
 
@@ -98,7 +100,7 @@ internal sealed class SeccompFilter : IDisposable
     }
 
     /// <summary>Writes the BPF program seccomp_load would install to <paramref name="fd"/>.</summary>
-    public void Export(Interop.SafeFdHandle fd) => Check(seccomp_export_bpf(_ctx, fd.Fd), "seccomp_export_bpf");
+    public void Export(SafeFdHandle fd) => Check(seccomp_export_bpf(_ctx, fd.Fd), "seccomp_export_bpf");
 
     public void Dispose()
     {
@@ -108,7 +110,7 @@ internal sealed class SeccompFilter : IDisposable
 
     private static void Check(int rc, string what)
     {
-        if (rc < 0) throw new Interop.SyscallException(what, -rc, null);
+        if (rc < 0) throw new SyscallException(-rc, what, null);
     }
 
     internal static string ArchName(string ociArch) =>

@@ -3,7 +3,10 @@ using System.Text;
 using System.Text.Json;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Security;
 

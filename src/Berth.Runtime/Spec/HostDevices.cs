@@ -1,5 +1,7 @@
 using Berth.Oci.Errors;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
+using static Berth.Interop.Statx;
 
 namespace Berth.Runtime.Spec;
 

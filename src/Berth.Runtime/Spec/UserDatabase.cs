@@ -2,6 +2,7 @@ using System.Globalization;
 using Berth.Oci.Errors;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Rootfs;
+using Berth.Interop;
 
 namespace Berth.Runtime.Spec;
 
@@ -25,7 +26,7 @@ public sealed record UserDatabase
     {
         try
         {
-            using var fd = PathInRoot.Open(root, path, Interop.Interop.O_RDONLY);
+            using var fd = PathInRoot.Open(root, path, Libc.O_RDONLY);
             using var stream = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fd.DangerousGetHandle(), ownsHandle: false), FileAccess.Read);
             using var reader = new StreamReader(stream);
             // A passwd file larger than this is not a passwd file; do not let an image make us read gigabytes.
@@ -38,7 +39,7 @@ public sealed record UserDatabase
                 text.Append(buffer, 0, n);
             return text.ToString();
         }
-        catch (SyscallException e) when (e.Errno is Interop.Interop.ENOENT or Interop.Interop.ENOTDIR)
+        catch (SyscallException e) when (e.Errno is Errno.ENOENT or Errno.ENOTDIR)
         {
             return null;
         }

@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using Berth.Archive;
 using Berth.Oci;
 using Berth.Oci.Errors;
-using Berth.Storage.Interop;
+using Berth.Interop;
 
 namespace Berth.Storage.Content;
 

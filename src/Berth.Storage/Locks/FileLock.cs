@@ -1,7 +1,7 @@
-using System.Runtime.InteropServices;
 using Berth.Oci.Errors;
-using Berth.Storage.Interop;
 using Microsoft.Win32.SafeHandles;
+using System.Runtime.InteropServices;
+using Berth.Interop;
 
 namespace Berth.Storage.Locks;
 
@@ -39,11 +39,11 @@ public sealed class FileLock : IDisposable
             int delay = 1;
             while (Libc.flock(fd, op | Libc.LOCK_NB) != 0)
             {
-                int errno = Marshal.GetLastPInvokeError();
-                if (errno is not (Libc.EWOULDBLOCK or Libc.EINTR))
+                int errno = Errno.Last;
+                if (errno is not (Errno.EWOULDBLOCK or Errno.EINTR))
                 {
                     Libc.close(fd);
-                    Libc.CheckIo(-1, "flock", path);
+                    Errno.CheckIo(-1, "flock", path);
                 }
                 if (ct.IsCancellationRequested) { Libc.close(fd); ct.ThrowIfCancellationRequested(); }
                 Thread.Sleep(delay);
@@ -81,7 +81,7 @@ public sealed class FileLock : IDisposable
     /// <summary>Deletes the lock file, while holding it: what it guarded is gone. Waiters lock the path afresh.</summary>
     public void DeleteFile()
     {
-        if (Libc.unlink(Path) != 0 && Marshal.GetLastPInvokeError() != 2 /* ENOENT */) Libc.CheckIo(-1, "unlink", Path);
+        if (Libc.unlink(Path) != 0 && Errno.Last != Errno.ENOENT) Errno.CheckIo(-1, "unlink", Path);
     }
 
     public void Dispose()
@@ -90,10 +90,10 @@ public sealed class FileLock : IDisposable
         if (fd >= 0 && _ownsFd) Libc.close(fd);
     }
 
-    private static int Open(string path) => Libc.CheckIo(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180), "open", path);
+    private static int Open(string path) => Errno.CheckIo(Libc.open(path, Libc.O_RDWR | Libc.O_CREAT | Libc.O_CLOEXEC, 0x180), "open", path);
 
     /// <summary>Whether <paramref name="path"/> still names the file open as <paramref name="fd"/> (a holder may
     /// have deleted it while we waited).</summary>
     private static bool StillNamed(int fd, string path) =>
-        Libc.fstat(fd, out var open) == 0 && Libc.lstat(path, out var named) == 0 && open.st_ino == named.st_ino && open.st_dev == named.st_dev;
+        Statx.TryOf(fd, out var open) == 0 && Statx.TryOfPath(path, out var named) == 0 && open.Inode == named.Inode && open.Device == named.Device;
 }

@@ -1,4 +1,4 @@
-using Berth.Storage.Interop;
+using Berth.Interop;
 
 namespace Berth.Storage.Snapshots;
 
@@ -14,10 +14,10 @@ public static class DiskUsage
         while (stack.Count > 0)
         {
             var p = stack.Pop();
-            if (Libc.lstat(p, out var st) != 0) continue;
-            if (st.st_nlink > 1 && !seen.Add((st.st_dev, st.st_ino))) continue;
-            total += st.st_blocks * 512;
-            if ((st.st_mode & 0xF000) == 0x4000)
+            if (Statx.TryOfPath(p, out var st) != 0) continue;
+            if (st.Nlink > 1 && !seen.Add((st.Device, st.Inode))) continue;
+            total += st.Blocks * 512;
+            if (st.IsDirectory)
                 foreach (var child in Directory.EnumerateFileSystemEntries(p)) stack.Push(child);
         }
         return total;

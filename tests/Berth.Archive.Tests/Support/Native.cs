@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Text;
 using Berth.Archive.Interop;
+using Berth.Interop;
 
 namespace Berth.Archive.Tests.Support;
 
@@ -25,7 +26,7 @@ internal static partial class Native
     /// <summary>mkdirat with a raw byte name (one .NET could not spell); returns the errno.</summary>
     public static int MkdirRaw(string dir, byte[] name)
     {
-        using SafeFdHandle fd = Fs.Open(dir, Interop.Interop.O_RDONLY | Interop.Interop.O_DIRECTORY);
+        using SafeFdHandle fd = Fs.Open(dir, Libc.O_RDONLY | Libc.O_DIRECTORY);
         return Fs.MkdirAt(fd, name, 0x1ED);
     }
 
@@ -38,9 +39,9 @@ internal static partial class Native
     }
 
     public static void Mknod(string path, uint type, uint major, uint minor, uint mode = 0) =>
-        Check(mknod(path, type | mode, Interop.Interop.makedev(major, minor)), "mknod", path);
+        Check(mknod(path, type | mode, Libc.makedev(major, minor)), "mknod", path);
 
-    public static void Mkfifo(string path, uint mode) => Mknod(path, Interop.Interop.S_IFIFO, 0, 0, mode);
+    public static void Mkfifo(string path, uint mode) => Mknod(path, Libc.S_IFIFO, 0, 0, mode);
 
     public static void Link(string existing, string newPath) => Check(link(existing, newPath), "link", newPath);
 
@@ -49,7 +50,7 @@ internal static partial class Native
 
     public static FileStatus Lstat(string path)
     {
-        using SafeFdHandle cwd = new(Interop.Interop.AT_FDCWD, ownsHandle: false);
+        using SafeFdHandle cwd = new(Libc.AT_FDCWD, ownsHandle: false);
         int errno = Fs.StatAt(cwd, Encoding.UTF8.GetBytes(path), out FileStatus st);
         if (errno != 0) throw new IOException($"statx {path}: errno {errno}");
         return st;
@@ -57,7 +58,7 @@ internal static partial class Native
 
     public static bool Exists(string path)
     {
-        using SafeFdHandle cwd = new(Interop.Interop.AT_FDCWD, ownsHandle: false);
+        using SafeFdHandle cwd = new(Libc.AT_FDCWD, ownsHandle: false);
         return Fs.StatAt(cwd, Encoding.UTF8.GetBytes(path), out _) == 0;
     }
 
@@ -65,7 +66,7 @@ internal static partial class Native
     public static List<KeyValuePair<string, byte[]>> Xattrs(string path)
     {
         string dir = Path.GetDirectoryName(path)!;
-        using SafeFdHandle fd = Fs.Open(dir, Interop.Interop.O_PATH | Interop.Interop.O_DIRECTORY);
+        using SafeFdHandle fd = Fs.Open(dir, Libc.O_PATH | Libc.O_DIRECTORY);
         return Fs.ReadXattrsAt(fd, Encoding.UTF8.GetBytes(Path.GetFileName(path))) ?? [];
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Berth.Archive.Interop;
+using Berth.Interop;
 
 namespace Berth.Archive.Tests.Support;
 
@@ -34,12 +35,12 @@ internal static class TreeSnapshot
             StringBuilder d = new();
             char type = st.Type switch
             {
-                Interop.Interop.S_IFDIR => 'd',
-                Interop.Interop.S_IFREG => '-',
-                Interop.Interop.S_IFLNK => 'l',
-                Interop.Interop.S_IFCHR => 'c',
-                Interop.Interop.S_IFBLK => 'b',
-                Interop.Interop.S_IFIFO => 'p',
+                Libc.S_IFDIR => 'd',
+                Libc.S_IFREG => '-',
+                Libc.S_IFLNK => 'l',
+                Libc.S_IFCHR => 'c',
+                Libc.S_IFBLK => 'b',
+                Libc.S_IFIFO => 'p',
                 _ => '?',
             };
             d.Append(type).Append(' ').Append(Convert.ToString(st.Mode & 0xFFF, 8)).Append(' ')

@@ -4,6 +4,9 @@ using Berth.Runtime.Spec;
 using Berth.Runtime.Tests.Support;
 using Berth.Testing;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
+using static Berth.Interop.Statx;
 
 namespace Berth.Runtime.Tests.Integration;
 
@@ -118,7 +121,7 @@ public sealed class EscapeTests(RuntimeFixture fx)
         var runtime = fx.Runtime();
         using var c = runtime.Create(id, bundle.Path);
         var exe = open($"/proc/{c.Pid}/exe", O_PATH | O_CLOEXEC, 0);
-        Assert.True(exe >= 0, $"open /proc/{c.Pid}/exe: errno {LastErrno}");
+        Assert.True(exe >= 0, $"open /proc/{c.Pid}/exe: errno {Last}");
         try
         {
             // It is berth's binary (same inode), seen through the container's read-only bind of it.
@@ -133,7 +136,7 @@ public sealed class EscapeTests(RuntimeFixture fx)
             do
             {
                 w = open($"/proc/self/fd/{exe}", O_WRONLY | O_CLOEXEC, 0);
-                errno = LastErrno;
+                errno = Last;
                 if (w >= 0) close(w);
                 if (w < 0 && errno == ETXTBSY) Thread.Sleep(10);
             }

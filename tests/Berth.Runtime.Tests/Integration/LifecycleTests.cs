@@ -4,6 +4,7 @@ using Berth.Runtime.Interop;
 using Berth.Runtime.Spec;
 using Berth.Runtime.Tests.Support;
 using Berth.Testing;
+using Berth.Interop;
 
 namespace Berth.Runtime.Tests.Integration;
 

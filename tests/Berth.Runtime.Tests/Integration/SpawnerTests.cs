@@ -1,6 +1,8 @@
 using Berth.Runtime.Spec;
 using Berth.Runtime.Tests.Support;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Tests.Integration;
 
@@ -31,7 +33,7 @@ public sealed class SpawnerTests(RuntimeFixture fx)
             {
                 string[] nsOfTask;
                 try { nsOfTask = Kinds.Select(k => Ns(task, k)).ToArray(); }
-                catch (Interop.SyscallException) { continue; } // a thread that exited meanwhile
+                catch (SyscallException) { continue; } // a thread that exited meanwhile
                 Assert.Equal(before.Values, nsOfTask);
             }
             foreach (var kind in new[] { "mnt", "net", "uts", "ipc", "cgroup" })

@@ -3,6 +3,7 @@ using Berth.Runtime.Rootfs;
 using Berth.Runtime.Spec;
 using Berth.Runtime.Tests.Support;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Tests.Rootfs;
 

@@ -1,7 +1,10 @@
 using Berth.Runtime.Interop;
 using Berth.Runtime.Rootfs;
 using Berth.Testing;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Tests.Rootfs;
 

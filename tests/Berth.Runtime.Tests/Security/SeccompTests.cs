@@ -1,5 +1,6 @@
 using Berth.Runtime.Security;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 
 namespace Berth.Runtime.Tests.Security;
 
@@ -47,7 +48,7 @@ public sealed class SeccompTests
         Berth.Testing.HostCapabilities.Require(System.Runtime.InteropServices.RuntimeInformation.ProcessArchitecture == System.Runtime.InteropServices.Architecture.X64, "x86_64 syscall numbers");
         var spec = SpecGenerator.Generate("c", new Oci.ContainerConfig { Cmd = ["sh"] }, new RunOptions(), SpecHost.Detect());
         using var filter = SeccompFilter.Compile(spec.Linux!.Seccomp!);
-        using var memfd = new Runtime.Interop.SafeFdHandle(Runtime.Interop.Interop.CheckIo(
+        using var memfd = new SafeFdHandle(Errno.CheckIo(
             Runtime.Interop.Interop.memfd_create("seccomp-test", Runtime.Interop.Interop.MFD_CLOEXEC), "memfd_create"));
         filter.Export(memfd);
         var program = Runtime.Interop.Interop.ReadWhole(memfd, 4096 * 8 + 1, "seccomp program");

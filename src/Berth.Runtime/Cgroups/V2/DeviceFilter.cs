@@ -2,7 +2,10 @@ using System.Buffers.Binary;
 using Berth.Oci.Errors;
 using Berth.Runtime.Interop;
 using Berth.Runtime.Spec;
+using Berth.Interop;
 using static Berth.Runtime.Interop.Interop;
+using static Berth.Interop.Errno;
+using static Berth.Interop.Libc;
 
 namespace Berth.Runtime.Cgroups.V2;
 
@@ -130,7 +133,7 @@ internal static class DeviceFilter
             if (fd < 0)
             {
                 var verifier = System.Text.Encoding.UTF8.GetString(log).TrimEnd('\0').Trim();
-                throw new SyscallException("bpf(BPF_PROG_LOAD) of the device filter", LastErrno, verifier.Length > 0 ? verifier : null);
+                throw new SyscallException(Last, "bpf(BPF_PROG_LOAD) of the device filter", verifier.Length > 0 ? verifier : null);
             }
             return new SafeFdHandle((int)fd);
         }
@@ -145,6 +148,6 @@ internal static class DeviceFilter
         *(uint*)(attr + 8) = BpfCgroupDevice;      // attach_type
         *(uint*)(attr + 12) = BpfFAllowMulti;      // attach_flags
         if (syscall(SyscallNumbers.bpf, BpfProgAttach, (long)attr, 128, 0, 0, 0) < 0)
-            throw new SyscallException("bpf(BPF_PROG_ATTACH) of the device filter", LastErrno, null);
+            throw new SyscallException(Last, "bpf(BPF_PROG_ATTACH) of the device filter", null);
     }
 }

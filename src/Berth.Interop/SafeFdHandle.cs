@@ -1,9 +1,9 @@
 using System.Runtime.InteropServices;
 
-namespace Berth.Archive.Interop;
+namespace Berth.Interop;
 
 /// <summary>An owned file descriptor. fd 0 is valid; -1 is the invalid value. Closed exactly once.</summary>
-internal sealed class SafeFdHandle : SafeHandle
+public sealed class SafeFdHandle : SafeHandle
 {
     public SafeFdHandle() : base(invalidHandleValue: -1, ownsHandle: true)
     {
@@ -16,8 +16,10 @@ internal sealed class SafeFdHandle : SafeHandle
 
     public override bool IsInvalid => handle == -1;
 
-    /// <summary>The raw descriptor, for <c>/proc/self/fd/N</c> paths and error messages only.</summary>
+    /// <summary>The raw descriptor, for <c>/proc/self/fd/N</c> paths, file actions and error messages only.</summary>
     public int Fd => (int)handle;
 
-    protected override bool ReleaseHandle() => Interop.close((int)handle) == 0;
+    public string ProcPath => $"/proc/self/fd/{Fd}";
+
+    protected override bool ReleaseHandle() => Libc.close((int)handle) == 0;
 }

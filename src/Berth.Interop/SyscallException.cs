@@ -1,12 +1,13 @@
 using Berth.Oci.Errors;
 
-namespace Berth.Archive.Interop;
+namespace Berth.Interop;
 
-/// <summary>A failed system call: carries errno, the call and the path it was made on.</summary>
+/// <summary>A failed system call: its errno, the call and the path or object it acted on. Its kind comes from
+/// <see cref="Errno.KindOf"/>.</summary>
 public sealed class SyscallException : BerthException
 {
-    public SyscallException(ErrorKind kind, int errno, string call, string? path, string? subject = null)
-        : base(kind, Describe(errno, call, path, subject))
+    public SyscallException(int errno, string call, string? path = null, string? subject = null)
+        : base(Interop.Errno.KindOf(errno), Describe(errno, call, path, subject))
     {
         Errno = errno;
         Call = call;
@@ -23,6 +24,6 @@ public sealed class SyscallException : BerthException
     {
         string what = subject is null ? "" : subject + ": ";
         string where = path is null ? "" : $" {path}";
-        return $"{what}{call}{where}: {Interop.StrError(errno)} (errno {errno})";
+        return $"{what}{call}{where}: {Interop.Errno.Describe(errno)} (errno {errno})";
     }
 }
