@@ -37,7 +37,8 @@ public sealed class BerthEngine : IDisposable
                 GarbageCollector.Roots.None with
                 {
                     DebrisFinders = [() => ContainerService.FindDebris(Store), () => RuntimeRunStepExecutor.FindOrphans(options),
-                        () => Networks.NetworkService.FindDebris(Store, row => row.Status == "running" && Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart))],
+                        () => Networks.NetworkService.FindDebris(Store, row => row.Status == "running" && Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart)),
+                        () => Networks.NetworkResolver.FindDebris(Store, options)],
                 }),
             ContainersUsing = image => Store.Metadata.ContainerImages().Where(c => c.ImageId == image.ToString()).Select(c => c.ContainerId).ToList(),
         });

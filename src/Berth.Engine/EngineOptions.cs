@@ -18,6 +18,7 @@ public sealed record EngineOptions
     public const string StateDirVariable = "BERTH_STATE_DIR";
     public const string CgroupParentVariable = "BERTH_CGROUP_PARENT";
     public const string DefaultNetworkVariable = "BERTH_DEFAULT_NETWORK";
+    public const string ResolvConfVariable = "BERTH_RESOLV_CONF";
 
     public required string Root { get; init; }
     public required string StateDir { get; init; }
@@ -29,6 +30,14 @@ public sealed record EngineOptions
     /// installation that must not touch the network namespace it runs in (a test suite on a developer's machine)
     /// says <c>none</c> (<c>BERTH_DEFAULT_NETWORK=none</c>).</summary>
     public string DefaultNetwork { get; init; } = "bridge";
+
+    /// <summary>The host's resolver configuration: where containers' resolv.conf come from and where the networks'
+    /// resolvers forward names that are not containers'. <c>/etc/resolv.conf</c>; a test sandbox names its own
+    /// (<c>BERTH_RESOLV_CONF</c>).</summary>
+    public string ResolvConfPath { get; init; } = "/etc/resolv.conf";
+
+    /// <summary>The networks' resolvers: their lock and PID files (<c>berth resolver</c>).</summary>
+    public string ResolverDir => Path.Combine(StateDir, "resolvers");
 
     /// <summary>The berth executable started as a container's monitor and init (<c>berth monitor</c>,
     /// <c>berth init</c>); by default this process's own, so one binary holds every role. An engine hosted in
@@ -72,12 +81,14 @@ public sealed record EngineOptions
             ConfigPath = Path.GetFullPath(Get(Distribution.Client.RegistrySettings.ConfigVariable, Distribution.Client.RegistrySettings.DefaultConfigPath)),
             DockerConfigDirectory = Path.GetFullPath(Distribution.Credentials.DockerConfigStore.DefaultDirectory(read)),
             DefaultNetwork = Get(DefaultNetworkVariable, "bridge"),
+            ResolvConfPath = Path.GetFullPath(Get(ResolvConfVariable, "/etc/resolv.conf")),
         };
     }
 
     /// <summary>The same options as environment entries, for berth's own child processes (the monitor).</summary>
     public IReadOnlyList<string> ToEnvironment() =>
-        [$"{RootVariable}={Root}", $"{StateDirVariable}={StateDir}", $"{CgroupParentVariable}={CgroupParent}", $"{DefaultNetworkVariable}={DefaultNetwork}"];
+        [$"{RootVariable}={Root}", $"{StateDirVariable}={StateDir}", $"{CgroupParentVariable}={CgroupParent}", $"{DefaultNetworkVariable}={DefaultNetwork}",
+         $"{ResolvConfVariable}={ResolvConfPath}"];
 
     /// <summary>Creates <paramref name="path"/> (and its parents) root-only if missing; returns it.</summary>
     [System.Runtime.Versioning.SupportedOSPlatform("linux")]

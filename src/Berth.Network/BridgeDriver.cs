@@ -95,6 +95,21 @@ public static class BridgeDriver
         return new Endpoint(hostVeth, interfaceName, address, mac);
     }
 
+    /// <summary>Points the default route of the namespace at <paramref name="netnsPath"/> via
+    /// <paramref name="gateway"/> on <paramref name="interfaceName"/>, or removes it (null): the container's gateway
+    /// network changed.</summary>
+    public static void SetDefaultRoute(string netnsPath, string? interfaceName, uint? gateway)
+    {
+        using var inside = RtNetlink.OpenIn(netnsPath);
+        if (interfaceName is null || gateway is null)
+        {
+            inside.DeleteDefaultRoute();
+            return;
+        }
+        var index = inside.LinkIndex(interfaceName) ?? throw new BerthException(ErrorKind.Internal, $"{interfaceName} is missing in {netnsPath}");
+        inside.ReplaceDefaultRoute(index, Ipv4Subnet.ToAddress(gateway.Value));
+    }
+
     /// <summary>Deletes the host end of a container's veth pair (the peer goes with it); false when it was gone
     /// already, as it is once the container's namespace died.</summary>
     public static bool Detach(string hostVeth)

@@ -3,5 +3,6 @@
 if (Berth.Oci.Diagnostics.Timeline.Enabled) Berth.Oci.Diagnostics.Timeline.Mark("main " + string.Join(' ', args));
 if (args is ["init", ..]) return Berth.Runtime.Init.ContainerInit.Run(args);
 if (args is [Berth.Engine.Containers.ContainerMonitor.Role, ..]) return Berth.Engine.Containers.ContainerMonitor.Run(args);
+if (args is [Berth.Engine.Networks.NetworkResolver.Role, ..]) return Berth.Engine.Networks.NetworkResolver.Run(args);
 if (args is [Berth.Api.Daemon.Role, ..]) return await Berth.Api.Daemon.RunAsync(args[1..]);
 return await Berth.Cli.BerthCli.RunAsync(args, Berth.Api.Daemon.RunAsync);

@@ -168,6 +168,7 @@ internal static class ContainerCommands
             Description = "Connect a container to a network: bridge (the default), none (no network but loopback) or host",
             DefaultValueFactory = _ => "default",
         };
+        public readonly Option<string[]> NetworkAlias = new("--network-alias", "--net-alias") { Description = "Add network-scoped alias for the container" };
         public readonly Option<long?> Memory = FlagParsers.Bytes("--memory", "Memory limit (e.g. 64m)", "-m");
         public readonly Option<long?> MemorySwap = FlagParsers.SwapBytes("--memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
         public readonly Option<long?> Cpus = FlagParsers.NanoCpus("--cpus", "Number of CPUs");
@@ -220,7 +221,7 @@ internal static class ContainerCommands
                          Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
                          OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
-                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform, Publish, PublishAll })
+                         MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform, Publish, PublishAll, NetworkAlias })
                 c.Options.Add(o);
             Health.AddTo(c);
             c.Arguments.Add(Image);
@@ -352,6 +353,7 @@ internal static class ContainerCommands
                 MemorySwappiness = swappiness,
                 OomKillDisable = p.GetValue(OomKillDisable),
                 Network = p.GetValue(Network) switch { null or "" => "default", var n => n },
+                NetworkAliases = p.GetValue(NetworkAlias) ?? [],
                 Memory = p.GetValue(Memory),
                 MemorySwap = p.GetValue(MemorySwap),
                 NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,

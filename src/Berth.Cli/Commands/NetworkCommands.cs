@@ -7,7 +7,7 @@ using Berth.Oci.Errors;
 
 namespace Berth.Cli.Commands;
 
-/// <summary><c>berth network create|ls|inspect|rm|prune</c>, as docker's bridge driver.</summary>
+/// <summary><c>berth network create|ls|inspect|rm|prune|connect|disconnect</c>, as docker's bridge driver.</summary>
 internal static class NetworkCommands
 {
     public static Command Create()
@@ -18,6 +18,8 @@ internal static class NetworkCommands
         network.Subcommands.Add(Inspect());
         network.Subcommands.Add(Remove());
         network.Subcommands.Add(Prune());
+        network.Subcommands.Add(Connect());
+        network.Subcommands.Add(Disconnect());
         return network;
     }
 
@@ -168,7 +170,9 @@ internal static class NetworkCommands
             var networks = Networks(ctx);
             var used = ctx.Engine.Store.Metadata.ListContainers().Select(r => ContainerService.ConfigOf(r).Request.Network).ToHashSet(StringComparer.Ordinal);
             var removed = new List<string>();
-            foreach (var n in ctx.Engine.Store.Metadata.ListNetworks().Where(n => n.Name != NetworkService.DefaultNetwork && !used.Contains(n.Name)))
+            // Used: named by a container's --network, or joined by one (network connect), running or not.
+            foreach (var n in ctx.Engine.Store.Metadata.ListNetworks().Where(n => n.Name != NetworkService.DefaultNetwork && !used.Contains(n.Name)
+                                                                                 && ctx.Engine.Store.Metadata.AttachmentsOfNetwork(n.Id).Count == 0))
             {
                 networks.Remove(n);
                 removed.Add(n.Name);
@@ -181,5 +185,48 @@ internal static class NetworkCommands
             }
             return 0;
         });
+    }
+
+    private static Command Connect()
+    {
+        var alias = new Option<string[]>("--alias") { Description = "Add network-scoped alias for the container" };
+        var ip = new Option<string?>("--ip") { Description = "IPv4 address (not supported yet)" };
+        var network = new Argument<string>("NETWORK");
+        var container = new Argument<string>("CONTAINER");
+        var c = new Command("connect", "Connect a container to a network") { alias, ip, network, container };
+        CliContext.BindAsync(async (ctx, p, ct) =>
+        {
+            if (p.GetValue(ip) is not null) throw new BerthException(ErrorKind.NotImplemented, "network connect --ip is not supported yet");
+            return await Daemonish(ctx, () => ctx.Engine.Containers.ConnectNetworkAsync(p.GetValue(network)!, p.GetValue(container)!,
+                new EndpointRequest { Aliases = p.GetValue(alias) ?? [] }, ct));
+        })(c);
+        return c;
+    }
+
+    private static Command Disconnect()
+    {
+        var force = new Option<bool>("--force", "-f") { Description = "Force the container to disconnect from a network" };
+        var network = new Argument<string>("NETWORK");
+        var container = new Argument<string>("CONTAINER");
+        var c = new Command("disconnect", "Disconnect a container from a network") { force, network, container };
+        CliContext.BindAsync(async (ctx, p, ct) =>
+            await Daemonish(ctx, () => ctx.Engine.Containers.DisconnectNetworkAsync(p.GetValue(network)!, p.GetValue(container)!, p.GetValue(force), ct)))(c);
+        return c;
+    }
+
+    /// <summary>Compat: the docker CLI prints the daemon's refusal of a connect or disconnect as
+    /// "Error response from daemon: …" and exits 1, whatever the kind (No such container included).</summary>
+    private static async Task<int> Daemonish(CliContext ctx, Func<Task> body)
+    {
+        try
+        {
+            await body();
+            return 0;
+        }
+        catch (BerthException e) when (e.Kind != ErrorKind.NotImplemented)
+        {
+            ctx.Err.WriteLine($"Error response from daemon: {e.Message}");
+            return 1;
+        }
     }
 }

@@ -233,6 +233,9 @@ public sealed record EndpointSettingsJson
     public int GlobalIPv6PrefixLen { get; init; }
     public string MacAddress { get; init; } = "";
     public IReadOnlyDictionary<string, string>? DriverOpts { get; init; }
+    /// <summary>docker 25+: every name the container answers to on this network (name, aliases, short ID,
+    /// hostname); null where there is no name resolution (the default bridge, none, host).</summary>
+    public IReadOnlyList<string>? DNSNames { get; init; }
 }
 
 /// <summary><c>docker volume inspect</c>'s shape.</summary>

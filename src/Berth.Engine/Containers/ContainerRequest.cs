@@ -34,6 +34,8 @@ public sealed record ContainerRequest
     /// <summary>"none", "host", a bridge network's name ("bridge", the default network), or "default" for the
     /// engine's default (<see cref="EngineOptions.DefaultNetwork"/>), which create replaces by its name.</summary>
     [JsonPropertyName("network")] public string Network { get; init; } = "default";
+    /// <summary><c>--network-alias</c>: names the container also answers to on its (user) network.</summary>
+    [JsonPropertyName("networkAliases")] public IReadOnlyList<string> NetworkAliases { get; init; } = [];
     /// <summary><c>-p</c> specs as written (<c>[IP:][HOSTPORT:]CONTAINERPORT[/PROTO]</c>).</summary>
     [JsonPropertyName("publish")] public IReadOnlyList<string> Publish { get; init; } = [];
     /// <summary><c>-P</c>: every exposed port on a random host port.</summary>
@@ -126,6 +128,9 @@ public sealed record StoredContainerConfig
     [JsonPropertyName("healthcheck")] public Berth.Oci.HealthConfig? Healthcheck { get; init; }
     /// <summary>The image's ExposedPorts, <c>--expose</c> and <c>-p</c>'s container ports, as "PORT/PROTO".</summary>
     [JsonPropertyName("exposedPorts")] public IReadOnlyList<string>? ExposedPorts { get; init; }
+    /// <summary>The container's networks are its rows in network_attachments (made at create). Containers created
+    /// before those existed are on <see cref="ContainerRequest.Network"/> alone.</summary>
+    [JsonPropertyName("networksRecorded")] public bool NetworksRecorded { get; init; }
 }
 
 /// <summary>One line of docker's json-file log driver.</summary>

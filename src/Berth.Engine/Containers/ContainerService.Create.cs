@@ -58,7 +58,9 @@ public sealed partial class ContainerService
         if (request.CidFile is { } cidFile && File.Exists(cidFile))
             throw BerthException.Invalid($"Container ID file found, make sure the other container isn't running or delete {cidFile}");
 
-        if (!NetworkService.IsBuiltinMode(request.Network)) Networks.Resolve(request.Network);
+        var network = NetworkService.IsBuiltinMode(request.Network) ? null : Networks.Resolve(request.Network);
+        if (request.NetworkAliases.Count > 0 && (network is null || network.Name == NetworkService.DefaultNetwork))
+            throw BerthException.Invalid("network-scoped aliases are only supported for user-defined networks");
         // Specs are checked at create (docker's CLI does, before anything exists); ports are taken at start.
         var publishKeys = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).Select(p => p.Key).ToList();
 
@@ -93,7 +95,7 @@ public sealed partial class ContainerService
             var mounts = ResolveMounts(request, createdVolumes);
             PopulateVolumes(mounts, lowers, dir, ct);
             var hostname = request.Hostname is { Length: > 0 } h ? h : id[..12];
-            WriteNetworkFiles(dir, hostname, request, extraHosts);
+            WriteNetworkFiles(dir, hostname, request, extraHosts, network);
 
             var binds = new List<BindMount>
             {
@@ -183,6 +185,7 @@ public sealed partial class ContainerService
                 LowerDirs = lowers,
                 Healthcheck = healthcheck,
                 ExposedPorts = exposedPorts,
+                NetworksRecorded = true,
             };
             var row = new ContainerRow
             {
@@ -196,6 +199,8 @@ public sealed partial class ContainerService
             if (!Store.Metadata.TryAddContainer(row, out var holder))
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
             recorded = true;
+            if (network is not null)
+                Store.Metadata.TryAddAttachment(new Berth.Storage.Metadata.AttachmentRow { ContainerId = id, NetworkId = network.Id, Aliases = request.NetworkAliases });
             Record(row, "create");
             lock (_freshSpecs) _freshSpecs[id] = spec;
             s_parsedConfigs.AddOrUpdate(row.Config, stored);
@@ -312,7 +317,7 @@ public sealed partial class ContainerService
         return new UserDatabase { Passwd = passwd, Group = group };
     }
 
-    private static void WriteNetworkFiles(string dir, string hostname, ContainerRequest request, IReadOnlyList<string> extraHosts)
+    private void WriteNetworkFiles(string dir, string hostname, ContainerRequest request, IReadOnlyList<string> extraHosts, Berth.Storage.Metadata.NetworkRow? bridge)
     {
         var network = request.Network;
         File.WriteAllText(Path.Combine(dir, "hostname"), hostname + "\n");
@@ -327,12 +332,26 @@ public sealed partial class ContainerService
                 "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\nfe00::0\tip6-localnet\nff00::0\tip6-mcastprefix\nff02::1\tip6-allnodes\nff02::2\tip6-allrouters\n");
         }
         if (extraHosts.Count > 0) File.AppendAllText(Path.Combine(dir, "hosts"), string.Join('\n', extraHosts) + "\n");
-        var resolv = File.Exists("/etc/resolv.conf") ? File.ReadAllText("/etc/resolv.conf") : "";
+        File.WriteAllText(Path.Combine(dir, "resolv.conf"), ResolvConfFor(request, bridge));
+    }
+
+    /// <summary>A container's resolv.conf, as docker writes it: on a user network (<paramref name="resolver"/>) the
+    /// network's resolver is the one nameserver (the --dns servers become its upstreams); on the default bridge the
+    /// host's file without loopback servers; with none or host the host's file; --dns, --dns-search and --dns-option
+    /// applied.</summary>
+    private string ResolvConfFor(ContainerRequest request, Berth.Storage.Metadata.NetworkRow? resolver)
+    {
+        var resolv = File.Exists(Options.ResolvConfPath) ? File.ReadAllText(Options.ResolvConfPath) : "";
+        if (resolver is not null && resolver.Name != NetworkService.DefaultNetwork)
+        {
+            HostOptions.ResolvConf("", request.Dns, [], []); // checks the --dns addresses
+            return Berth.Network.ResolvConf.ForUserNetwork(resolv, resolver.Gateway, request.DnsSearch, request.DnsOptions);
+        }
         // On a bridge the host's loopback resolvers would be the container's own loopback: docker drops them.
-        if (!NetworkService.IsBuiltinMode(network)) resolv = Berth.Network.ResolvConf.ForBridge(resolv);
+        if (resolver is not null) resolv = Berth.Network.ResolvConf.ForBridge(resolv);
         if (request.Dns.Count + request.DnsSearch.Count + request.DnsOptions.Count > 0)
             resolv = HostOptions.ResolvConf(resolv, request.Dns, request.DnsSearch, request.DnsOptions);
-        File.WriteAllText(Path.Combine(dir, "resolv.conf"), resolv);
+        return resolv;
     }
 
     /// <summary><c>-v</c>, <c>--mount</c> and <c>--tmpfs</c> as mounts, creating named and anonymous volumes as

@@ -190,34 +190,56 @@ public sealed partial class ContainerService
     /// <summary>The host ports a running container holds; none when it is not running.</summary>
     public IReadOnlyList<PortRow> PublishedPorts(ContainerRow row) => row.Status == "running" ? Store.Metadata.PortsOfContainer(row.Id) : [];
 
-    /// <summary>NetworkSettings: on a bridge network, the running container's address, gateway and MAC (docker
-    /// fills the top-level fields from the default bridge only; berth from the container's one network).</summary>
+    /// <summary>NetworkSettings: one entry per network the container is connected to (running or not), with its
+    /// address, gateway and MAC while it runs, its aliases (docker 20.10's: the user's, then the short ID, on user
+    /// networks) and DNSNames (docker 25+); the top-level fields from its first network (docker fills them from the
+    /// default bridge only).</summary>
     private NetworkSettingsJson NetworkSettingsOf(ContainerRow row, string networkName)
     {
-        if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(networkName) || Store.Metadata.GetNetworkByName(networkName) is not { } network)
+        if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(networkName))
             return new NetworkSettingsJson { Networks = new Dictionary<string, EndpointSettingsJson> { [networkName] = new() } };
-        var endpoint = row.Status == "running" ? Store.Metadata.EndpointsOfContainer(row.Id).FirstOrDefault(e => e.NetworkId == network.Id) : null;
-        var prefix = int.Parse(network.Subnet[(network.Subnet.IndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
-        var endpointId = endpoint is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + row.Id + row.PidStart)));
-        var settings = new EndpointSettingsJson
+        IReadOnlyList<(Berth.Storage.Metadata.AttachmentRow Attachment, Berth.Storage.Metadata.NetworkRow Network)> attached;
+        try
         {
-            NetworkID = network.Id,
-            EndpointID = endpointId,
-            Gateway = endpoint is null ? "" : network.Gateway,
-            IPAddress = endpoint?.Address ?? "",
-            IPPrefixLen = endpoint is null ? 0 : prefix,
-            MacAddress = endpoint?.MacAddress ?? "",
-        };
+            attached = NetworksOf(row);
+        }
+        catch (BerthException e) when (e.Kind == ErrorKind.NotFound)
+        {
+            attached = []; // a network removed since: nothing to show for it
+        }
+        var endpoints = row.Status == "running" ? Store.Metadata.EndpointsOfContainer(row.Id) : [];
+        var request = ConfigOf(row).Request;
+        var networks = new Dictionary<string, EndpointSettingsJson>();
+        EndpointSettingsJson? first = null;
+        foreach (var (attachment, network) in attached)
+        {
+            var endpoint = endpoints.FirstOrDefault(e => e.NetworkId == network.Id);
+            var prefix = int.Parse(network.Subnet[(network.Subnet.IndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            var user = network.Name != Berth.Engine.Networks.NetworkService.DefaultNetwork;
+            var settings = new EndpointSettingsJson
+            {
+                Aliases = user ? [.. attachment.Aliases, row.Id[..12]] : null,
+                NetworkID = network.Id,
+                EndpointID = endpoint is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + row.Id + row.PidStart))),
+                Gateway = endpoint is null ? "" : network.Gateway,
+                IPAddress = endpoint?.Address ?? "",
+                IPPrefixLen = endpoint is null ? 0 : prefix,
+                MacAddress = endpoint?.MacAddress ?? "",
+                DNSNames = user ? Berth.Engine.Networks.NetworkService.DnsNames(row, request, attachment.Aliases) : null,
+            };
+            first ??= settings;
+            networks[network.Name] = settings;
+        }
         return new NetworkSettingsJson
         {
             Bridge = "",
-            SandboxKey = endpoint is null ? "" : $"/proc/{row.Pid}/ns/net",
-            EndpointID = settings.EndpointID,
-            Gateway = settings.Gateway,
-            IPAddress = settings.IPAddress,
-            IPPrefixLen = settings.IPPrefixLen,
-            MacAddress = settings.MacAddress,
-            Networks = new Dictionary<string, EndpointSettingsJson> { [network.Name] = settings },
+            SandboxKey = endpoints.Count == 0 ? "" : $"/proc/{row.Pid}/ns/net",
+            EndpointID = first?.EndpointID ?? "",
+            Gateway = first?.Gateway ?? "",
+            IPAddress = first?.IPAddress ?? "",
+            IPPrefixLen = first?.IPPrefixLen ?? 0,
+            MacAddress = first?.MacAddress ?? "",
+            Networks = networks,
         };
     }
 

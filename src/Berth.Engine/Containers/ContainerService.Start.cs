@@ -70,31 +70,6 @@ public sealed partial class ContainerService
         return (container, running);
     }
 
-    /// <summary>Connects the init's network namespace (it exists and waits for the start) to the container's bridge
-    /// network, and writes its own address into its /etc/hosts as docker does at start: <c>IP\tHOSTNAME</c>, or
-    /// <c>IP\tHOST.DOMAIN HOST</c> with a domain name. Nothing to do for none and host.</summary>
-    private void ConnectNetworks(ContainerRow row, int initPid)
-    {
-        var request = ConfigOf(row).Request;
-        if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(request.Network)) return;
-        var network = Networks.Resolve(request.Network);
-        var endpoint = Networks.Connect(row.Id, network, $"/proc/{initPid}/ns/net", "eth0", defaultRoute: true);
-        var requests = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).ToList();
-        // -P: every exposed port not published by -p, on a random host port.
-        if (request.PublishAll)
-            foreach (var key in (ConfigOf(row).ExposedPorts ?? []).Where(k => requests.All(r => r.Key != k)))
-            {
-                var slash = key.IndexOf('/');
-                requests.Add(new Berth.Network.Ports.PortRequest("", 0, 0, int.Parse(key[..slash], System.Globalization.CultureInfo.InvariantCulture), key[(slash + 1)..]));
-            }
-        Networks.Publish(row.Id, row.Name, endpoint, network, requests);
-        var hostname = request.Hostname is { Length: > 0 } h ? h : row.Id[..12];
-        var names = request.Domainname is { Length: > 0 } d ? $"{hostname}.{d} {hostname}" : hostname;
-        var hosts = Path.Combine(DirOf(row.Id), "hosts");
-        var lines = File.ReadAllLines(hosts).Where(l => !l.EndsWith("\t" + names, StringComparison.Ordinal)).Append($"{endpoint.Address}\t{names}");
-        File.WriteAllText(hosts, string.Join('\n', lines) + "\n");
-    }
-
     private void RecordFailure(ContainerRow row, BerthException e)
     {
         var code = e is ContainerExecException x ? x.ExitCode : 128;

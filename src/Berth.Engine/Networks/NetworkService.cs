@@ -261,6 +261,30 @@ public sealed class NetworkService(Store store, TimeProvider time)
         store.Metadata.DeleteEndpoints(containerId);
     }
 
+    /// <summary>Releases one endpoint of a running container (<c>network disconnect</c>): its veth pair, the host ports
+    /// published on its address, its address.</summary>
+    public void Disconnect(string containerId, EndpointRow endpoint)
+    {
+        BridgeDriver.Detach(endpoint.HostVeth);
+        if (store.Metadata.DeletePorts(containerId, endpoint.Address) > 0) ApplyRules();
+        store.Metadata.DeleteEndpoint(containerId, endpoint.NetworkId);
+    }
+
+    /// <summary>The names a container answers to on a user network, as docker's DNSNames: its name, its aliases
+    /// there, its short ID and its hostname when one was given, each once.</summary>
+    public static IReadOnlyList<string> DnsNames(ContainerRow row, Containers.ContainerRequest request, IReadOnlyList<string> aliases) =>
+        new[] { row.Name }.Concat(aliases).Append(row.Id[..12]).Concat(request.Hostname is { Length: > 0 } h ? [h] : [])
+            .Where(n => n.Length > 0).Distinct(StringComparer.Ordinal).ToList();
+
+    /// <summary>The network a container with endpoints on <paramref name="networks"/> routes through by default:
+    /// docker 20.10's choice, the first non-internal one by name (an internal one only when there is no other).</summary>
+    public static NetworkRow? GatewayNetwork(IEnumerable<NetworkRow> networks)
+    {
+        var list = networks.ToList();
+        return list.Where(n => !n.Internal).OrderBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault()
+               ?? list.OrderBy(n => n.Name, StringComparer.Ordinal).FirstOrDefault();
+    }
+
     /// <summary>The first host port of the ephemeral range (ip_local_port_range), where random ports come from.</summary>
     public const int FirstEphemeralPort = 32768, LastEphemeralPort = 60999;
 

@@ -12,7 +12,7 @@ namespace Berth.Network.Netlink;
 /// https://man7.org/linux/man-pages/man7/rtnetlink.7.html, include/uapi/linux/if_link.h.</summary>
 internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
 {
-    private const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_NEWROUTE = 24;
+    private const ushort RTM_NEWLINK = 16, RTM_DELLINK = 17, RTM_GETLINK = 18, RTM_NEWADDR = 20, RTM_NEWROUTE = 24, RTM_DELROUTE = 25;
     private const ushort IFLA_ADDRESS = 1, IFLA_IFNAME = 3, IFLA_MTU = 4, IFLA_MASTER = 10, IFLA_LINKINFO = 18, IFLA_NET_NS_FD = 28;
     private const ushort IFLA_INFO_KIND = 1, IFLA_INFO_DATA = 2, VETH_INFO_PEER = 1;
     private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
@@ -114,6 +114,34 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
             .Raw(rtmsg).Attr(RTA_GATEWAY, gateway.GetAddressBytes()).Attr(RTA_OIF, (uint)index);
         socket.Request(m, $"add default route via {gateway}");
     }
+
+    /// <summary>Makes the default route go via <paramref name="gateway"/> on link <paramref name="index"/>, replacing
+    /// the one there (a container's gateway network changed: <c>network connect</c>/<c>disconnect</c>).</summary>
+    public void ReplaceDefaultRoute(int index, IPAddress gateway)
+    {
+        Span<byte> rtmsg = stackalloc byte[12];
+        rtmsg[0] = AF_INET;
+        rtmsg[4] = 254; // RT_TABLE_MAIN
+        rtmsg[5] = 3;   // RTPROT_BOOT
+        rtmsg[6] = 0;   // RT_SCOPE_UNIVERSE
+        rtmsg[7] = 1;   // RTN_UNICAST
+        var m = new NetlinkMessage(RTM_NEWROUTE, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK | NetlinkMessage.NLM_F_CREATE | NLM_F_REPLACE)
+            .Raw(rtmsg).Attr(RTA_GATEWAY, gateway.GetAddressBytes()).Attr(RTA_OIF, (uint)index);
+        socket.Request(m, $"replace default route via {gateway}");
+    }
+
+    /// <summary>Deletes the default route of the main table; false when there was none.</summary>
+    public bool DeleteDefaultRoute()
+    {
+        Span<byte> rtmsg = stackalloc byte[12];
+        rtmsg[0] = AF_INET;
+        rtmsg[4] = 254; // RT_TABLE_MAIN
+        rtmsg[6] = 0;   // RT_SCOPE_UNIVERSE (RTM_DELROUTE matches on destination 0/0)
+        var m = new NetlinkMessage(RTM_DELROUTE, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).Raw(rtmsg);
+        return socket.Request(m, "delete default route", ESRCH) == 0;
+    }
+
+    private const ushort NLM_F_REPLACE = 0x100;
 
     private static List<(ushort Type, byte[] Value)> Attributes(ReadOnlySpan<byte> data)
     {

@@ -38,6 +38,14 @@ public sealed partial class MetadataStore
         });
     }
 
+    /// <summary>SQLite's <c>data_version</c>: changes whenever another connection committed, so a long-lived reader
+    /// (a network's resolver) knows when to read again.</summary>
+    public long DataVersion()
+    {
+        using var cmd = Cmd("PRAGMA data_version");
+        return cmd.ExecuteScalar() is long v ? v : 0;
+    }
+
     /// <summary>Adds a network; false when its name is taken.</summary>
     public bool TryAddNetwork(NetworkRow n)
     {
@@ -147,6 +155,13 @@ public sealed partial class MetadataStore
     public int DeletePorts(string containerId)
     {
         using var cmd = Cmd("DELETE FROM ports WHERE container_id=$c", ("$c", containerId));
+        return cmd.ExecuteNonQuery();
+    }
+
+    /// <summary>Releases the host ports published on one address of a container.</summary>
+    public int DeletePorts(string containerId, string containerIp)
+    {
+        using var cmd = Cmd("DELETE FROM ports WHERE container_id=$c AND container_ip=$i", ("$c", containerId), ("$i", containerIp));
         return cmd.ExecuteNonQuery();
     }
 
