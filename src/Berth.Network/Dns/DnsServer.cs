@@ -94,7 +94,10 @@ public sealed class DnsServer : IDisposable
 
     /// <summary>The answer to <paramref name="packet"/> when it is one of ours (or an error), else null: then
     /// <paramref name="forward"/> says whether it goes upstream (false: dropped).</summary>
-    internal byte[]? Handle(byte[] packet, IPAddress client, bool udp, out bool forward)
+    private byte[]? Handle(byte[] packet, IPAddress client, bool udp, out bool forward) => Respond(_records, packet, client, udp, out forward);
+
+    /// <summary>What the server does with one packet, without sockets (tests feed it hostile input).</summary>
+    internal static byte[]? Respond(IDnsRecords records, byte[] packet, IPAddress client, bool udp, out bool forward)
     {
         forward = false;
         var parse = DnsMessage.TryParseQuery(packet, out _, out var question, out var questionEnd);
@@ -107,7 +110,7 @@ public sealed class DnsServer : IDisposable
         DnsLookup? local;
         try
         {
-            local = question!.Class == DnsMessage.ClassIn ? _records.Lookup(client, question) : null;
+            local = question!.Class == DnsMessage.ClassIn ? records.Lookup(client, question) : null;
         }
         catch (Exception e) when (e is not OutOfMemoryException)
         {

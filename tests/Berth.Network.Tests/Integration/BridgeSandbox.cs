@@ -46,10 +46,38 @@ public sealed class BridgeSandbox : IDisposable
         HostCapabilities.Require(File.Exists(RepoPaths.BerthBinary), $"needs the berth binary ({RepoPaths.BerthBinary})");
         Net = new NetworkSandbox();
         Berth = new Testing.Berth(_dir.Combine("root"));
+        // The host's resolver, as berth sees it: the outside namespace (where a test may run a DNS server).
+        ResolvConf = _dir.Combine("resolv.conf");
+        File.WriteAllText(ResolvConf, $"nameserver {NetworkSandbox.OutsideAddress}\n");
+        Berth.ExtraEnvironment["BERTH_RESOLV_CONF"] = ResolvConf;
         Ok("import", "--change", "CMD [\"/bin/sh\"]", image.Tar, "busybox");
     }
 
     public NetworkSandbox Net { get; }
+    /// <summary>The resolv.conf berth takes for the host's (<c>BERTH_RESOLV_CONF</c>).</summary>
+    public string ResolvConf { get; }
+
+    /// <summary>The PIDs of this installation's network resolvers (<c>berth resolver ROOT NETWORK</c>).</summary>
+    public IReadOnlyList<int> Resolvers()
+    {
+        var pids = new List<int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid)) continue;
+            try
+            {
+                var argv = File.ReadAllText(Path.Combine(dir, "cmdline")).Split('\0');
+                if (argv is [_, "resolver", var root, ..] && root == Berth.Root) pids.Add(pid);
+            }
+            catch (IOException)
+            {
+            }
+            catch (UnauthorizedAccessException)
+            {
+            }
+        }
+        return pids;
+    }
     public Testing.Berth Berth { get; }
 
     public RunResult Run(params string[] args) => Net.Berth(Berth, args);
@@ -76,6 +104,8 @@ public sealed class BridgeSandbox : IDisposable
             if (ids.Length > 0) Run(["rm", "-f", .. ids]);
             Assert.Empty(Veths());
             Assert.Empty(Berth.LeftoverCgroups());
+            // Every network's resolver exits with its network's last endpoint.
+            Wait.For(() => Resolvers().Count == 0, "the network resolvers to exit", TimeSpan.FromSeconds(10));
         }
         finally
         {
