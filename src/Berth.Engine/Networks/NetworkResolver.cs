@@ -26,6 +26,7 @@ public static class NetworkResolver
 {
     public const string Role = "resolver";
     private const string Ok = "ok";
+    private const string Serve = "serve";
     private static readonly TimeSpan IdleCheck = TimeSpan.FromMilliseconds(250);
 
     private static string LockPath(EngineOptions options, string networkId) => Path.Combine(options.ResolverDir, networkId + ".lock");
@@ -56,19 +57,39 @@ public static class NetworkResolver
             throw new BerthException(ErrorKind.Internal, $"cannot start the resolver of network {network.Name}: {e.Message}", e);
         }
         report.DisposeLocalCopyOfClientHandle();
+        // The child only starts the resolver and exits: the resolver is nobody's child (init's), so a long-lived
+        // starter (a container's monitor) is not left with a zombie when it exits.
+        Berth.Runtime.Process.ProcessLauncher.Wait(pid);
         string? line;
         using (var reader = new StreamReader(report)) line = reader.ReadLine();
-        if (options.ReapMonitors)
-            _ = Task.Factory.StartNew(() => Berth.Runtime.Process.ProcessLauncher.Wait(pid), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         if (line == Ok) return;
-        if (!options.ReapMonitors) Berth.Runtime.Process.ProcessLauncher.Wait(pid);
         throw new BerthException(ErrorKind.Internal, $"the resolver of network {network.Name} did not start: {line?.Split('\t', 2)[^1] ?? "it exited"}");
     }
 
-    /// <summary>The resolver's process: binds, reports, serves until its network has no endpoint left.</summary>
+    /// <summary><c>berth resolver ROOT ID</c> spawns <c>berth resolver ROOT ID serve</c> with its own stdout (the
+    /// starter's report pipe) and exits; the second binds, reports on that pipe and serves until its network has no
+    /// endpoint left.</summary>
     public static int Run(string[] args)
     {
-        if (args is not [_, var root, var networkId])
+        if (args is [_, var r, var n])
+        {
+            try
+            {
+                using var inherited = new Microsoft.Win32.SafeHandles.SafeFileHandle(1, ownsHandle: false);
+                using var devNull = File.OpenHandle("/dev/null", FileMode.Open, FileAccess.ReadWrite);
+                Berth.Runtime.Process.ProcessLauncher.Spawn(Environment.ProcessPath ?? "/proc/self/exe", ["berth", Role, r, n, Serve],
+                    new ContainerStdio { Stdin = devNull, Stdout = inherited, Stderr = devNull },
+                    ["DOTNET_GCgen0size=10000", .. Environment.GetEnvironmentVariables().Keys.Cast<string>().Where(k => k.StartsWith("BERTH_", StringComparison.Ordinal))
+                        .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")]);
+                return 0;
+            }
+            catch (Berth.Runtime.Interop.SyscallException e)
+            {
+                Console.Out.WriteLine($"error\t{e.Message}");
+                return 1;
+            }
+        }
+        if (args is not [_, var root, var networkId, Serve])
         {
             Console.Error.WriteLine("berth resolver: internal role, started by berth itself");
             return 125;
