@@ -52,7 +52,7 @@ public static class NetworkResolver
                 new ContainerStdio { Stdin = devNull, Stdout = report.ClientSafePipeHandle, Stderr = devNull },
                 ["DOTNET_GCgen0size=10000", .. options.ToEnvironment()]);
         }
-        catch (Berth.Runtime.Interop.SyscallException e)
+        catch (Berth.Interop.SyscallException e)
         {
             throw new BerthException(ErrorKind.Internal, $"cannot start the resolver of network {network.Name}: {e.Message}", e);
         }
@@ -83,7 +83,7 @@ public static class NetworkResolver
                         .Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}")]);
                 return 0;
             }
-            catch (Berth.Runtime.Interop.SyscallException e)
+            catch (Berth.Interop.SyscallException e)
             {
                 Console.Out.WriteLine($"error\t{e.Message}");
                 return 1;
