@@ -1,5 +1,6 @@
 using Berth.Archive;
 using Berth.Oci;
+using Berth.Oci.Diagnostics;
 using Berth.Oci.Errors;
 using Berth.Storage.Content;
 using Berth.Storage.Locks;
@@ -204,7 +205,7 @@ public sealed partial class Store : IDisposable
         ApplyResult result;
         try
         {
-            result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
+            result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay, StartWriteback = true }, ct);
             diff.Drain();
         }
         catch (BerthException e)
@@ -310,10 +311,13 @@ public sealed partial class Store : IDisposable
         using var commitLock = LockCommit(ct);
         // Durability order: the data of every blob and snapshot reaches the disk, then names appear (renames),
         // then the renames reach the disk, then the metadata points at them.
+        Timeline.Mark("commit: syncfs (data)");
         Libc.SyncFilesystem(Root);
+        Timeline.Mark("commit: synced");
         foreach (var l in commit.Layers) l.Blob?.Publish();
         var manifestDigest = Content.Put(commit.ManifestBytes);
         Content.Put(commit.ConfigBytes);
+        if (commit.IndexBytes is { } index) Content.Put(index);
         var layers = new List<LayerRecord>();
         var snapshots = new List<SnapshotRecord>();
         Digest? chain = null;
@@ -338,7 +342,11 @@ public sealed partial class Store : IDisposable
             layers.Add(new LayerRecord { BlobDigest = l.BlobDigest, BlobSize = l.BlobSize, MediaType = l.MediaType, DiffId = l.DiffId, ChainId = chainId });
             chain = chainId;
         }
-        Libc.SyncFilesystem(Root);
+        // The renames of snapshot directories reach the disk (blobs' renames were synced one by one by Publish and
+        // Put): an fsync of their one parent directory, not a second syncfs, which would wait for every other
+        // process's dirty pages on this filesystem again.
+        if (snapshots.Count > 0) Libc.FsyncDirectory(Snapshots.Directory);
+        Timeline.Mark("commit: names synced");
         var image = new ImageRecord
         {
             Id = configDigest, ManifestDigest = manifestDigest, ManifestSize = commit.ManifestBytes.Length,
@@ -381,6 +389,10 @@ public sealed record ImageCommit
     public required IReadOnlyList<PendingLayer> Layers { get; init; }
     public DateTimeOffset? Created { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The index the image was chosen from, if any: kept (referenced by its digest among
+    /// <see cref="RepoDigests"/>) so that a push of the same name sends every platform back.</summary>
+    public byte[]? IndexBytes { get; init; }
 
     /// <summary>The repositories (<c>docker.io/library/busybox</c>) and the manifest digest the image has there.</summary>
     public IReadOnlyList<(string Repository, Digest Digest)> RepoDigests { get; init; } = [];
