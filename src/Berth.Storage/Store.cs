@@ -220,59 +220,6 @@ public sealed partial class Store : IDisposable
         return (result, compression is Compression.None ? null : diff.Digest, compression);
     }
 
-    /// <summary>Stores a blob as received, verified but not yet visible (first half of a two-phase ingest: an
-    /// archive is read once, sequentially, then its layers unpack in parallel with <see cref="UnpackSpooled"/>).</summary>
-    public ContentWriter SpoolBlob(Stream raw, Digest? expectedDigest, long? expectedSize, string subject, CancellationToken ct)
-    {
-        var writer = Content.CreateWriter();
-        try
-        {
-            var buffer = new byte[1 << 20];
-            int n;
-            while ((n = raw.Read(buffer)) > 0)
-            {
-                ct.ThrowIfCancellationRequested();
-                writer.Write(buffer.AsSpan(0, n));
-            }
-            // Not fsynced here: CommitImage syncs the filesystem once, before anything is renamed into place, so
-            // the flush overlaps with unpacking instead of stalling the reader.
-            writer.Seal(expectedDigest, expectedSize, fsync: false);
-            return writer;
-        }
-        catch (BerthException e)
-        {
-            writer.Dispose();
-            throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
-        }
-        catch
-        {
-            writer.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Unpacks a spooled blob into a new snapshot directory. The returned layer owns
-    /// <paramref name="blob"/> from then on.</summary>
-    public PendingLayer UnpackSpooled(ContentWriter blob, Digest blobDigest, string? mediaType, string subject, CancellationToken ct)
-    {
-        // Errors name the layer by digest as well as by where it came from (unless that already says it).
-        if (!subject.Contains(blobDigest.Hex, StringComparison.Ordinal)) subject = $"{subject} (layer {blobDigest})";
-        PendingSnapshot? pending = Snapshots.BeginNew();
-        try
-        {
-            using var file = new FileStream(blob.SealedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            var (result, diffId, compression) = Unpack(file, pending, subject, ct);
-            var layer = new PendingLayer(pending, blob, blobDigest, blob.BytesWritten, mediaType ?? MediaTypeOf(compression), diffId ?? blobDigest,
-                DiskUsage.Measure(pending.Path), result.BytesWritten);
-            pending = null;
-            return layer;
-        }
-        finally
-        {
-            pending?.Dispose();
-        }
-    }
-
     private static string MediaTypeOf(Compression compression) => compression switch
     {
         Compression.Gzip => MediaTypes.OciLayerGzip,
