@@ -24,11 +24,6 @@ public sealed record ApplyOptions
     // contention; the reading thread is one of them.
     public int Parallelism { get; init; } = Math.Clamp(Environment.ProcessorCount, 1, 4);
 
-    /// <summary>Start the disk's writeback of each large file as soon as it is written (sync_file_range, not waiting):
-    /// for a caller that syncs the filesystem before using the result (the store's ingest), so the data flows to
-    /// the disk during the apply instead of all at once in the sync.</summary>
-    public bool StartWriteback { get; init; }
-
     /// <summary>Read buffer size; file data is written straight out of it.</summary>
     public int BufferSize { get; init; } = 1 << 20;
 }

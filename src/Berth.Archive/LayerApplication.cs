@@ -41,7 +41,6 @@ internal sealed class LayerApplication : IDisposable
 
     /// <summary>Files in flight per worker: enough to keep them busy while the reader parses.</summary>
     private const int FilesPerWorker = 8;
-    private const long WritebackStep = 8 << 20;
 
     private readonly RootFs _root;
     private readonly ApplyOptions _options;
@@ -296,7 +295,6 @@ internal sealed class LayerApplication : IDisposable
         using (fd)
         {
             TarEntryReader reader = _reader!;
-            long written = 0, writeback = 0;
             while (true)
             {
                 ReadOnlySpan<byte> chunk = reader.ReadChunk(ct);
@@ -304,13 +302,6 @@ internal sealed class LayerApplication : IDisposable
                 int errno = Fs.WriteAll(fd, chunk);
                 if (errno != 0) throw new SyscallException(errno, "write", null, Subject(h));
                 _bytes += chunk.Length;
-                written += chunk.Length;
-                if (_options.StartWriteback && written - writeback >= WritebackStep)
-                {
-                    // Advisory: the caller's sync covers whatever this does not start.
-                    _ = sync_file_range(fd, writeback, written - writeback, SYNC_FILE_RANGE_WRITE);
-                    writeback = written;
-                }
             }
 
             SetMetadata(fd, h);

@@ -135,13 +135,6 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int syncfs(int fd);
 
-    internal const uint SYNC_FILE_RANGE_WRITE = 2;
-
-    /// <summary>sync_file_range(2): with <see cref="SYNC_FILE_RANGE_WRITE"/>, starts writeback of a range and returns
-    /// without waiting for it.</summary>
-    [LibraryImport(Libraries.Libc, SetLastError = true)]
-    internal static partial int sync_file_range(SafeHandle fd, long offset, long nbytes, uint flags);
-
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int flock(int fd, int operation);
 

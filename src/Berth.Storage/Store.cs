@@ -205,7 +205,7 @@ public sealed partial class Store : IDisposable
         ApplyResult result;
         try
         {
-            result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay, StartWriteback = true }, ct);
+            result = LayerApplier.Apply(diff, pending.Path, new ApplyOptions { Whiteouts = WhiteoutMode.Overlay }, ct);
             diff.Drain();
         }
         catch (BerthException e)

@@ -35,29 +35,13 @@ public sealed class ContentWriter : Stream
         _hash.AppendData(buffer);
         _file.Write(buffer);
         _length += buffer.Length;
-        StartWriteback();
     }
-
-    /// <summary>Every <see cref="WritebackStep"/> bytes, the disk is asked to start writing what came before
-    /// (without waiting): the blob then flows to the disk while the rest downloads, and the one sync before the
-    /// commit (<see cref="Store.CommitImage"/>) finds little left to wait for.</summary>
-    private void StartWriteback()
-    {
-        if (_length - _writebackFrom < WritebackStep) return;
-        // Advisory: a filesystem that refuses it (EINVAL, ESPIPE) is synced by the commit anyway.
-        _ = Interop.Libc.sync_file_range(_file.SafeFileHandle, _writebackFrom, _length - _writebackFrom, Interop.Libc.SYNC_FILE_RANGE_WRITE);
-        _writebackFrom = _length;
-    }
-
-    private const long WritebackStep = 8 << 20;
-    private long _writebackFrom;
 
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
     {
         _hash.AppendData(buffer.Span);
         await _file.WriteAsync(buffer, ct);
         _length += buffer.Length;
-        StartWriteback();
     }
 
     public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) =>
