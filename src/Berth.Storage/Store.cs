@@ -1,5 +1,6 @@
 using Berth.Archive;
 using Berth.Oci;
+using Berth.Oci.Diagnostics;
 using Berth.Oci.Errors;
 using Berth.Storage.Content;
 using Berth.Storage.Locks;
@@ -219,59 +220,6 @@ public sealed partial class Store : IDisposable
         return (result, compression is Compression.None ? null : diff.Digest, compression);
     }
 
-    /// <summary>Stores a blob as received, verified but not yet visible (first half of a two-phase ingest: an
-    /// archive is read once, sequentially, then its layers unpack in parallel with <see cref="UnpackSpooled"/>).</summary>
-    public ContentWriter SpoolBlob(Stream raw, Digest? expectedDigest, long? expectedSize, string subject, CancellationToken ct)
-    {
-        var writer = Content.CreateWriter();
-        try
-        {
-            var buffer = new byte[1 << 20];
-            int n;
-            while ((n = raw.Read(buffer)) > 0)
-            {
-                ct.ThrowIfCancellationRequested();
-                writer.Write(buffer.AsSpan(0, n));
-            }
-            // Not fsynced here: CommitImage syncs the filesystem once, before anything is renamed into place, so
-            // the flush overlaps with unpacking instead of stalling the reader.
-            writer.Seal(expectedDigest, expectedSize, fsync: false);
-            return writer;
-        }
-        catch (BerthException e)
-        {
-            writer.Dispose();
-            throw new BerthException(e.Kind, $"{subject}: {e.Message}", e);
-        }
-        catch
-        {
-            writer.Dispose();
-            throw;
-        }
-    }
-
-    /// <summary>Unpacks a spooled blob into a new snapshot directory. The returned layer owns
-    /// <paramref name="blob"/> from then on.</summary>
-    public PendingLayer UnpackSpooled(ContentWriter blob, Digest blobDigest, string? mediaType, string subject, CancellationToken ct)
-    {
-        // Errors name the layer by digest as well as by where it came from (unless that already says it).
-        if (!subject.Contains(blobDigest.Hex, StringComparison.Ordinal)) subject = $"{subject} (layer {blobDigest})";
-        PendingSnapshot? pending = Snapshots.BeginNew();
-        try
-        {
-            using var file = new FileStream(blob.SealedPath, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
-            var (result, diffId, compression) = Unpack(file, pending, subject, ct);
-            var layer = new PendingLayer(pending, blob, blobDigest, blob.BytesWritten, mediaType ?? MediaTypeOf(compression), diffId ?? blobDigest,
-                DiskUsage.Measure(pending.Path), result.BytesWritten);
-            pending = null;
-            return layer;
-        }
-        finally
-        {
-            pending?.Dispose();
-        }
-    }
-
     private static string MediaTypeOf(Compression compression) => compression switch
     {
         Compression.Gzip => MediaTypes.OciLayerGzip,
@@ -310,10 +258,13 @@ public sealed partial class Store : IDisposable
         using var commitLock = LockCommit(ct);
         // Durability order: the data of every blob and snapshot reaches the disk, then names appear (renames),
         // then the renames reach the disk, then the metadata points at them.
+        Timeline.Mark("commit: syncfs (data)");
         Libc.SyncFilesystem(Root);
+        Timeline.Mark("commit: synced");
         foreach (var l in commit.Layers) l.Blob?.Publish();
         var manifestDigest = Content.Put(commit.ManifestBytes);
         Content.Put(commit.ConfigBytes);
+        if (commit.IndexBytes is { } index) Content.Put(index);
         var layers = new List<LayerRecord>();
         var snapshots = new List<SnapshotRecord>();
         Digest? chain = null;
@@ -338,7 +289,11 @@ public sealed partial class Store : IDisposable
             layers.Add(new LayerRecord { BlobDigest = l.BlobDigest, BlobSize = l.BlobSize, MediaType = l.MediaType, DiffId = l.DiffId, ChainId = chainId });
             chain = chainId;
         }
-        Libc.SyncFilesystem(Root);
+        // The renames of snapshot directories reach the disk (blobs' renames were synced one by one by Publish and
+        // Put): an fsync of their one parent directory, not a second syncfs, which would wait for every other
+        // process's dirty pages on this filesystem again.
+        if (snapshots.Count > 0) Libc.FsyncDirectory(Snapshots.Directory);
+        Timeline.Mark("commit: names synced");
         var image = new ImageRecord
         {
             Id = configDigest, ManifestDigest = manifestDigest, ManifestSize = commit.ManifestBytes.Length,
@@ -381,6 +336,10 @@ public sealed record ImageCommit
     public required IReadOnlyList<PendingLayer> Layers { get; init; }
     public DateTimeOffset? Created { get; init; }
     public IReadOnlyList<string> Tags { get; init; } = [];
+
+    /// <summary>The index the image was chosen from, if any: kept (referenced by its digest among
+    /// <see cref="RepoDigests"/>) so that a push of the same name sends every platform back.</summary>
+    public byte[]? IndexBytes { get; init; }
 
     /// <summary>The repositories (<c>docker.io/library/busybox</c>) and the manifest digest the image has there.</summary>
     public IReadOnlyList<(string Repository, Digest Digest)> RepoDigests { get; init; } = [];

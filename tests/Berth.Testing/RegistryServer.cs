@@ -34,6 +34,11 @@ public sealed class RegistryServer : IDisposable
                 rootdirectory: {_dir.Combine("data")}
               delete:
                 enabled: true
+            validation:
+              manifests:
+                urls:
+                  allow:
+                    - ^https?://
             http:
               addr: 127.0.0.1:{Port}
 

@@ -414,7 +414,7 @@ internal static class ContainerCommands
         {
             var platform = Commands.RegistryCommands.ParsePlatform(p.GetValue(flags.Platform));
             var results = await ctx.Images.PullAsync(image, new Engine.Images.ImageService.PullOptions { Platform = platform },
-                new Commands.RegistryCommands.LinePrinter(ctx.Err), ct);
+                Commands.ProgressPrinter.For(ctx.Err, isError: true), ct);
             foreach (var r in results) ctx.Err.WriteLine($"Digest: {r.ManifestDigest}");
             ctx.Err.WriteLine(results.Any(r => r.Downloaded) ? $"Status: Downloaded newer image for {reference!.FamiliarName}" : $"Status: Image is up to date for {reference!.FamiliarName}");
             return null;

@@ -14,7 +14,8 @@ internal static class RegistryCommands
     private static readonly string ConfigHelp =
         $"Registries are configured in berth's configuration file ({Distribution.Client.RegistrySettings.DefaultConfigPath}, or env " +
         $"{Distribution.Client.RegistrySettings.ConfigVariable}): \"insecure-registries\", \"certs-directories\" (default /etc/berth/certs.d and " +
-        "/etc/docker/certs.d, each holding HOST[:PORT]/ca.crt, client.cert, client.key), \"max-concurrent-downloads\". Credentials are read " +
+        "/etc/docker/certs.d, each holding HOST[:PORT]/ca.crt, client.cert, client.key), \"registry-mirrors\" (http(s)://HOST[:PORT] " +
+        "URLs tried in order before Docker Hub when pulling docker.io names), \"max-concurrent-downloads\". Credentials are read " +
         "from $DOCKER_CONFIG/config.json or ~/.docker/config.json, as docker keeps them.";
 
     public static IEnumerable<Command> Create()
@@ -41,7 +42,7 @@ internal static class RegistryCommands
             var options = new ImageService.PullOptions { AllTags = p.GetValue(all), Platform = ParsePlatform(p.GetValue(platform)) };
             var reference = ImageReference.Parse(n);
             if (!q && !options.AllTags && reference.Digest is null && !HasTag(n)) ctx.Out.WriteLine("Using default tag: latest");
-            var printer = q ? null : new LinePrinter(ctx.Out);
+            var printer = q ? null : ProgressPrinter.For(ctx.Out);
             var results = await ctx.Images.PullAsync(n, options, printer, ct);
             if (!q)
             {
@@ -67,7 +68,7 @@ internal static class RegistryCommands
             string n = p.GetValue(name)!;
             bool q = p.GetValue(quiet);
             if (p.GetValue(all) && HasTag(n)) throw BerthException.Invalid("tag can't be used with --all-tags/-a");
-            var results = await ctx.Images.PushAsync(n, p.GetValue(all), q ? null : new LinePrinter(ctx.Out), ct);
+            var results = await ctx.Images.PushAsync(n, p.GetValue(all), q ? null : ProgressPrinter.For(ctx.Out), ct);
             if (q) ctx.Out.WriteLine(p.GetValue(all) ? ImageReference.Parse(n).Repository : ImageReference.Parse(n).ToString());
             else foreach (var r in results) ctx.Out.WriteLine($"{r.Reference.Tag}: digest: {r.ManifestDigest} size: {r.ManifestSize}");
             return 0;
@@ -171,17 +172,4 @@ internal static class RegistryCommands
     /// <summary><c>os/arch[/variant]</c>, or a bare architecture (linux assumed), normalised as containerd's
     /// platforms package (x86_64 → amd64, aarch64 → arm64).</summary>
     internal static Platform? ParsePlatform(string? value) => string.IsNullOrEmpty(value) ? null : Platform.Parse(value);
-
-    /// <summary>docker's output without a terminal: one line per status change, <c>ID: Status</c>; byte counts
-    /// (Downloading, Pushing) are bars on a terminal only and are not printed as lines.</summary>
-    internal sealed class LinePrinter(TextWriter output) : IProgress<PullProgress>
-    {
-        private readonly Lock _gate = new();
-
-        public void Report(PullProgress value)
-        {
-            if (value.Current is not null) return;
-            lock (_gate) output.WriteLine(value.Id is null ? value.Status : $"{value.Id}: {value.Status}");
-        }
-    }
 }

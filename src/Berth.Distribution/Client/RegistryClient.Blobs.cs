@@ -13,6 +13,7 @@ public sealed partial class RegistryClient
     public async Task<Stream> OpenBlobAsync(string repository, Descriptor blob, long offset, CancellationToken ct)
     {
         string subject = Subject(repository, $"blob {blob.Digest}");
+        if (blob.Urls is { Count: > 0 } urls) return await OpenForeignAsync(subject, blob, urls, offset, ct);
         var request = new HttpRequestMessage(HttpMethod.Get, await UrlAsync($"{repository}/blobs/{blob.Digest}", ct));
         if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
         var response = await SendAsync(request, ct);
@@ -33,6 +34,53 @@ public sealed partial class RegistryClient
             throw;
         }
     }
+
+    /// <summary>A foreign (non-distributable) layer comes from its descriptor's URLs, as dockerd fetches it: the
+    /// first that answers wins, without the registry's credentials (they are not the registry's to receive);
+    /// when none answers, the error names each URL and why.</summary>
+    private async Task<Stream> OpenForeignAsync(string subject, Descriptor blob, IReadOnlyList<string> urls, long offset, CancellationToken ct)
+    {
+        var failures = new List<string>();
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
+            {
+                failures.Add($"{url}: not an http(s) URL");
+                continue;
+            }
+            var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            if (offset > 0) request.Headers.Range = new RangeHeaderValue(offset, null);
+            HttpResponseMessage response;
+            try
+            {
+                response = await Foreign.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, ct);
+            }
+            catch (HttpRequestException e)
+            {
+                request.Dispose();
+                failures.Add($"{url}: {e.Message}");
+                continue;
+            }
+            bool usable = response.IsSuccessStatusCode && (offset == 0 || response.StatusCode == HttpStatusCode.PartialContent)
+                          && (response.Content.Headers.ContentLength is not { } length || length == blob.Size - offset);
+            if (usable) return new ResponseStream(await response.Content.ReadAsStreamAsync(ct), response);
+            failures.Add($"{url}: answered {(int)response.StatusCode} {response.ReasonPhrase}" +
+                         (response.IsSuccessStatusCode ? $" with {response.Content.Headers.ContentLength} bytes, expected {blob.Size - offset} from byte {offset}" : ""));
+            response.Dispose();
+            request.Dispose();
+        }
+        throw new RegistryException(ErrorKind.Unavailable, $"{subject}: foreign layer: none of its URLs could be downloaded ({string.Join("; ", failures)})");
+    }
+
+    private HttpClient Foreign => _foreign ??= new HttpClient(new SocketsHttpHandler
+    {
+        ConnectTimeout = TimeSpan.FromSeconds(30),
+        AutomaticDecompression = DecompressionMethods.None,
+        AllowAutoRedirect = true,
+        MaxAutomaticRedirections = 10,
+    }) { Timeout = Timeout.InfiniteTimeSpan };
+
+    private HttpClient? _foreign;
 
     /// <summary>Reads a small blob (an image config) whole and verifies its size and digest.</summary>
     public async Task<byte[]> GetBlobBytesAsync(string repository, Descriptor blob, int cap, CancellationToken ct)

@@ -82,6 +82,17 @@ public sealed partial class RegistryClient
         return ms.ToArray();
     }
 
+    /// <summary>Whether the repository has the manifest of <paramref name="digest"/> (HEAD).</summary>
+    public async Task<bool> ManifestExistsAsync(string repository, Digest digest, CancellationToken ct)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, await UrlAsync($"{repository}/manifests/{digest}", ct));
+        foreach (var mt in ManifestAccept) request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mt));
+        using var response = await SendAsync(request, ct);
+        if (response.IsSuccessStatusCode) return true;
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        throw await ErrorAsync(response, Subject(repository, $"manifest {digest}"), ct);
+    }
+
     /// <summary>Stores a manifest under a tag or digest; returns the digest the registry reports (else ours).</summary>
     public async Task<Digest> PutManifestAsync(string repository, string reference, byte[] bytes, string mediaType, CancellationToken ct)
     {

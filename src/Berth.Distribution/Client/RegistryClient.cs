@@ -29,10 +29,15 @@ public sealed partial class RegistryClient : IDisposable
     private readonly RegistrySettings _settings;
     private Uri? _base;
 
-    public RegistryClient(string domain, RegistrySettings settings, ICredentialStore? credentials, TimeProvider time)
+    /// <param name="mirror">A mirror of <paramref name="domain"/> to talk to instead of its own endpoint
+    /// (<see cref="RegistrySettings.MirrorsOf"/>): its URL says the scheme; the domain's credentials are sent, as
+    /// dockerd sends Docker Hub's to its mirrors.</param>
+    public RegistryClient(string domain, RegistrySettings settings, ICredentialStore? credentials, TimeProvider time, Uri? mirror = null)
     {
         Domain = domain;
-        Endpoint = RegistryHost.EndpointOf(domain);
+        Endpoint = mirror?.Authority ?? RegistryHost.EndpointOf(domain);
+        Mirror = mirror;
+        if (mirror is not null) _base = new Uri(mirror, "/v2/");
         _settings = settings;
         _tls = new RegistryTls(Endpoint, settings.CertsDirectories) { SkipVerify = settings.IsListedInsecure(Endpoint) };
         var transport = new SocketsHttpHandler
@@ -56,8 +61,11 @@ public sealed partial class RegistryClient : IDisposable
     /// <summary>The domain of references (<c>docker.io</c>, <c>localhost:5000</c>).</summary>
     public string Domain { get; }
 
-    /// <summary>The host spoken to (<c>registry-1.docker.io</c> for docker.io).</summary>
+    /// <summary>The host spoken to (<c>registry-1.docker.io</c> for docker.io, or a mirror's).</summary>
     public string Endpoint { get; }
+
+    /// <summary>The mirror spoken to instead of the domain's own endpoint, if any.</summary>
+    public Uri? Mirror { get; }
 
     /// <summary>Checks <c>/v2/</c> and settles the scheme. A 401 here is normal (anonymous ping of an
     /// authenticated registry); credentials are tried on the first real request.</summary>
@@ -165,9 +173,14 @@ public sealed partial class RegistryClient : IDisposable
     }
 
     /// <summary>How a repository is named in messages: <c>localhost:5000/app</c>.</summary>
-    private string Subject(string repository, string? what = null) => $"{Domain}/{repository}" + (what is null ? "" : $": {what}");
+    private string Subject(string repository, string? what = null) =>
+        $"{Domain}/{repository}" + (Mirror is null ? "" : $" (mirror {Mirror.GetLeftPart(UriPartial.Authority)})") + (what is null ? "" : $": {what}");
 
-    public void Dispose() => _http.Dispose();
+    public void Dispose()
+    {
+        _http.Dispose();
+        _foreign?.Dispose();
+    }
 
     private static StringContent Empty() => new("", Encoding.UTF8);
 }

@@ -14,43 +14,28 @@ public sealed partial class ImageService
     public sealed record LoadedImage(Digest Id, IReadOnlyList<string> Tags);
 
     /// <summary>Loads a docker-archive (Docker 25+ or the legacy <c>&lt;id&gt;/layer.tar</c> layout of dockerd
-    /// 20.10) or an OCI image layout tar. The stream is read once: blobs are stored (verified, not yet visible) as
-    /// they arrive and JSON documents are kept in memory. Then the layers the images use are unpacked in parallel
-    /// (a layer's directory does not depend on its parents, and file creation waits on the filesystem journal far
-    /// more than on the CPU), and the images are committed. Nothing is tagged unless every referenced object
-    /// arrived intact.</summary>
+    /// 20.10) or an OCI image layout tar. The stream is read once, and so is each layer: as it arrives it is stored
+    /// (the blob a later save or push sends), hashed, decompressed and unpacked in one pass (<see cref="Store.IngestLayer"/>,
+    /// as pull does); JSON documents are kept in memory. Then the images are committed. Nothing is tagged unless
+    /// every referenced object arrived intact.</summary>
     public IReadOnlyList<LoadedImage> Load(Stream input, CancellationToken ct)
     {
         using var gate = Store.LockShared(ct);
         var docs = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var spooled = new Dictionary<string, (ContentWriter Writer, Digest Digest)>(StringComparer.Ordinal);
-        var layers = new System.Collections.Concurrent.ConcurrentDictionary<string, PendingLayer>(StringComparer.Ordinal);
+        var layers = new Dictionary<string, PendingLayer>(StringComparer.Ordinal);
         var failures = new Dictionary<string, BerthException>(StringComparer.Ordinal);
         try
         {
-            ReadArchive(input, docs, spooled, failures, ct);
+            ReadArchive(input, docs, layers, failures, ct);
             var plan = docs.ContainsKey("manifest.json") ? PlanDockerArchive(docs) : docs.ContainsKey("index.json") ? PlanOciLayout(docs) :
                 throw BerthException.Invalid("archive: neither manifest.json (docker-archive) nor index.json (OCI layout) found; is this an image archive?");
-            var needed = plan.SelectMany(p => p.LayerPaths.Select(path => (p.Source, Path: path))).DistinctBy(x => x.Path).ToList();
-            foreach (var (source, path) in needed)
-            {
-                if (failures.TryGetValue(path, out var failure)) throw failure;
-                if (!spooled.ContainsKey(path)) throw BerthException.NotFound($"archive: layer {path} named by {source} is missing from the archive");
-            }
-            try
-            {
-                Parallel.ForEach(needed, new ParallelOptions { MaxDegreeOfParallelism = Math.Clamp(Environment.ProcessorCount, 1, 4), CancellationToken = ct }, n =>
+            // Every layer of every image is checked before the first image is committed: all or nothing.
+            foreach (var p in plan)
+                foreach (var path in p.LayerPaths)
                 {
-                    var (writer, digest) = spooled[n.Path];
-                    layers[n.Path] = Store.UnpackSpooled(writer, digest, null, $"archive: layer {n.Path}", ct);
-                });
-            }
-            catch (AggregateException e)
-            {
-                // Parallel.ForEach wraps what the layers threw: report the real error (a berth one first), not the wrapper.
-                var inner = e.Flatten().InnerExceptions;
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(inner.FirstOrDefault(x => x is BerthException) ?? inner[0]);
-            }
+                    if (failures.TryGetValue(path, out var failure)) throw failure;
+                    if (!layers.ContainsKey(path)) throw BerthException.NotFound($"archive: layer {path} named by {p.Source} is missing from the archive");
+                }
             var loaded = new List<LoadedImage>();
             foreach (var p in plan)
             {
@@ -90,13 +75,12 @@ public sealed partial class ImageService
         finally
         {
             foreach (var l in layers.Values) l.Dispose();
-            foreach (var (w, _) in spooled.Values) w.Dispose();
         }
     }
 
     private sealed record LoadPlan(string Source, string ConfigPath, byte[] ConfigBytes, byte[]? ManifestBytes, IReadOnlyList<string> LayerPaths, IReadOnlyList<string> Tags);
 
-    private void ReadArchive(Stream input, Dictionary<string, byte[]> docs, Dictionary<string, (ContentWriter, Digest)> spooled,
+    private void ReadArchive(Stream input, Dictionary<string, byte[]> docs, Dictionary<string, PendingLayer> layers,
         Dictionary<string, BerthException> failures, CancellationToken ct)
     {
         var source = new Storage.Content.PeekStream(input);
@@ -152,9 +136,10 @@ public sealed partial class ImageService
             }
             try
             {
-                var writer = Store.SpoolBlob(data, expected, entry.Length, $"archive: layer {name}", ct);
-                if (spooled.Remove(name, out var duplicate)) duplicate.Item1.Dispose();
-                spooled[name] = (writer, writer.CurrentDigestAfterSeal);
+                var layer = Store.IngestLayer(data, null, expected, entry.Length, $"archive: layer {name}", ct);
+                if (layers.Remove(name, out var duplicate)) duplicate.Dispose();
+                failures.Remove(name);
+                layers[name] = layer;
             }
             catch (BerthException e) when (e.Kind is not ErrorKind.PermissionDenied)
             {

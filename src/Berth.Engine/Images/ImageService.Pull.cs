@@ -1,5 +1,6 @@
 using Berth.Distribution.Client;
 using Berth.Oci;
+using Berth.Oci.Diagnostics;
 using Berth.Oci.Errors;
 using Berth.Storage;
 
@@ -32,7 +33,27 @@ public sealed partial class ImageService
     {
         var reference = ImageReference.Parse(name);
         if (options.AllTags && reference.Digest is not null) throw BerthException.Invalid("tag can't be used with --all-tags/-a");
+        // dockerd's registry-mirrors: each mirror of the domain first, in order; one that fails (unreachable, lacks
+        // the image, serves bad data) is passed over, and the registry itself is the last resort. Nothing a failed
+        // attempt fetched is referenced; layers it completed are not kept either.
+        foreach (var mirror in Registries.Settings.MirrorsOf(reference.Domain))
+        {
+            try
+            {
+                using var mirrored = Registries.OpenMirror(reference.Domain, mirror);
+                return await PullFromAsync(mirrored, reference, options, progress, ct);
+            }
+            catch (BerthException) when (!ct.IsCancellationRequested)
+            {
+                // Compat: dockerd logs the failure and tries the next endpoint.
+            }
+        }
         using var client = Registries.Open(reference.Domain);
+        return await PullFromAsync(client, reference, options, progress, ct);
+    }
+
+    private async Task<IReadOnlyList<PullResult>> PullFromAsync(RegistryClient client, ImageReference reference, PullOptions options, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
         if (!options.AllTags) return [await PullOneAsync(client, reference, options, progress, ct)];
         var tags = await client.ListTagsAsync(reference.Path, ct);
         var results = new List<PullResult>();
@@ -127,6 +148,7 @@ public sealed partial class ImageService
                 if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
                 throw;
             }
+            Timeline.Mark("pull layers done");
             downloaded = toFetch.Count > 0 || Store.Metadata.GetImage(imageId) is null || before != imageId;
             var image = Store.CommitImage(new ImageCommit
             {
@@ -138,7 +160,9 @@ public sealed partial class ImageService
                 Created = config.Created,
                 Tags = tag is null ? [] : [tag],
                 RepoDigests = [(reference.Repository, top.Digest)],
+                IndexBytes = MediaTypes.IsIndex(top.MediaType) ? top.Bytes : null,
             }, ct);
+            Timeline.Mark("pull committed");
             Record("pull", image.Id.ToString(), reference.FamiliarName);
             return new PullResult(reference, image.Id, top.Digest, downloaded);
         }
@@ -158,7 +182,10 @@ public sealed partial class ImageService
         // The unpacker (TarReader) reads synchronously on a pool thread; reopening after a cut blocks that thread
         // on the request, which is what a synchronous read does anyway.
         await using var resumable = new ResumableStream(body, offset => client.OpenBlobAsync(reference.Path, layer, offset, ct).GetAwaiter().GetResult(), layer.Size);
-        var pending = await Task.Run(() => Store.IngestLayer(resumable, layer.MediaType, layer.Digest, layer.Size, subject, ct), ct);
+        Timeline.Mark($"pull layer {layer.Digest.Short} start");
+        await using var counted = new ProgressStream(resumable, n => progress?.Report(new PullProgress(layer.Digest.Short, "Downloading", n, layer.Size)));
+        var pending = await Task.Run(() => Store.IngestLayer(counted, layer.MediaType, layer.Digest, layer.Size, subject, ct), ct);
+        Timeline.Mark($"pull layer {layer.Digest.Short} unpacked");
         progress?.Report(new PullProgress(layer.Digest.Short, "Verifying Checksum"));
         progress?.Report(new PullProgress(layer.Digest.Short, "Download complete"));
         progress?.Report(new PullProgress(layer.Digest.Short, "Pull complete"));

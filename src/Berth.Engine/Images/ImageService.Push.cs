@@ -49,6 +49,77 @@ public sealed partial class ImageService
     private async Task<PushResult> PushOneAsync(RegistryClient client, ImageReference reference, ImageRecord image, IProgress<PullProgress>? progress, CancellationToken ct)
     {
         string repository = reference.Path;
+        var manifestBytes = await PushImageAsync(client, reference, image, progress, ct);
+        var index = KeptIndex(reference.Repository, image);
+        byte[] topBytes = manifestBytes;
+        string topMediaType = image.ManifestMediaType;
+        if (index is { } kept)
+        {
+            // Pulled through an index: the index goes back, with every platform the registry has or this store
+            // holds; the manifests it names go first, by digest.
+            await client.PutManifestAsync(repository, image.ManifestDigest.ToString(), manifestBytes, image.ManifestMediaType, ct);
+            var entries = new List<Descriptor>();
+            foreach (var entry in kept.Index.Manifests)
+            {
+                if (entry.Digest == image.ManifestDigest || await client.ManifestExistsAsync(repository, entry.Digest, ct))
+                {
+                    entries.Add(entry);
+                    continue;
+                }
+                var local = Store.Metadata.ListImages().FirstOrDefault(i => i.ManifestDigest == entry.Digest && Store.Content.Exists(i.ManifestDigest));
+                if (local is not null)
+                {
+                    var bytes = await PushImageAsync(client, reference, local, progress, ct);
+                    await client.PutManifestAsync(repository, entry.Digest.ToString(), bytes, local.ManifestMediaType, ct);
+                    entries.Add(entry);
+                    continue;
+                }
+                progress?.Report(new PullProgress(null, $"Skipped platform {entry.Platform?.ToString() ?? "unknown"} ({entry.Digest}): neither in this store nor in {reference.Repository}"));
+            }
+            topBytes = entries.Count == kept.Index.Manifests.Count ? kept.Bytes : OciJson.Serialize(kept.Index with { Manifests = entries });
+            topMediaType = kept.Index.MediaType ?? MediaTypes.OciIndex;
+        }
+        var digest = await client.PutManifestAsync(repository, reference.Tag!, topBytes, topMediaType, ct);
+        using (Store.LockShared(ct))
+            if (Store.Metadata.GetImage(image.Id) is not null)
+            {
+                if (!Store.Content.Exists(digest)) Store.Content.Put(topBytes);
+                Store.Metadata.Write(_ =>
+                {
+                    Store.Metadata.SetRepoDigest(reference.Repository, digest, image.Id);
+                    return 0;
+                });
+            }
+        Record("push", reference.FamiliarName, reference.FamiliarName);
+        return new PushResult(reference, digest, topBytes.Length);
+    }
+
+    /// <summary>The index <paramref name="image"/> was pulled through under <paramref name="repository"/> (its
+    /// repository digest names an index in the store that lists the image's manifest), if any.</summary>
+    private (ImageIndex Index, byte[] Bytes)? KeptIndex(string repository, ImageRecord image)
+    {
+        foreach (var (repo, digest, id) in Store.Metadata.ListRepoDigests())
+        {
+            if (repo != repository || id != image.Id || digest == image.ManifestDigest || !Store.Content.Exists(digest)) continue;
+            var bytes = Store.Content.ReadAllBytes(digest, Distribution.Client.RegistryClient.MaxManifestBytes);
+            ImageIndex index;
+            try
+            {
+                index = OciJson.Parse<ImageIndex>(bytes, $"index {digest}");
+            }
+            catch (BerthException)
+            {
+                continue;
+            }
+            if (index.Manifests.Any(m => m.Digest == image.ManifestDigest)) return (index, bytes);
+        }
+        return null;
+    }
+
+    /// <summary>Uploads an image's layers and config (what the registry lacks); returns its manifest's bytes.</summary>
+    private async Task<byte[]> PushImageAsync(RegistryClient client, ImageReference reference, ImageRecord image, IProgress<PullProgress>? progress, CancellationToken ct)
+    {
+        string repository = reference.Path;
         var manifestBytes = Store.Content.ReadAllBytes(image.ManifestDigest);
         var manifest = OciJson.Parse<Manifest>(manifestBytes, $"manifest {image.ManifestDigest}");
         // Where else in this registry the store has seen these blobs (for cross-repository mounts).
@@ -80,22 +151,19 @@ public sealed partial class ImageService
             if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
             throw;
         }
-        var digest = await client.PutManifestAsync(repository, reference.Tag!, manifestBytes, image.ManifestMediaType, ct);
-        using (Store.LockShared(ct))
-            if (Store.Metadata.GetImage(image.Id) is not null)
-                Store.Metadata.Write(_ =>
-                {
-                    Store.Metadata.SetRepoDigest(reference.Repository, digest, image.Id);
-                    return 0;
-                });
-        Record("push", reference.FamiliarName, reference.FamiliarName);
-        return new PushResult(reference, digest, manifestBytes.Length);
+        return manifestBytes;
     }
 
     private async Task PushBlobAsync(RegistryClient client, string repository, Descriptor blob, bool isLayer, IReadOnlyList<string> mountFrom,
         IProgress<PullProgress>? progress, CancellationToken ct)
     {
         string id = blob.Digest.Short;
+        if (isLayer && (blob.Urls is { Count: > 0 } || MediaTypes.IsForeignLayer(blob.MediaType)))
+        {
+            // Compat: dockerd never uploads a foreign layer; the manifest keeps its URLs.
+            progress?.Report(new PullProgress(id, "Skipped foreign layer"));
+            return;
+        }
         if (await client.BlobExistsAsync(repository, blob.Digest, ct))
         {
             if (isLayer) progress?.Report(new PullProgress(id, "Layer already exists"));
@@ -110,7 +178,15 @@ public sealed partial class ImageService
         if (!Store.Content.Exists(blob.Digest))
             throw BerthException.NotFound($"{client.Domain}/{repository}: blob {blob.Digest} is not in the store (the image was stored without it)");
         if (isLayer) progress?.Report(new PullProgress(id, "Pushing", 0, blob.Size));
-        await client.UploadBlobAsync(repository, blob, () => Store.Content.OpenRead(blob.Digest), UploadChunkSize, null, ct);
+        var sent = isLayer && progress is not null ? new BytesProgress(n => progress.Report(new PullProgress(id, "Pushing", n, blob.Size))) : null;
+        await client.UploadBlobAsync(repository, blob, () => Store.Content.OpenRead(blob.Digest), UploadChunkSize, sent, ct);
         if (isLayer) progress?.Report(new PullProgress(id, "Pushed"));
     }
+}
+
+/// <summary>An <see cref="IProgress{T}"/> that reports on the caller's thread, in order (unlike
+/// <see cref="Progress{T}"/>, which posts).</summary>
+internal sealed class BytesProgress(Action<long> report) : IProgress<long>
+{
+    public void Report(long value) => report(value);
 }

@@ -17,4 +17,7 @@ public sealed class RegistryAccess(string configPath, string dockerConfigDirecto
     public ICredentialStore Credentials { get; } = new DockerConfigStore(dockerConfigDirectory);
 
     public RegistryClient Open(string domain) => new(domain, Settings, Credentials, time);
+
+    /// <summary>A client that talks to <paramref name="mirror"/> in place of <paramref name="domain"/>'s endpoint.</summary>
+    public RegistryClient OpenMirror(string domain, Uri mirror) => new(domain, Settings, Credentials, time, mirror);
 }

@@ -81,13 +81,7 @@ public sealed class ContentWriter : Stream
         return actual;
     }
 
-    /// <summary>Where a sealed, not yet published blob can be read back from.</summary>
-    public string SealedPath => _sealed is not null && !_done ? _path : throw new InvalidOperationException("not sealed, or already published");
-
     public long BytesWritten => _length;
-
-    /// <summary>The verified digest, once sealed.</summary>
-    public Digest CurrentDigestAfterSeal => _sealed ?? throw new InvalidOperationException("not sealed");
 
     /// <summary>Renames a sealed blob into the store (idempotent).</summary>
     public void Publish()

@@ -287,6 +287,10 @@ public sealed partial class MetadataStore : IDisposable
         using (var cmd = Cmd("SELECT DISTINCT blob_digest FROM image_layers"))
         using (var r = cmd.ExecuteReader())
             while (r.Read()) set.Add(Digest.Parse(r.GetString(0)));
+        // A repository digest that is an index (the image was pulled through it) keeps the index's bytes.
+        using (var cmd = Cmd("SELECT DISTINCT digest FROM repo_digests"))
+        using (var r = cmd.ExecuteReader())
+            while (r.Read()) set.Add(Digest.Parse(r.GetString(0)));
         return set;
     }
 
