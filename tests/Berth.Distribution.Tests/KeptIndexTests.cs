@@ -63,6 +63,30 @@ public sealed class KeptIndexTests(BusyboxTar busybox)
         b.Ok("push", $"{repo}-single:1");
         var single = JsonDocument.Parse(b.Ok("manifest", "inspect", $"{repo}-single:1")).RootElement;
         Assert.Equal("application/vnd.oci.image.manifest.v1+json", single.GetProperty("mediaType").GetString());
+        // save keeps the index too, with the platforms this store holds (here amd64 only: arm64 was never pulled).
+        string archive = Path.Combine(Path.GetTempPath(), $"berth-kept-{Guid.NewGuid():N}.tar");
+        try
+        {
+            b.Ok("save", "-o", archive, $"{repo}:1");
+            var files = new Dictionary<string, byte[]>();
+            using (var reader = new System.Formats.Tar.TarReader(File.OpenRead(archive)))
+                while (reader.GetNextEntry() is { } e)
+                    if (e.DataStream is { } data) { using var ms = new MemoryStream(); data.CopyTo(ms); files[e.Name] = ms.ToArray(); }
+            var top = JsonDocument.Parse(files["index.json"]).RootElement.GetProperty("manifests").EnumerateArray().Single();
+            Assert.Equal("application/vnd.oci.image.index.v1+json", top.GetProperty("mediaType").GetString());
+            Assert.Equal($"{repo}:1", top.GetProperty("annotations").GetProperty("io.containerd.image.name").GetString());
+            var saved = JsonDocument.Parse(files[$"blobs/sha256/{top.GetProperty("digest").GetString()!["sha256:".Length..]}"]).RootElement;
+            var platforms = saved.GetProperty("manifests").EnumerateArray().ToList();
+            Assert.Equal(entries[1]!["digest"]!.GetValue<string>(), Assert.Single(platforms).GetProperty("digest").GetString());
+            // What was saved loads back as the same image under the same name, elsewhere.
+            using var c = new Installation();
+            c.Ok("load", "-i", archive);
+            Assert.Equal(b.Ok("image", "inspect", "--format", "{{.Id}}", $"{repo}:1"), c.Ok("image", "inspect", "--format", "{{.Id}}", $"{repo}:1"));
+        }
+        finally
+        {
+            File.Delete(archive);
+        }
         b.AssertStoreClean(1);
     }
 }

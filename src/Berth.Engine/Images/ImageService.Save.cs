@@ -64,7 +64,7 @@ public sealed partial class ImageService
             var desc = new Descriptor { MediaType = image.ManifestMediaType, Digest = image.ManifestDigest, Size = image.ManifestSize };
             if (tags.Count == 0) indexEntries.Add(desc);
             foreach (var t in tags)
-                indexEntries.Add(desc with
+                indexEntries.Add((KeptIndexForSave(t.Repository, image, Blob, Bytes, written) ?? desc) with
                 {
                     Annotations = new Dictionary<string, string>
                     {
@@ -89,5 +89,28 @@ public sealed partial class ImageService
         Bytes("oci-layout", OciJson.Serialize(new OciLayout()));
         if (repositories.Count > 0)
             Bytes("repositories", JsonSerializer.SerializeToUtf8Bytes(repositories, EngineJsonContext.Default.DictionaryStringDictionaryStringString));
+    }
+
+    /// <summary>A name pulled through an index is saved as that index (as docker's containerd store does), with
+    /// every platform this store holds; platforms it lacks are left out of the index written, so the layout names
+    /// no blob it does not carry. Null when the name was not pulled through an index.</summary>
+    private Descriptor? KeptIndexForSave(string repository, ImageRecord image, Action<Digest> blob, Action<string, byte[]> bytes, HashSet<Digest> written)
+    {
+        if (KeptIndex(repository, image) is not { } kept) return null;
+        var entries = new List<Descriptor>();
+        foreach (var entry in kept.Index.Manifests)
+        {
+            var local = entry.Digest == image.ManifestDigest ? image
+                : Store.Metadata.ListImages().FirstOrDefault(i => i.ManifestDigest == entry.Digest && Store.Content.Exists(i.ManifestDigest));
+            if (local is null) continue;
+            foreach (var l in local.Layers) blob(l.BlobDigest);
+            blob(local.Id);
+            blob(local.ManifestDigest);
+            entries.Add(entry);
+        }
+        var indexBytes = entries.Count == kept.Index.Manifests.Count ? kept.Bytes : OciJson.Serialize(kept.Index with { Manifests = entries });
+        var digest = Digest.Sha256(indexBytes);
+        if (written.Add(digest)) bytes($"blobs/{digest.Algorithm}/{digest.Hex}", indexBytes);
+        return new Descriptor { MediaType = kept.Index.MediaType ?? MediaTypes.OciIndex, Digest = digest, Size = indexBytes.Length };
     }
 }
