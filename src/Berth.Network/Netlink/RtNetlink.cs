@@ -18,7 +18,9 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
     private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
     private const ushort RTA_GATEWAY = 5, RTA_OIF = 4;
     private const uint IFF_UP = 1;
-    private const byte AF_INET = 2;
+    private const byte AF_INET = 2, AF_INET6 = 10;
+    private const ushort IFA_FLAGS = 8;
+    private const uint IFA_F_NODAD = 0x02;
 
     public static RtNetlink Open() => new(NetlinkSocket.Open());
 
@@ -101,11 +103,27 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
         socket.Request(m, $"add address {address}/{prefix} to link {index}", EEXIST);
     }
 
-    /// <summary>Adds the default route via <paramref name="gateway"/> on link <paramref name="index"/> (main table).</summary>
+    /// <summary>Adds the IPv6 <paramref name="address"/>/<paramref name="prefix"/> to a link without duplicate address
+    /// detection (IFA_F_NODAD, as docker's libnetwork): the address is berth's to hand out, and DAD would keep it
+    /// "tentative", unusable, for a second after the container's command has started.</summary>
+    public void AddAddress6(int index, IPAddress address, int prefix)
+    {
+        Span<byte> header = stackalloc byte[8];
+        header[0] = AF_INET6;
+        header[1] = (byte)prefix;
+        header[2] = (byte)IFA_F_NODAD;
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], index);
+        var m = new NetlinkMessage(RTM_NEWADDR, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK | NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL)
+            .Raw(header).Attr(IFA_ADDRESS, address.GetAddressBytes()).Attr(IFA_FLAGS, IFA_F_NODAD);
+        socket.Request(m, $"add address {address}/{prefix} to link {index}", EEXIST);
+    }
+
+    /// <summary>Adds the default route via <paramref name="gateway"/> (IPv4 or IPv6) on link <paramref name="index"/>
+    /// (main table).</summary>
     public void AddDefaultRoute(int index, IPAddress gateway)
     {
         Span<byte> rtmsg = stackalloc byte[12];
-        rtmsg[0] = AF_INET;
+        rtmsg[0] = gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
         rtmsg[4] = 254; // RT_TABLE_MAIN
         rtmsg[5] = 3;   // RTPROT_BOOT, as `ip route add`
         rtmsg[6] = 0;   // RT_SCOPE_UNIVERSE
