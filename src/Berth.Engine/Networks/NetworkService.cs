@@ -428,6 +428,9 @@ public sealed class NetworkService(Store store, TimeProvider time)
         foreach (var id in held.ToList())
         {
             if (rows.TryGetValue(id, out var row) && isRunning(row)) continue;
+            // A build's RUN step holds an endpoint while its bundle exists; a dead build's bundle is debris of its
+            // own (RuntimeRunStepExecutor.FindOrphans), and its endpoint is reported once the bundle is gone.
+            if (id.StartsWith("berth-build-", StringComparison.Ordinal) && Directory.Exists(Path.Combine(store.Root, "builds", id))) continue;
             links ??= BridgeDriver.Links();
             var endpoints = store.Metadata.EndpointsOfContainer(id);
             var ports = store.Metadata.PortsOfContainer(id);
