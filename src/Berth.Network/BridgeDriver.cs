@@ -75,7 +75,7 @@ public static class BridgeDriver
         var nsfd = CheckIo(open(netnsPath, O_RDONLY | O_CLOEXEC, 0), "open", netnsPath);
         try
         {
-            rt.AddVethPair(hostVeth, interfaceName, nsfd, mac, network.Mtu);
+            rt.AddVethPair(hostVeth, interfaceName, nsfd, mac, network.Mtu, bridge);
         }
         finally
         {
@@ -84,15 +84,12 @@ public static class BridgeDriver
         try
         {
             var host = rt.LinkIndex(hostVeth) ?? throw new BerthException(ErrorKind.Internal, $"veth {hostVeth} vanished");
-            rt.SetMaster(host, bridge);
             rt.SetHairpin(host);
-            rt.SetUp(host);
             using var inside = RtNetlink.OpenIn(netnsPath);
             var index = inside.LinkIndex(interfaceName) ?? throw new BerthException(ErrorKind.Internal, $"{interfaceName} is missing in {netnsPath}");
             inside.AddAddress(index, Ipv4Subnet.ToAddress(address), network.Subnet.PrefixLength, Ipv4Subnet.ToAddress(network.Subnet.Broadcast));
             if (address6 is { } a6 && network.Subnet6 is { } subnet6)
                 inside.AddAddress6(index, Ipv6Subnet.ToAddress(a6), subnet6.PrefixLength);
-            inside.SetUp(index);
             if (defaultRoute)
             {
                 inside.AddDefaultRoute(index, Ipv4Subnet.ToAddress(network.Gateway));

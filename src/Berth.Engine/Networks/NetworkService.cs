@@ -292,12 +292,14 @@ public sealed class NetworkService(Store store, TimeProvider time)
     /// and its addresses.</summary>
     public void Disconnect(string containerId)
     {
+        // One read when there is nothing to release (every run of a container on none or host, every build step);
+        // else one transaction for the rows.
         var endpoints = store.Metadata.EndpointsOfContainer(containerId);
-        if (store.Metadata.DeletePorts(containerId) > 0)
-            ApplyRules();
-        if (endpoints.Count == 0) return;
+        var ports = store.Metadata.PortsOfContainer(containerId);
+        if (endpoints.Count == 0 && ports.Count == 0) return;
         foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
-        store.Metadata.DeleteEndpoints(containerId);
+        store.Metadata.Write(_ => store.Metadata.DeletePorts(containerId) + store.Metadata.DeleteEndpoints(containerId));
+        if (ports.Count > 0) ApplyRules();
     }
 
     /// <summary>Releases one endpoint of a running container (<c>network disconnect</c>): its veth pair, the host ports

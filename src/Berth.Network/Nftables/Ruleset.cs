@@ -34,6 +34,8 @@ public static class Ruleset
             commands.Add(Add("rule", Rule("output", Match("==", Fib("daddr"), "local"), Jump("ports"))));
             foreach (var p in ports)
             {
+                // A port published on an IPv6 host address is the ip6 table's (below).
+                if (p.HostIp.Contains(':')) continue;
                 var expr = new List<JsonObject>();
                 if (p.HostIp.Length > 0) expr.Add(Match("==", Payload("ip", "daddr"), p.HostIp));
                 expr.Add(Match("==", Payload(p.Protocol, "dport"), p.HostPort));
