@@ -90,6 +90,7 @@ public static class BridgeDriver
             inside.AddAddress(index, Ipv4Subnet.ToAddress(address), network.Subnet.PrefixLength, Ipv4Subnet.ToAddress(network.Subnet.Broadcast));
             if (address6 is { } a6 && network.Subnet6 is { } subnet6)
                 inside.AddAddress6(index, Ipv6Subnet.ToAddress(a6), subnet6.PrefixLength);
+            inside.SetUp(index);
             if (defaultRoute)
             {
                 inside.AddDefaultRoute(index, Ipv4Subnet.ToAddress(network.Gateway));

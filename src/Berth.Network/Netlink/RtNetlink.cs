@@ -56,16 +56,17 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
 
     /// <summary>Creates the veth pair <paramref name="hostName"/> (here, enslaved to <paramref name="masterIndex"/>)
     /// and <paramref name="peerName"/>, the peer made directly inside the namespace open at
-    /// <paramref name="peerNetnsFd"/> with <paramref name="peerMac"/>; both ends up. One request instead of four:
-    /// rtnetlink applies IFLA_MASTER and each end's ifinfomsg flags as it creates the links (what
-    /// <c>ip link add … master B up</c> sends).</summary>
+    /// <paramref name="peerNetnsFd"/> with <paramref name="peerMac"/>; the host end up. One request instead of three:
+    /// rtnetlink applies IFLA_MASTER and the ifinfomsg flags as it creates the link (what <c>ip link add … master B
+    /// up</c> sends). The peer cannot be brought up in the same request: veth opens it before the pair is linked,
+    /// and veth_open then fails with ENOTCONN.</summary>
     public void AddVethPair(string hostName, string peerName, int peerNetnsFd, byte[] peerMac, int mtu, int masterIndex)
     {
         var m = new NetlinkMessage(RTM_NEWLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK | NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL)
             .IfInfo(0, IFF_UP, IFF_UP).Attr(IFLA_IFNAME, hostName).Attr(IFLA_MTU, (uint)mtu).Attr(IFLA_MASTER, (uint)masterIndex)
             .BeginNest(IFLA_LINKINFO).Attr(IFLA_INFO_KIND, "veth")
             .BeginNest(IFLA_INFO_DATA).BeginNest(VETH_INFO_PEER)
-            .IfInfo(0, IFF_UP, IFF_UP).Attr(IFLA_IFNAME, peerName).Attr(IFLA_ADDRESS, peerMac).Attr(IFLA_MTU, (uint)mtu).Attr(IFLA_NET_NS_FD, (uint)peerNetnsFd)
+            .IfInfo(0).Attr(IFLA_IFNAME, peerName).Attr(IFLA_ADDRESS, peerMac).Attr(IFLA_MTU, (uint)mtu).Attr(IFLA_NET_NS_FD, (uint)peerNetnsFd)
             .EndNest().EndNest().EndNest();
         socket.Request(m, $"create veth pair {hostName}/{peerName}");
     }
