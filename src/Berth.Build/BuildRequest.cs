@@ -26,8 +26,10 @@ public sealed record BuildRequest
     public IReadOnlySet<string> NoCacheStages { get; init; } = new HashSet<string>();
     /// <summary>SOURCE_DATE_EPOCH: every timestamp the build writes (history, config, layer mtimes) is clamped to it.</summary>
     public DateTimeOffset? SourceDateEpoch { get; init; }
-    /// <summary>The network of RUN steps that do not say: none (BuildKit's sandbox) unless host is asked for.</summary>
-    public RunNetwork DefaultNetwork { get; init; } = RunNetwork.None;
+    /// <summary>The network of RUN steps that do not say (<c>build --network</c>): <see cref="RunNetwork.Default"/> is
+    /// the engine's default network (docker's bridge, as the classic builder and BuildKit give RUN steps), or none
+    /// or host.</summary>
+    public RunNetwork DefaultNetwork { get; init; } = RunNetwork.Default;
     /// <summary>Build secrets by id: a host file to expose at <c>/run/secrets/&lt;id&gt;</c>.</summary>
     public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
 }

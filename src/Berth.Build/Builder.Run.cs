@@ -51,7 +51,7 @@ public sealed partial class Builder
                         Env = runEnv,
                         WorkingDir = state.Config.WorkingDir is { Length: > 0 } w ? w : "/",
                         User = state.Config.User is { Length: > 0 } u ? u : null,
-                        HostNetwork = network == RunNetwork.Host,
+                        Network = network,
                         Mounts = mounts,
                         Output = line =>
                         {

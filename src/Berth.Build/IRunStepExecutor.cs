@@ -1,3 +1,4 @@
+using Berth.Dockerfile.Instructions;
 namespace Berth.Build;
 
 /// <summary>
@@ -26,7 +27,9 @@ public sealed record RunStep
     public required IReadOnlyList<string> Env { get; init; }
     public required string WorkingDir { get; init; }
     public string? User { get; init; }
-    public bool HostNetwork { get; init; }
+    /// <summary>The step's network: <see cref="RunNetwork.Default"/> is the engine's default network (a bridge
+    /// endpoint made for the step and removed after it), or none, or the host's.</summary>
+    public RunNetwork Network { get; init; } = RunNetwork.None;
     public IReadOnlyList<RunStepMount> Mounts { get; init; } = [];
     public required Action<string> Output { get; init; }
 }

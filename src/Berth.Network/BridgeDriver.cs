@@ -11,7 +11,7 @@ namespace Berth.Network;
 
 /// <summary>What one container's attachment to a bridge network is in the kernel: the host end of its veth pair
 /// (its peer is <see cref="InterfaceName"/> inside the container), its address and MAC.</summary>
-public sealed record Endpoint(string HostVeth, string InterfaceName, uint Address, byte[] Mac);
+public sealed record Endpoint(string HostVeth, string InterfaceName, uint Address, byte[] Mac, UInt128? Address6 = null);
 
 /// <summary>Docker's bridge driver on berth's own terms, in the network namespace berth runs in: a Linux bridge per
 /// network holding the gateway address, one veth pair per container (the peer created straight inside the
@@ -33,11 +33,15 @@ public static class BridgeDriver
             rt.AddBridge(network.BridgeName, mac, network.Mtu);
             var index = rt.LinkIndex(network.BridgeName) ?? throw new BerthException(ErrorKind.Internal, $"bridge {network.BridgeName} vanished");
             rt.AddAddress(index, Ipv4Subnet.ToAddress(network.Gateway), network.Subnet.PrefixLength, Ipv4Subnet.ToAddress(network.Subnet.Broadcast));
+            if (network is { Subnet6: { } subnet6, Gateway6: { } gateway6 })
+                rt.AddAddress6(index, Ipv6Subnet.ToAddress(gateway6), subnet6.PrefixLength);
             rt.SetUp(index);
         }
         // Routing between the bridge and the rest is forwarding; the sysctl is per network namespace (berth's own).
         const string forward = "/proc/sys/net/ipv4/ip_forward";
         if (File.ReadAllText(forward).Trim() != "1") File.WriteAllText(forward, "1");
+        const string forward6 = "/proc/sys/net/ipv6/conf/all/forwarding";
+        if (network.Subnet6 is not null && File.Exists(forward6) && File.ReadAllText(forward6).Trim() != "1") File.WriteAllText(forward6, "1");
         // A connection to 127.0.0.1:PORT is DNATed into the bridge; without route_localnet the kernel drops a
         // 127/8 source on a non-loopback interface (ip-sysctl.rst).
         File.WriteAllText($"/proc/sys/net/ipv4/conf/{network.BridgeName}/route_localnet", "1");
@@ -58,18 +62,20 @@ public static class BridgeDriver
     public static string NewVethName() => "veth" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))[..7];
 
     /// <summary>Connects the network namespace at <paramref name="netnsPath"/> to <paramref name="network"/>:
-    /// a veth pair whose peer is <paramref name="interfaceName"/> there, with <paramref name="address"/> and docker's
-    /// MAC for it, up, and (when <paramref name="defaultRoute"/>) the default route via the gateway. On failure the
-    /// pair is deleted again.</summary>
-    public static Endpoint Attach(BridgeNetwork network, string netnsPath, string hostVeth, string interfaceName, uint address, bool defaultRoute)
+    /// a veth pair whose peer is <paramref name="interfaceName"/> there, with <paramref name="address"/> (and
+    /// <paramref name="address6"/> on a network with IPv6) and <paramref name="mac"/> (docker's, derived from the
+    /// address, when null), up, and (when <paramref name="defaultRoute"/>) the default routes via the gateways. On
+    /// failure the pair is deleted again.</summary>
+    public static Endpoint Attach(BridgeNetwork network, string netnsPath, string hostVeth, string interfaceName, uint address, bool defaultRoute,
+        byte[]? mac = null, UInt128? address6 = null)
     {
-        var mac = AddressAllocator.MacFor(address);
+        mac ??= AddressAllocator.MacFor(address);
         using var rt = RtNetlink.Open();
         var bridge = rt.LinkIndex(network.BridgeName) ?? throw new BerthException(ErrorKind.Internal, $"bridge {network.BridgeName} of network {network.Name} is missing");
         var nsfd = CheckIo(open(netnsPath, O_RDONLY | O_CLOEXEC, 0), "open", netnsPath);
         try
         {
-            rt.AddVethPair(hostVeth, interfaceName, nsfd, mac, network.Mtu);
+            rt.AddVethPair(hostVeth, interfaceName, nsfd, mac, network.Mtu, bridge);
         }
         finally
         {
@@ -78,21 +84,25 @@ public static class BridgeDriver
         try
         {
             var host = rt.LinkIndex(hostVeth) ?? throw new BerthException(ErrorKind.Internal, $"veth {hostVeth} vanished");
-            rt.SetMaster(host, bridge);
             rt.SetHairpin(host);
-            rt.SetUp(host);
             using var inside = RtNetlink.OpenIn(netnsPath);
             var index = inside.LinkIndex(interfaceName) ?? throw new BerthException(ErrorKind.Internal, $"{interfaceName} is missing in {netnsPath}");
             inside.AddAddress(index, Ipv4Subnet.ToAddress(address), network.Subnet.PrefixLength, Ipv4Subnet.ToAddress(network.Subnet.Broadcast));
+            if (address6 is { } a6 && network.Subnet6 is { } subnet6)
+                inside.AddAddress6(index, Ipv6Subnet.ToAddress(a6), subnet6.PrefixLength);
             inside.SetUp(index);
-            if (defaultRoute) inside.AddDefaultRoute(index, Ipv4Subnet.ToAddress(network.Gateway));
+            if (defaultRoute)
+            {
+                inside.AddDefaultRoute(index, Ipv4Subnet.ToAddress(network.Gateway));
+                if (address6 is not null && network.Gateway6 is { } gateway6) inside.AddDefaultRoute(index, Ipv6Subnet.ToAddress(gateway6));
+            }
         }
         catch
         {
             rt.DeleteLink(hostVeth);
             throw;
         }
-        return new Endpoint(hostVeth, interfaceName, address, mac);
+        return new Endpoint(hostVeth, interfaceName, address, mac, address6);
     }
 
     /// <summary>Points the default route of the namespace at <paramref name="netnsPath"/> via

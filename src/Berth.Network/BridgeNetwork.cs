@@ -12,4 +12,7 @@ public sealed record BridgeNetwork
     public required uint Gateway { get; init; }
     public int Mtu { get; init; } = 1500;
     public bool Masquerade { get; init; } = true;
+    /// <summary>The IPv6 subnet and gateway of a network made with <c>--ipv6</c>; null for IPv4 only.</summary>
+    public Ipv6Subnet? Subnet6 { get; init; }
+    public UInt128? Gateway6 { get; init; }
 }

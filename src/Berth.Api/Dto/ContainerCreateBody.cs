@@ -26,6 +26,8 @@ public sealed record ContainerCreateBody
     public Dictionary<string, string>? Labels { get; init; }
     public string? StopSignal { get; init; }
     public int? StopTimeout { get; init; }
+    /// <summary>The MAC of the container's interface (API &lt; 1.44; later APIs say it per endpoint).</summary>
+    public string? MacAddress { get; init; }
     public HostConfigBody? HostConfig { get; init; }
     public NetworkingConfigBody? NetworkingConfig { get; init; }
 }

@@ -24,9 +24,21 @@ internal static class ContainerRequests
             ? RestartPolicy.Parse(policy == "on-failure" && h.RestartPolicy.MaximumRetryCount > 0
                 ? policy + ":" + h.RestartPolicy.MaximumRetryCount.ToString(CultureInfo.InvariantCulture) : policy)
             : null;
+        // The endpoint of the network the container is created on: --ip/--ip6 (IPAMConfig) and, from API 1.44, its MAC.
+        var network = string.IsNullOrEmpty(h.NetworkMode) ? "default" : h.NetworkMode;
+        JsonElement? endpoint = body.NetworkingConfig?.EndpointsConfig is { } endpoints
+            ? endpoints.TryGetValue(network, out var e) ? e : endpoints.Count == 1 ? endpoints.Values.First() : null
+            : null;
+        string? EndpointString(string section, string field) =>
+            endpoint is { ValueKind: JsonValueKind.Object } ep
+            && (section.Length == 0 ? ep : ep.TryGetProperty(section, out var s) ? s : default) is { ValueKind: JsonValueKind.Object } o
+            && o.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } text ? text : null;
         return new ContainerRequest
         {
             Image = body.Image,
+            IPv4Address = EndpointString("IPAMConfig", "IPv4Address"),
+            IPv6Address = EndpointString("IPAMConfig", "IPv6Address"),
+            MacAddress = EndpointString("", "MacAddress") ?? Empty(body.MacAddress),
             Name = string.IsNullOrEmpty(name) ? null : name.TrimStart('/'),
             Cmd = Strings(body.Cmd, "Cmd"),
             Entrypoint = Strings(body.Entrypoint, "Entrypoint") is { } ep ? ep is [""] ? [] : ep : null,
@@ -47,7 +59,7 @@ internal static class ContainerRequests
             Tmpfs = h.Tmpfs ?? new Dictionary<string, string>(),
             ReadOnly = h.ReadonlyRootfs,
             // "default" is the engine's default network (docker's bridge), as the CLI's --network.
-            Network = string.IsNullOrEmpty(h.NetworkMode) ? "default" : h.NetworkMode,
+            Network = network,
             Memory = Positive(h.Memory),
             MemorySwap = h.MemorySwap == 0 ? null : h.MemorySwap,
             NanoCpus = Positive(h.NanoCpus),

@@ -281,7 +281,8 @@ internal static partial class ImageRoutes
         var quiet = ctx.QueryBool("q");
         var network = ctx.Query("networkmode") switch
         {
-            null or "" or "default" or "none" or "bridge" => Berth.Dockerfile.Instructions.RunNetwork.None,
+            null or "" or "default" or "bridge" => Berth.Dockerfile.Instructions.RunNetwork.Default,
+            "none" => Berth.Dockerfile.Instructions.RunNetwork.None,
             "host" => Berth.Dockerfile.Instructions.RunNetwork.Host,
             var n => throw BerthException.Invalid($"network mode {n} is not supported for builds"),
         };

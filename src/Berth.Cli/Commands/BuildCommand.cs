@@ -52,9 +52,10 @@ internal static class BuildCommand
                     throw BerthException.Invalid($"invalid tag \"{t}\": {why}");
             var net = p.GetValue(network)! switch
             {
-                "default" or "none" => RunNetwork.None,
+                "default" or "bridge" => RunNetwork.Default,
+                "none" => RunNetwork.None,
                 "host" => RunNetwork.Host,
-                var other => throw BerthException.Invalid($"--network={other}: berth build supports none and host"),
+                var other => throw BerthException.Invalid($"--network={other}: berth build supports default (bridge), none and host"),
             };
             var args = ParsePairs(p.GetValue(buildArgs), "--build-arg", fromEnvironment: true);
             var output = p.GetValue(outputOption) is { } o ? BuildOutput.Parse(o) : null;

@@ -165,10 +165,13 @@ internal static class ContainerCommands
         public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
         public readonly Option<string> Network = new("--network", "--net")
         {
-            Description = "Connect a container to a network: bridge (the default), none (no network but loopback) or host",
+            Description = "Connect a container to a network: bridge (the default), a user network, none (no network but loopback), host, or container:NAME|ID",
             DefaultValueFactory = _ => "default",
         };
         public readonly Option<string[]> NetworkAlias = new("--network-alias", "--net-alias") { Description = "Add network-scoped alias for the container" };
+        public readonly Option<string?> Ip = new("--ip") { Description = "IPv4 address (e.g., 172.30.100.104)" };
+        public readonly Option<string?> Ip6 = new("--ip6") { Description = "IPv6 address (e.g., 2001:db8::33)" };
+        public readonly Option<string?> MacAddress = new("--mac-address") { Description = "Container MAC address (e.g., 92:d0:c6:0a:29:33)" };
         public readonly Option<long?> Memory = FlagParsers.Bytes("--memory", "Memory limit (e.g. 64m)", "-m");
         public readonly Option<long?> MemorySwap = FlagParsers.SwapBytes("--memory-swap", "Swap limit equal to memory plus swap: '-1' to enable unlimited swap");
         public readonly Option<long?> Cpus = FlagParsers.NanoCpus("--cpus", "Number of CPUs");
@@ -218,7 +221,7 @@ internal static class ContainerCommands
         public void AddTo(Command c)
         {
             foreach (var o in new Option[] { Rm, Name, Env, EnvFile, Workdir, User, Entrypoint, Volume, Mount, Tmpfs, ReadOnly, Interactive, Tty,
-                         Hostname, Label, Network, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
+                         Hostname, Label, Network, Ip, Ip6, MacAddress, Memory, MemorySwap, Cpus, CpuShares, PidsLimit, CapAdd, CapDrop, Privileged, SecurityOpt,
                          StopSignal, StopTimeout, Init, Domainname, AddHost, Dns, DnsSearch, DnsOption, Ulimit, ShmSize, Sysctl, GroupAdd,
                          OomScoreAdj, CidFile, LabelFile, Restart, Pid, Ipc, Uts, Device, CpusetCpus, CpusetMems, CpuPeriod, CpuQuota,
                          MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform, Publish, PublishAll, NetworkAlias })
@@ -306,6 +309,8 @@ internal static class ContainerCommands
                 logOpts[eq < 0 ? kv : kv[..eq]] = eq < 0 ? "" : kv[(eq + 1)..];
             }
             var logConfig = new LogConfig { Type = p.GetValue(LogDriver) is { Length: > 0 } driver ? driver : LogConfig.JsonFile, Config = logOpts };
+            // docker/cli checks the MAC itself (usage error, 125); addresses are the daemon's to check.
+            var mac = p.GetValue(MacAddress) is { Length: > 0 } m ? Engine.Networks.AddressRequest.NormalizeMac(m) : null;
             return new ContainerRequest
             {
                 Image = p.GetValue(Image)!,
@@ -354,6 +359,9 @@ internal static class ContainerCommands
                 OomKillDisable = p.GetValue(OomKillDisable),
                 Network = p.GetValue(Network) switch { null or "" => "default", var n => n },
                 NetworkAliases = p.GetValue(NetworkAlias) ?? [],
+                IPv4Address = p.GetValue(Ip) is { Length: > 0 } ip ? ip : null,
+                IPv6Address = p.GetValue(Ip6) is { Length: > 0 } ip6 ? ip6 : null,
+                MacAddress = mac,
                 Memory = p.GetValue(Memory),
                 MemorySwap = p.GetValue(MemorySwap),
                 NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,
@@ -443,6 +451,13 @@ internal static class ContainerCommands
         return c;
     }
 
+    /// <summary>dockerd's warning for <c>-p</c>/<c>-P</c> with <c>--network host</c>: the ports are the host's already.</summary>
+    private static void WarnDiscardedPorts(CliContext ctx, ContainerRequest request)
+    {
+        if (request.Network == "host" && (request.Publish.Count > 0 || request.PublishAll))
+            ctx.Err.WriteLine("WARNING: Published ports are discarded when using host network mode");
+    }
+
     private static Command CreateCommand()
     {
         var flags = new CreateFlags();
@@ -451,6 +466,7 @@ internal static class ContainerCommands
         return WithPull(c, flags, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             var request = flags.Request(p);
+            WarnDiscardedPorts(ctx, request);
             var row = Containers(ctx).Create(request, ct);
             ctx.Out.WriteLine(row.Id);
             return 0;
@@ -469,6 +485,7 @@ internal static class ContainerCommands
             // The container starts within milliseconds: get the kernel's cgroup lock switch going meanwhile.
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
+            WarnDiscardedPorts(ctx, request);
             var service = Containers(ctx);
             var keys = DetachKeys.Default;
             if (!p.GetValue(detach) && Refused(ctx, request.Tty, request.OpenStdin, p.GetValue(detachKeys), "detach", out keys)) return ExitCodes.Failure;

@@ -45,20 +45,22 @@ internal static class NetworkCommands
     private static Command CreateNetwork()
     {
         var driver = new Option<string>("--driver", "-d") { Description = "Driver to manage the Network", DefaultValueFactory = _ => "bridge" };
-        var subnet = new Option<string?>("--subnet") { Description = "Subnet in CIDR format that represents a network segment" };
-        var gateway = new Option<string?>("--gateway") { Description = "IPv4 Gateway for the master subnet" };
-        var ipRange = new Option<string?>("--ip-range") { Description = "Allocate container ip from a sub-range (not supported yet)" };
+        var subnet = new Option<string[]>("--subnet") { Description = "Subnet in CIDR format that represents a network segment (one IPv4, one IPv6)" };
+        var gateway = new Option<string[]>("--gateway") { Description = "IPv4 or IPv6 Gateway for the master subnet" };
+        var ipRange = new Option<string[]>("--ip-range") { Description = "Allocate container ip from a sub-range" };
+        var ipv6 = new Option<bool>("--ipv6") { Description = "Enable or disable IPv6 networking" };
         var @internal = new Option<bool>("--internal") { Description = "Restrict external access to the network" };
         var label = new Option<string[]>("--label") { Description = "Set metadata on a network" };
         var opt = new Option<string[]>("--opt", "-o") { Description = "Set driver specific options (com.docker.network.bridge.name)" };
         var name = new Argument<string>("NETWORK");
-        var c = new Command("create", "Create a network") { driver, subnet, gateway, ipRange, @internal, label, opt, name };
+        var c = new Command("create", "Create a network") { driver, subnet, gateway, ipRange, ipv6, @internal, label, opt, name };
         return With(c, (ctx, p, ct) =>
         {
-            if (p.GetValue(ipRange) is not null) throw new BerthException(ErrorKind.NotImplemented, "--ip-range is not supported yet");
+            var subnets = p.GetValue(subnet) ?? [];
             var row = Networks(ctx).Create(new NetworkCreateRequest
             {
-                Name = p.GetValue(name)!, Driver = p.GetValue(driver)!, Subnet = p.GetValue(subnet), Gateway = p.GetValue(gateway),
+                Name = p.GetValue(name)!, Driver = p.GetValue(driver)!, Subnets = subnets, Gateways = p.GetValue(gateway) ?? [],
+                IpRanges = p.GetValue(ipRange) ?? [], EnableIPv6 = p.GetValue(ipv6) || subnets.Any(s => s.Contains(':')),
                 Internal = p.GetValue(@internal), Labels = Pairs(p.GetValue(label)), Options = Pairs(p.GetValue(opt)),
             });
             ctx.Out.WriteLine(row.Id);

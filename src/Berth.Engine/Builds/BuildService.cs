@@ -19,7 +19,7 @@ public sealed partial class BuildService(ImageService images, EngineOptions opti
 
     public Task<BuildResult> BuildAsync(BuildRequest request, IBuildProgress progress, CancellationToken ct)
     {
-        var executor = new RuntimeRunStepExecutor(options);
+        var executor = new RuntimeRunStepExecutor(options, new Networks.NetworkService(Store, time));
         // RUN containers left by a build that was killed would run on and hold their overlay: end them first.
         if (executor.RemoveOrphans() is > 0 and var n) progress.Message($"removed {n} RUN container(s) left by an interrupted build");
         var builder = new Builder(Store, new ImageSource(images), executor, progress, time);

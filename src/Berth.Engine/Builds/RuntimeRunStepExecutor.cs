@@ -9,13 +9,15 @@ namespace Berth.Engine.Builds;
 
 /// <summary>
 /// Runs RUN steps as berth containers: a bundle whose root is an overlay of the parent's snapshots with the step's
-/// fresh upper dir, Docker's default confinement, no network unless the step asks for the host's (BuildKit's
-/// sandbox), stdout and stderr merged into one pipe read line by line. The container is deleted afterwards
+/// fresh upper dir, Docker's default confinement, on the engine's default network (an endpoint on the bridge made
+/// for the step, between the init's creation and the command's start, and released after it, as docker's classic
+/// builder and BuildKit give RUN steps a network) unless the step asks for none or the host's, stdout and stderr
+/// merged into one pipe read line by line. The container is deleted afterwards
 /// whatever happens; the upper dir is what the step changed. If berth itself dies (SIGKILL, power loss) the
 /// container runs on by itself; each bundle names its owner process so the next build can find and remove such
 /// orphans (<see cref="RemoveOrphans"/>).
 /// </summary>
-public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecutor
+public sealed class RuntimeRunStepExecutor(EngineOptions engine, Networks.NetworkService networks) : IRunStepExecutor
 {
     private readonly ContainerRuntime _runtime = new(engine.RuntimeOptions);
     private readonly string storeRoot = engine.Root;
@@ -41,9 +43,23 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
                 if (m.Source is null) tmpfs[m.Target] = "";
                 else binds.Add(new BindMount { Source = m.Source, Destination = m.Target, ReadOnly = m.ReadOnly });
             }
-            // Name resolution for RUN --network=host: the host's resolver, as BuildKit gives it.
-            if (step.HostNetwork && File.Exists("/etc/resolv.conf"))
+            // Default: the engine's default network, itself none or host when configured so (the test suites' none).
+            var mode = step.Network switch
+            {
+                Dockerfile.Instructions.RunNetwork.Host => "host",
+                Dockerfile.Instructions.RunNetwork.None => "none",
+                _ => engine.DefaultNetwork,
+            };
+            // Name resolution for RUN --network=host: the host's resolver, as BuildKit gives it; on a bridge the
+            // host's without its loopback servers (the step's own loopback would answer), as for containers.
+            if (mode == "host" && File.Exists("/etc/resolv.conf"))
                 binds.Add(new BindMount { Source = "/etc/resolv.conf", Destination = "/etc/resolv.conf", ReadOnly = true });
+            else if (mode != "none")
+            {
+                var resolv = Path.Combine(bundle, "resolv.conf");
+                await File.WriteAllTextAsync(resolv, Berth.Network.ResolvConf.ForBridge(File.Exists("/etc/resolv.conf") ? await File.ReadAllTextAsync("/etc/resolv.conf", ct) : ""), ct);
+                binds.Add(new BindMount { Source = resolv, Destination = "/etc/resolv.conf", ReadOnly = true });
+            }
             var options = new RunOptions
             {
                 Command = step.Args,
@@ -62,7 +78,7 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
                 },
                 Binds = binds,
                 Tmpfs = tmpfs,
-                Network = step.HostNetwork ? NetworkMode.Host : NetworkMode.None,
+                Network = mode == "host" ? NetworkMode.Host : NetworkMode.None,
                 CgroupParent = engine.CgroupParent,
             };
             var users = LoadUsers(lowers);
@@ -91,6 +107,8 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
                 pump.Start();
                 try
                 {
+                    if (mode is not ("none" or "host"))
+                        networks.Connect(step.Id, networks.Resolve(mode), $"/proc/{container.Pid}/ns/net", "eth0", defaultRoute: true);
                     container.Start();
                 }
                 catch (ContainerExecException e)
@@ -108,6 +126,8 @@ public sealed class RuntimeRunStepExecutor(EngineOptions engine) : IRunStepExecu
         finally
         {
             try { _runtime.Delete(step.Id, force: true); } catch (Oci.Errors.BerthException) { /* never created */ }
+            // The step's endpoint (address, veth; the kernel deleted the veth with the namespace already).
+            try { networks.Disconnect(step.Id); } catch (Oci.Errors.BerthException) { /* system check reports what is left */ }
             try { Directory.Delete(bundle, recursive: true); } catch (IOException) { /* rootfs still busy: debris for later */ }
         }
     }

@@ -220,7 +220,7 @@ public sealed record PortBindingJson
 /// running (addresses are handed out at start and released at the exit).</summary>
 public sealed record EndpointSettingsJson
 {
-    public EmptyJson? IPAMConfig { get; init; }
+    public EndpointIpamConfigJson? IPAMConfig { get; init; }
     public IReadOnlyList<string>? Links { get; init; }
     public IReadOnlyList<string>? Aliases { get; init; }
     public string NetworkID { get; init; } = "";
@@ -236,6 +236,13 @@ public sealed record EndpointSettingsJson
     /// <summary>docker 25+: every name the container answers to on this network (name, aliases, short ID,
     /// hostname); null where there is no name resolution (the default bridge, none, host).</summary>
     public IReadOnlyList<string>? DNSNames { get; init; }
+}
+
+/// <summary>The addresses a container asked for on a network (<c>--ip</c>, <c>--ip6</c>); null when it asked none.</summary>
+public sealed record EndpointIpamConfigJson
+{
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? IPv4Address { get; init; }
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] public string? IPv6Address { get; init; }
 }
 
 /// <summary><c>docker volume inspect</c>'s shape.</summary>

@@ -36,6 +36,11 @@ public sealed record ContainerRequest
     [JsonPropertyName("network")] public string Network { get; init; } = "default";
     /// <summary><c>--network-alias</c>: names the container also answers to on its (user) network.</summary>
     [JsonPropertyName("networkAliases")] public IReadOnlyList<string> NetworkAliases { get; init; } = [];
+    /// <summary><c>--ip</c>, <c>--ip6</c>: the addresses asked for on the container's (user-defined) network.</summary>
+    [JsonPropertyName("ipv4Address")] public string? IPv4Address { get; init; }
+    [JsonPropertyName("ipv6Address")] public string? IPv6Address { get; init; }
+    /// <summary><c>--mac-address</c> (normalised, lower case); null for docker's 02:42 and the IPv4 address.</summary>
+    [JsonPropertyName("macAddress")] public string? MacAddress { get; init; }
     /// <summary><c>-p</c> specs as written (<c>[IP:][HOSTPORT:]CONTAINERPORT[/PROTO]</c>).</summary>
     [JsonPropertyName("publish")] public IReadOnlyList<string> Publish { get; init; } = [];
     /// <summary><c>-P</c>: every exposed port on a random host port.</summary>

@@ -47,6 +47,12 @@ public sealed partial class ContainerService
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
         request.LogConfig.Validate();
         if (request.Network is "default" or "") request = request with { Network = Options.DefaultNetwork };
+        AddressRequest.CheckAddresses(request.IPv4Address, request.IPv6Address);
+        if (request.MacAddress is { } macAddress) request = request with { MacAddress = AddressRequest.NormalizeMac(macAddress) };
+        CheckNetworkModeOptions(request);
+        // docker keeps container:<full ID> when the container is there at create (it is looked up again at start).
+        if (NetworkService.ContainerOf(request.Network) is { } joined && TryResolve(joined, out var joinedRow))
+            request = request with { Network = "container:" + joinedRow!.Id };
         foreach (var key in request.Sysctls.Keys) HostOptions.CheckSysctl(key, request.Network);
         var rlimits = request.Ulimits.Select(u => u.ToRlimit()).ToList();
         var extraHosts = request.ExtraHosts.Select(HostOptions.HostsLine).ToList();
@@ -315,6 +321,23 @@ public sealed partial class ContainerService
             }
         }
         return new UserDatabase { Passwd = passwd, Group = group };
+    }
+
+    /// <summary>dockerd's checks of the network mode against other options (runconfig's validateNetContainerMode),
+    /// in its order and words: a container sharing another's namespace takes that one's name, hosts, DNS and ports.</summary>
+    private static void CheckNetworkModeOptions(ContainerRequest request)
+    {
+        var network = request.Network;
+        if (network.StartsWith("container:", StringComparison.Ordinal) && network.Length == "container:".Length)
+            throw BerthException.Invalid("Invalid network mode: invalid container format container:<name|id>");
+        var container = NetworkService.ContainerOf(network) is not null;
+        if (container && request.Hostname is { Length: > 0 }) throw BerthException.Invalid("conflicting options: hostname and the network mode");
+        if (container && request.Dns.Count > 0) throw BerthException.Invalid("conflicting options: dns and the network mode");
+        if (container && request.ExtraHosts.Count > 0) throw BerthException.Invalid("conflicting options: custom host-to-IP mapping and the network mode");
+        if ((container || network == "host") && request.MacAddress is not null) throw BerthException.Invalid("conflicting options: mac-address and the network mode");
+        if (container && (request.Publish.Count > 0 || request.PublishAll))
+            throw BerthException.Invalid("conflicting options: port publishing and the container type network mode");
+        if (container && request.Expose.Count > 0) throw BerthException.Invalid("conflicting options: port exposing and the container type network mode");
     }
 
     private void WriteNetworkFiles(string dir, string hostname, ContainerRequest request, IReadOnlyList<string> extraHosts, Berth.Storage.Metadata.NetworkRow? bridge)

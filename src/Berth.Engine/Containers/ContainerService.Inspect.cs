@@ -196,6 +196,8 @@ public sealed partial class ContainerService
     /// default bridge only).</summary>
     private NetworkSettingsJson NetworkSettingsOf(ContainerRow row, string networkName)
     {
+        // A container sharing another's namespace has no endpoint of its own (docker: Networks {}).
+        if (Berth.Engine.Networks.NetworkService.ContainerOf(networkName) is not null) return new NetworkSettingsJson();
         if (Berth.Engine.Networks.NetworkService.IsBuiltinMode(networkName))
             return new NetworkSettingsJson { Networks = new Dictionary<string, EndpointSettingsJson> { [networkName] = new() } };
         IReadOnlyList<(Berth.Storage.Metadata.AttachmentRow Attachment, Berth.Storage.Metadata.NetworkRow Network)> attached;
@@ -216,8 +218,15 @@ public sealed partial class ContainerService
             var endpoint = endpoints.FirstOrDefault(e => e.NetworkId == network.Id);
             var prefix = int.Parse(network.Subnet[(network.Subnet.IndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
             var user = network.Name != Berth.Engine.Networks.NetworkService.DefaultNetwork;
+            var prefix6 = network.Subnet6 is { } s6 ? int.Parse(s6[(s6.IndexOf('/') + 1)..], System.Globalization.CultureInfo.InvariantCulture) : 0;
+            var (asked4, asked6) = attachment.IPv4Address is not null || attachment.IPv6Address is not null ? (attachment.IPv4Address, attachment.IPv6Address)
+                : network.Name == request.Network ? (request.IPv4Address, request.IPv6Address) : (null, null);
             var settings = new EndpointSettingsJson
             {
+                IPAMConfig = asked4 is null && asked6 is null ? null : new EndpointIpamConfigJson { IPv4Address = asked4, IPv6Address = asked6 },
+                IPv6Gateway = endpoint?.Address6 is null ? "" : network.Gateway6 ?? "",
+                GlobalIPv6Address = endpoint?.Address6 ?? "",
+                GlobalIPv6PrefixLen = endpoint?.Address6 is null ? 0 : prefix6,
                 Aliases = user ? [.. attachment.Aliases, row.Id[..12]] : null,
                 NetworkID = network.Id,
                 EndpointID = endpoint is null ? "" : Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + row.Id + row.PidStart))),
@@ -238,6 +247,9 @@ public sealed partial class ContainerService
             Gateway = first?.Gateway ?? "",
             IPAddress = first?.IPAddress ?? "",
             IPPrefixLen = first?.IPPrefixLen ?? 0,
+            IPv6Gateway = first?.IPv6Gateway ?? "",
+            GlobalIPv6Address = first?.GlobalIPv6Address ?? "",
+            GlobalIPv6PrefixLen = first?.GlobalIPv6PrefixLen ?? 0,
             MacAddress = first?.MacAddress ?? "",
             Networks = networks,
         };

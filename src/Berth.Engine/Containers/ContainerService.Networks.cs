@@ -33,17 +33,24 @@ public sealed partial class ContainerService
     /// A failure leaves the rest to the caller's cleanup, which releases every endpoint.</summary>
     private void ConnectNetworks(ContainerRow row, int initPid)
     {
-        var networks = NetworksOf(row);
-        if (networks.Count == 0) return;
         var config = ConfigOf(row);
         var request = config.Request;
+        if (request.Network is "none" or "host" && (request.IPv4Address ?? request.IPv6Address) is not null)
+            throw BerthException.Invalid("user specified IP address is supported on user defined networks only");
+        var networks = NetworksOf(row);
+        if (networks.Count == 0) return;
         var gateway = NetworkService.GatewayNetwork(networks.Select(n => n.Network));
         var netns = $"/proc/{initPid}/ns/net";
         var endpoints = new List<EndpointRow>();
         for (var i = 0; i < networks.Count; i++)
         {
             var network = networks[i].Network;
-            var endpoint = Networks.Connect(row.Id, network, netns, $"eth{i}", defaultRoute: network.Id == gateway?.Id);
+            // --ip/--ip6/--mac-address: the membership's own, else (the network --network named) the request's.
+            var attachment = networks[i].Attachment;
+            var addresses = attachment.IPv4Address is not null || attachment.IPv6Address is not null || attachment.MacAddress is not null
+                ? new AddressRequest { IPv4Address = attachment.IPv4Address, IPv6Address = attachment.IPv6Address, MacAddress = attachment.MacAddress }
+                : i == 0 ? new AddressRequest { IPv4Address = request.IPv4Address, IPv6Address = request.IPv6Address, MacAddress = request.MacAddress } : null;
+            var endpoint = Networks.Connect(row.Id, network, netns, $"eth{i}", defaultRoute: network.Id == gateway?.Id, addresses);
             endpoints.Add(endpoint);
             if (i > 0) continue;
             var requests = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).ToList();

@@ -3,6 +3,7 @@ using System.Runtime.InteropServices;
 using Berth.Oci.Errors;
 using Berth.Runtime;
 using Berth.Runtime.Process;
+using Berth.Runtime.Spec;
 using Berth.Storage.Locks;
 using Berth.Storage.Metadata;
 using Microsoft.Win32.SafeHandles;
@@ -35,7 +36,10 @@ public sealed partial class ContainerService
         {
             var createOptions = new CreateOptions { Stdio = stdio };
             // The spec this process has just written to config.json is used as is rather than read back.
-            container = TakeFreshSpec(row.Id) is { } spec
+            var spec = TakeFreshSpec(row.Id);
+            if (Berth.Engine.Networks.NetworkService.ContainerOf(ConfigOf(row).Request.Network) is { } joined)
+                spec = JoinNetworkOf(row, joined, spec ?? ContainerRuntime.LoadSpec(DirOf(row.Id)));
+            container = spec is not null
                 ? Runtime.Create(row.Id, DirOf(row.Id), spec, createOptions)
                 : Runtime.Create(row.Id, DirOf(row.Id), createOptions);
         }
@@ -68,6 +72,30 @@ public sealed partial class ContainerService
         Record(running, "start");
         StartHealthProber(running);
         return (container, running);
+    }
+
+    /// <summary><c>--network container:X</c>: the spec for this start joins the network namespace of X's running init
+    /// instead of making one, and takes X's hostname, /etc/hosts and /etc/resolv.conf (bind mounts of X's files, as
+    /// docker shares them). X is looked up now, as docker does at start: it must exist, be another container, and
+    /// run.</summary>
+    private RuntimeSpec JoinNetworkOf(ContainerRow row, string joined, RuntimeSpec spec)
+    {
+        var target = Resolve(joined);
+        if (target.Id == row.Id) throw BerthException.Invalid("cannot join own network");
+        if (target.Status != "running") throw BerthException.Conflict($"cannot join network of a non running container: {target.Id}");
+        var own = DirOf(row.Id);
+        var theirs = DirOf(target.Id);
+        string[] shared = ["hostname", "hosts", "resolv.conf"];
+        var mounts = (spec.Mounts ?? []).Select(m =>
+            m.Source is { } source && shared.Any(f => source == Path.Combine(own, f)) ? m with { Source = Path.Combine(theirs, Path.GetFileName(source)) } : m).ToList();
+        var namespaces = (spec.Linux?.Namespaces ?? []).Where(n => n.Type != "network")
+            .Append(new LinuxNamespace { Type = "network", Path = $"/proc/{target.Pid}/ns/net" }).ToList();
+        return spec with
+        {
+            Mounts = mounts,
+            Hostname = spec.Hostname is null ? null : ConfigOf(target).Hostname,
+            Linux = (spec.Linux ?? new LinuxSpec()) with { Namespaces = namespaces },
+        };
     }
 
     private void RecordFailure(ContainerRow row, BerthException e)

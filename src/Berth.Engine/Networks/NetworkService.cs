@@ -21,8 +21,12 @@ public sealed class NetworkService(Store store, TimeProvider time)
     public const string DefaultNetwork = "bridge";
     public const string DefaultBridge = "berth0";
 
-    /// <summary>The names <c>--network</c> takes that are not bridge networks.</summary>
-    public static bool IsBuiltinMode(string name) => name is "none" or "host";
+    /// <summary>The names <c>--network</c> takes that are not bridge networks: none, host, container:NAME|ID.</summary>
+    public static bool IsBuiltinMode(string name) => name is "none" or "host" || name.StartsWith("container:", StringComparison.Ordinal);
+
+    /// <summary>The container named by <c>--network container:NAME|ID</c>, or null for another mode.</summary>
+    public static string? ContainerOf(string mode) =>
+        mode.StartsWith("container:", StringComparison.Ordinal) && mode.Length > "container:".Length ? mode["container:".Length..] : null;
 
     /// <summary>The default bridge network's record, made if missing.</summary>
     public NetworkRow EnsureDefault()
@@ -57,23 +61,18 @@ public sealed class NetworkService(Store store, TimeProvider time)
             throw new BerthException(ErrorKind.NotImplemented, $"plugin \"{request.Driver}\" not found (berth has the bridge driver only)");
         if (!ValidName(request.Name)) throw BerthException.Invalid($"invalid network name \"{request.Name}\"");
         if (request.Name is "host" or "none" or DefaultNetwork) throw BerthException.Conflict($"network with name {request.Name} already exists");
-        Ipv4Subnet? subnet = request.Subnet is { } s ? Ipv4Subnet.Parse(s) : null;
-        uint? gateway = null;
-        if (request.Gateway is { } g)
-        {
-            if (subnet is null) throw BerthException.Invalid("every ip-range or gateway must have a corresponding subnet");
-            if (!System.Net.IPAddress.TryParse(g, out var gip) || gip.AddressFamily != System.Net.Sockets.AddressFamily.InterNetwork || !subnet.Value.Contains(Ipv4Subnet.ToUInt(gip)))
-                throw BerthException.Invalid($"no matching subnet for gateway {g}");
-            gateway = Ipv4Subnet.ToUInt(gip);
-        }
+        var ipam = IpamConfig.Parse(request.Subnets, request.Gateways, request.IpRanges);
+        // An IPv6 subnet asks for IPv6; --ipv6 alone gets a unique local /64 of its own.
+        var subnet6 = ipam.Subnet6 ?? (request.EnableIPv6 ? AddressAllocator.RandomUniqueLocal() : null);
         var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
         var bridgeName = request.Options.TryGetValue("com.docker.network.bridge.name", out var bn) && bn.Length > 0 ? bn : "br-" + id[..12];
         var row = store.Metadata.Write(_ =>
         {
             if (store.Metadata.GetNetworkByName(request.Name) is not null) throw BerthException.Conflict($"network with name {request.Name} already exists");
-            var taken = store.Metadata.ListNetworks().Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
+            var networks = store.Metadata.ListNetworks();
+            var taken = networks.Select(n => Ipv4Subnet.Parse(n.Subnet)).ToList();
             Ipv4Subnet chosen;
-            if (subnet is { } wanted)
+            if (ipam.Subnet is { } wanted)
             {
                 if (taken.Any(wanted.Overlaps)) throw BerthException.Conflict("Pool overlaps with other one on this address space");
                 chosen = wanted;
@@ -84,12 +83,16 @@ public sealed class NetworkService(Store store, TimeProvider time)
                 // The default bridge's pool stays reserved for it even before it is made.
                 chosen = AddressAllocator.ChoosePool(routes, store.Metadata.GetNetworkByName(DefaultNetwork) is null ? [.. taken, Ipv4Subnet.Parse("172.17.0.0/16")] : taken);
             }
+            if (subnet6 is { } v6 && networks.Any(n => n.Subnet6 is { } other && Ipv6Subnet.Parse(other).Overlaps(v6)))
+                throw BerthException.Conflict("Pool overlaps with other one on this address space");
             var r = new NetworkRow
             {
                 Id = id, Name = request.Name, Driver = "bridge", Created = time.GetUtcNow(), Subnet = chosen.ToString(),
-                Gateway = Ipv4Subnet.Format(gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal,
+                Gateway = Ipv4Subnet.Format(ipam.Gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal,
                 Options = System.Text.Json.JsonSerializer.Serialize(request.Options.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
                 Labels = System.Text.Json.JsonSerializer.Serialize(request.Labels.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
+                IpRange = ipam.IpRange?.ToString(), UserSubnet = ipam.Subnet is not null || ipam.Subnet6 is not null,
+                Subnet6 = subnet6?.ToString(), Gateway6 = subnet6 is { } s6 ? Ipv6Subnet.Format(ipam.Gateway6 ?? s6.Network + 1) : null,
             };
             if (!store.Metadata.TryAddNetwork(r)) throw BerthException.Conflict($"network with name {request.Name} already exists");
             return r;
@@ -145,6 +148,7 @@ public sealed class NetworkService(Store store, TimeProvider time)
                 EndpointID = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(n.Id + e.ContainerId))),
                 MacAddress = e.MacAddress,
                 IPv4Address = $"{e.Address}/{n.Subnet[(n.Subnet.IndexOf('/') + 1)..]}",
+                IPv6Address = e.Address6 is { } a6 && n.Subnet6 is { } v6 ? $"{a6}/{v6[(v6.IndexOf('/') + 1)..]}" : "",
             };
         var options = System.Text.Json.JsonSerializer.Deserialize(n.Options, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [];
         if (n.Name == DefaultNetwork)
@@ -157,9 +161,14 @@ public sealed class NetworkService(Store store, TimeProvider time)
         return new NetworkInspect
         {
             Name = n.Name, Id = n.Id, Created = n.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-            Driver = n.Driver, Internal = n.Internal,
+            Driver = n.Driver, Internal = n.Internal, EnableIPv6 = n.Subnet6 is not null,
             // Compat: docker 20.10 shows no Gateway for the default bridge (reference §1.1).
-            IPAM = new NetworkIpam { Options = new Dictionary<string, string>(), Config = [new NetworkIpamConfig { Subnet = n.Subnet, Gateway = n.Name == DefaultNetwork ? null : n.Gateway }] },
+            IPAM = new NetworkIpam
+            {
+                Options = new Dictionary<string, string>(),
+                Config = [new NetworkIpamConfig { Subnet = n.Subnet, IPRange = n.IpRange, Gateway = n.Name == DefaultNetwork ? null : n.Gateway },
+                    .. n.Subnet6 is { } s6 ? [new NetworkIpamConfig { Subnet = s6, Gateway = n.Gateway6 }] : Array.Empty<NetworkIpamConfig>()],
+            },
             Containers = containers, Options = options,
             Labels = System.Text.Json.JsonSerializer.Deserialize(n.Labels, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [],
         };
@@ -181,22 +190,51 @@ public sealed class NetworkService(Store store, TimeProvider time)
     {
         Name = row.Name, BridgeName = row.Bridge, Subnet = Ipv4Subnet.Parse(row.Subnet),
         Gateway = Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(row.Gateway)), Masquerade = !row.Internal,
+        Subnet6 = row.Subnet6 is { } s6 ? Ipv6Subnet.Parse(s6) : null,
+        Gateway6 = row.Gateway6 is { } g6 ? Ipv6Subnet.ToUInt128(System.Net.IPAddress.Parse(g6)) : null,
     };
 
     /// <summary>Connects the running init's network namespace (<paramref name="netnsPath"/>) to
-    /// <paramref name="network"/>: allocates its address (one transaction, unique per network), makes sure the
-    /// bridge and berth's rules exist, and creates the veth pair. On failure nothing is left: no row, no link.</summary>
-    public EndpointRow Connect(string containerId, NetworkRow network, string netnsPath, string interfaceName, bool defaultRoute)
+    /// <paramref name="network"/>: allocates its addresses (one transaction, unique per network: the lowest free of
+    /// the subnet or its <c>--ip-range</c>, or the one <paramref name="wanted"/> names), makes sure the bridge and
+    /// berth's rules exist, and creates the veth pair. On failure nothing is left: no row, no link. docker's errors
+    /// for an address asked for on the default network, outside the subnet or in use.</summary>
+    public EndpointRow Connect(string containerId, NetworkRow network, string netnsPath, string interfaceName, bool defaultRoute, AddressRequest? wanted = null)
     {
+        wanted ??= new AddressRequest();
         var bridge = ToBridge(network);
+        uint? ip4 = wanted.IPv4Address is { } w4 ? Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(w4)) : null;
+        UInt128? ip6 = wanted.IPv6Address is { } w6 ? Ipv6Subnet.ToUInt128(System.Net.IPAddress.Parse(w6)) : null;
+        if (ip4 is not null || ip6 is not null)
+        {
+            if (network.Name == DefaultNetwork) throw BerthException.Invalid("user specified IP address is supported on user defined networks only");
+            if (!network.UserSubnet || (ip6 is not null && bridge.Subnet6 is null))
+                throw BerthException.Invalid("user specified IP address is supported only when connecting to networks with user configured subnets");
+        }
+        var mac = wanted.MacAddress is { } m ? AddressAllocator.TryParseMac(m) ?? throw BerthException.Invalid($"{m} is not a valid mac address") : null;
         var endpoint = store.Metadata.Write(_ =>
         {
-            var used = store.Metadata.EndpointsOfNetwork(network.Id).Select(e => Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(e.Address))).ToHashSet();
-            var address = AddressAllocator.LowestFree(bridge.Subnet, bridge.Gateway, used);
+            var endpoints = store.Metadata.EndpointsOfNetwork(network.Id);
+            var used = endpoints.Select(e => Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(e.Address))).ToHashSet();
+            uint address;
+            if (ip4 is { } asked)
+            {
+                AddressAllocator.CheckRequested(bridge.Subnet, bridge.Gateway, used, asked);
+                address = asked;
+            }
+            else address = AddressAllocator.LowestFree(bridge.Subnet, bridge.Gateway, used, network.IpRange is { } range ? Ipv4Subnet.Parse(range) : null);
+            UInt128? address6 = null;
+            if (bridge is { Subnet6: { } subnet6, Gateway6: { } gateway6 })
+            {
+                var used6 = endpoints.Where(e => e.Address6 is not null).Select(e => Ipv6Subnet.ToUInt128(System.Net.IPAddress.Parse(e.Address6!))).ToHashSet();
+                if (ip6 is { } asked6) AddressAllocator.CheckRequested6(subnet6, gateway6, used6, asked6);
+                address6 = ip6 ?? AddressAllocator.LowestFree6(subnet6, gateway6, used6);
+            }
             var e = new EndpointRow
             {
                 NetworkId = network.Id, ContainerId = containerId, Address = Ipv4Subnet.Format(address),
-                MacAddress = AddressAllocator.FormatMac(AddressAllocator.MacFor(address)), HostVeth = BridgeDriver.NewVethName(), InterfaceName = interfaceName,
+                MacAddress = AddressAllocator.FormatMac(mac ?? AddressAllocator.MacFor(address)), HostVeth = BridgeDriver.NewVethName(), InterfaceName = interfaceName,
+                Address6 = address6 is { } a6 ? Ipv6Subnet.Format(a6) : null,
             };
             store.Metadata.AddEndpoint(e);
             return e;
@@ -204,7 +242,8 @@ public sealed class NetworkService(Store store, TimeProvider time)
         try
         {
             EnsureKernel(bridge);
-            BridgeDriver.Attach(bridge, netnsPath, endpoint.HostVeth, interfaceName, Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(endpoint.Address)), defaultRoute);
+            BridgeDriver.Attach(bridge, netnsPath, endpoint.HostVeth, interfaceName, Ipv4Subnet.ToUInt(System.Net.IPAddress.Parse(endpoint.Address)), defaultRoute,
+                AddressAllocator.TryParseMac(endpoint.MacAddress), endpoint.Address6 is { } a6 ? Ipv6Subnet.ToUInt128(System.Net.IPAddress.Parse(a6)) : null);
         }
         catch
         {
@@ -253,12 +292,14 @@ public sealed class NetworkService(Store store, TimeProvider time)
     /// and its addresses.</summary>
     public void Disconnect(string containerId)
     {
+        // One read when there is nothing to release (every run of a container on none or host, every build step);
+        // else one transaction for the rows.
         var endpoints = store.Metadata.EndpointsOfContainer(containerId);
-        if (store.Metadata.DeletePorts(containerId) > 0)
-            ApplyRules();
-        if (endpoints.Count == 0) return;
+        var ports = store.Metadata.PortsOfContainer(containerId);
+        if (endpoints.Count == 0 && ports.Count == 0) return;
         foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
-        store.Metadata.DeleteEndpoints(containerId);
+        store.Metadata.Write(_ => store.Metadata.DeletePorts(containerId) + store.Metadata.DeleteEndpoints(containerId));
+        if (ports.Count > 0) ApplyRules();
     }
 
     /// <summary>Releases one endpoint of a running container (<c>network disconnect</c>): its veth pair, the host ports
@@ -363,8 +404,16 @@ public sealed class NetworkService(Store store, TimeProvider time)
     }
 
     /// <summary>Every published port of a running container, as the kernel side needs them.</summary>
-    public IReadOnlyList<Berth.Network.Ports.PortMapping> PortMappings() =>
-        store.Metadata.ListPorts().Select(p => new Berth.Network.Ports.PortMapping(p.HostIp, p.HostPort, p.ContainerIp, p.ContainerPort, p.Protocol, p.Bridge)).ToList();
+    public IReadOnlyList<Berth.Network.Ports.PortMapping> PortMappings()
+    {
+        var ports = store.Metadata.ListPorts();
+        if (ports.Count == 0) return [];
+        // A container's IPv6 address on the port's network (only networks with IPv6 have one).
+        var address6 = store.Metadata.ListEndpoints().Where(e => e.Address6 is not null)
+            .ToDictionary(e => (e.ContainerId, e.Address), e => e.Address6!);
+        return ports.Select(p => new Berth.Network.Ports.PortMapping(p.HostIp, p.HostPort, p.ContainerIp, p.ContainerPort, p.Protocol, p.Bridge,
+            address6.GetValueOrDefault((p.ContainerId, p.ContainerIp)))).ToList();
+    }
 
     /// <summary>Every bridge network, as the kernel side needs them.</summary>
     public IReadOnlyList<BridgeNetwork> BridgeNetworks() =>
@@ -381,6 +430,9 @@ public sealed class NetworkService(Store store, TimeProvider time)
         foreach (var id in held.ToList())
         {
             if (rows.TryGetValue(id, out var row) && isRunning(row)) continue;
+            // A build's RUN step holds an endpoint while its bundle exists; a dead build's bundle is debris of its
+            // own (RuntimeRunStepExecutor.FindOrphans), and its endpoint is reported once the bundle is gone.
+            if (id.StartsWith("berth-build-", StringComparison.Ordinal) && Directory.Exists(Path.Combine(store.Root, "builds", id))) continue;
             links ??= BridgeDriver.Links();
             var endpoints = store.Metadata.EndpointsOfContainer(id);
             var ports = store.Metadata.PortsOfContainer(id);

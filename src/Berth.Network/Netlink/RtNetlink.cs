@@ -18,7 +18,9 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
     private const ushort IFA_ADDRESS = 1, IFA_LOCAL = 2, IFA_BROADCAST = 4;
     private const ushort RTA_GATEWAY = 5, RTA_OIF = 4;
     private const uint IFF_UP = 1;
-    private const byte AF_INET = 2;
+    private const byte AF_INET = 2, AF_INET6 = 10;
+    private const ushort IFA_FLAGS = 8;
+    private const uint IFA_F_NODAD = 0x02;
 
     public static RtNetlink Open() => new(NetlinkSocket.Open());
 
@@ -52,22 +54,22 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
         return socket.Request(m, $"create bridge {name}", EEXIST) == 0;
     }
 
-    /// <summary>Creates the veth pair <paramref name="hostName"/> (here) and <paramref name="peerName"/>, the peer
-    /// made directly inside the namespace open at <paramref name="peerNetnsFd"/> with <paramref name="peerMac"/>.</summary>
-    public void AddVethPair(string hostName, string peerName, int peerNetnsFd, byte[] peerMac, int mtu)
+    /// <summary>Creates the veth pair <paramref name="hostName"/> (here, enslaved to <paramref name="masterIndex"/>)
+    /// and <paramref name="peerName"/>, the peer made directly inside the namespace open at
+    /// <paramref name="peerNetnsFd"/> with <paramref name="peerMac"/>; the host end up. One request instead of three:
+    /// rtnetlink applies IFLA_MASTER and the ifinfomsg flags as it creates the link (what <c>ip link add … master B
+    /// up</c> sends). The peer cannot be brought up in the same request: veth opens it before the pair is linked,
+    /// and veth_open then fails with ENOTCONN.</summary>
+    public void AddVethPair(string hostName, string peerName, int peerNetnsFd, byte[] peerMac, int mtu, int masterIndex)
     {
         var m = new NetlinkMessage(RTM_NEWLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK | NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL)
-            .IfInfo(0).Attr(IFLA_IFNAME, hostName).Attr(IFLA_MTU, (uint)mtu)
+            .IfInfo(0, IFF_UP, IFF_UP).Attr(IFLA_IFNAME, hostName).Attr(IFLA_MTU, (uint)mtu).Attr(IFLA_MASTER, (uint)masterIndex)
             .BeginNest(IFLA_LINKINFO).Attr(IFLA_INFO_KIND, "veth")
             .BeginNest(IFLA_INFO_DATA).BeginNest(VETH_INFO_PEER)
             .IfInfo(0).Attr(IFLA_IFNAME, peerName).Attr(IFLA_ADDRESS, peerMac).Attr(IFLA_MTU, (uint)mtu).Attr(IFLA_NET_NS_FD, (uint)peerNetnsFd)
             .EndNest().EndNest().EndNest();
         socket.Request(m, $"create veth pair {hostName}/{peerName}");
     }
-
-    public void SetMaster(int index, int masterIndex) =>
-        socket.Request(new NetlinkMessage(RTM_NEWLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).IfInfo(index).Attr(IFLA_MASTER, (uint)masterIndex),
-            $"set master of link {index}");
 
     /// <summary>Hairpin mode on a bridge port: a frame may leave by the port it came in, so a container reaches
     /// itself through a published port (IFLA_PROTINFO/IFLA_BRPORT_MODE with family AF_BRIDGE).</summary>
@@ -101,11 +103,27 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
         socket.Request(m, $"add address {address}/{prefix} to link {index}", EEXIST);
     }
 
-    /// <summary>Adds the default route via <paramref name="gateway"/> on link <paramref name="index"/> (main table).</summary>
+    /// <summary>Adds the IPv6 <paramref name="address"/>/<paramref name="prefix"/> to a link without duplicate address
+    /// detection (IFA_F_NODAD, as docker's libnetwork): the address is berth's to hand out, and DAD would keep it
+    /// "tentative", unusable, for a second after the container's command has started.</summary>
+    public void AddAddress6(int index, IPAddress address, int prefix)
+    {
+        Span<byte> header = stackalloc byte[8];
+        header[0] = AF_INET6;
+        header[1] = (byte)prefix;
+        header[2] = (byte)IFA_F_NODAD;
+        BinaryPrimitives.WriteInt32LittleEndian(header[4..], index);
+        var m = new NetlinkMessage(RTM_NEWADDR, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK | NetlinkMessage.NLM_F_CREATE | NetlinkMessage.NLM_F_EXCL)
+            .Raw(header).Attr(IFA_ADDRESS, address.GetAddressBytes()).Attr(IFA_FLAGS, IFA_F_NODAD);
+        socket.Request(m, $"add address {address}/{prefix} to link {index}", EEXIST);
+    }
+
+    /// <summary>Adds the default route via <paramref name="gateway"/> (IPv4 or IPv6) on link <paramref name="index"/>
+    /// (main table).</summary>
     public void AddDefaultRoute(int index, IPAddress gateway)
     {
         Span<byte> rtmsg = stackalloc byte[12];
-        rtmsg[0] = AF_INET;
+        rtmsg[0] = gateway.AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? AF_INET6 : AF_INET;
         rtmsg[4] = 254; // RT_TABLE_MAIN
         rtmsg[5] = 3;   // RTPROT_BOOT, as `ip route add`
         rtmsg[6] = 0;   // RT_SCOPE_UNIVERSE

@@ -8,7 +8,7 @@ namespace Berth.Storage.Metadata;
 /// IMMEDIATE transaction, which already serialises the allocation.</summary>
 public sealed partial class MetadataStore
 {
-    private const string NetworkColumns = "id, name, driver, created, subnet, gateway, bridge, internal, options, labels";
+    private const string NetworkColumns = "id, name, driver, created, subnet, gateway, bridge, internal, options, labels, ip_range, user_subnet, subnet6, gateway6";
 
     partial void MigrateNetworks()
     {
@@ -34,6 +34,14 @@ public sealed partial class MetadataStore
                   PRIMARY KEY (container_id, network_id));
                 CREATE INDEX IF NOT EXISTS network_attachments_network ON network_attachments(network_id);
                 """);
+            // Schema 5: --ip-range, user-given subnets and IPv6 (columns added to tables an older berth made).
+            AddColumnIfMissing("networks", "ip_range", "TEXT");
+            AddColumnIfMissing("networks", "user_subnet", "INTEGER NOT NULL DEFAULT 0");
+            AddColumnIfMissing("networks", "subnet6", "TEXT");
+            AddColumnIfMissing("networks", "gateway6", "TEXT");
+            AddColumnIfMissing("endpoints", "address6", "TEXT");
+            // NULLs are distinct in a UNIQUE index: IPv4-only endpoints never clash.
+            Exec("CREATE UNIQUE INDEX IF NOT EXISTS endpoints_address6 ON endpoints(network_id, address6)");
             return 0;
         });
     }
@@ -46,14 +54,24 @@ public sealed partial class MetadataStore
         return cmd.ExecuteScalar() is long v ? v : 0;
     }
 
+    /// <summary>ALTER TABLE … ADD COLUMN unless <paramref name="table"/> has <paramref name="column"/> already (a store
+    /// made by an older berth has the table without it).</summary>
+    private void AddColumnIfMissing(string table, string column, string type)
+    {
+        using (var cmd = Cmd($"SELECT 1 FROM pragma_table_info('{table}') WHERE name=$c", ("$c", column)))
+            if (cmd.ExecuteScalar() is not null) return;
+        Exec($"ALTER TABLE {table} ADD COLUMN {column} {type}");
+    }
+
     /// <summary>Adds a network; false when its name is taken.</summary>
     public bool TryAddNetwork(NetworkRow n)
     {
         using (var cmd = Cmd("SELECT 1 FROM networks WHERE name=$n", ("$n", n.Name)))
             if (cmd.ExecuteScalar() is not null) return false;
-        Exec($"INSERT INTO networks({NetworkColumns}) VALUES ($id,$n,$d,$c,$s,$g,$b,$i,$o,$l)",
+        Exec($"INSERT INTO networks({NetworkColumns}) VALUES ($id,$n,$d,$c,$s,$g,$b,$i,$o,$l,$r,$u,$s6,$g6)",
             ("$id", n.Id), ("$n", n.Name), ("$d", n.Driver), ("$c", n.Created.ToString("O", CultureInfo.InvariantCulture)), ("$s", n.Subnet),
-            ("$g", n.Gateway), ("$b", n.Bridge), ("$i", n.Internal ? 1 : 0), ("$o", n.Options), ("$l", n.Labels));
+            ("$g", n.Gateway), ("$b", n.Bridge), ("$i", n.Internal ? 1 : 0), ("$o", n.Options), ("$l", n.Labels), ("$r", n.IpRange),
+            ("$u", n.UserSubnet ? 1 : 0), ("$s6", n.Subnet6), ("$g6", n.Gateway6));
         return true;
     }
 
@@ -70,8 +88,8 @@ public sealed partial class MetadataStore
     }
 
     public void AddEndpoint(EndpointRow e) =>
-        Exec("INSERT INTO endpoints(network_id, container_id, address, mac, host_veth, ifname) VALUES ($n,$c,$a,$m,$v,$i)",
-            ("$n", e.NetworkId), ("$c", e.ContainerId), ("$a", e.Address), ("$m", e.MacAddress), ("$v", e.HostVeth), ("$i", e.InterfaceName));
+        Exec("INSERT INTO endpoints(network_id, container_id, address, mac, host_veth, ifname, address6) VALUES ($n,$c,$a,$m,$v,$i,$a6)",
+            ("$n", e.NetworkId), ("$c", e.ContainerId), ("$a", e.Address), ("$m", e.MacAddress), ("$v", e.HostVeth), ("$i", e.InterfaceName), ("$a6", e.Address6));
 
     public IReadOnlyList<EndpointRow> EndpointsOfNetwork(string networkId) => QueryEndpoints("WHERE network_id=$a", ("$a", networkId));
 
@@ -190,6 +208,8 @@ public sealed partial class MetadataStore
                 Id = r.GetString(0), Name = r.GetString(1), Driver = r.GetString(2),
                 Created = DateTimeOffset.Parse(r.GetString(3), CultureInfo.InvariantCulture), Subnet = r.GetString(4),
                 Gateway = r.GetString(5), Bridge = r.GetString(6), Internal = r.GetInt64(7) != 0, Options = r.GetString(8), Labels = r.GetString(9),
+                IpRange = r.IsDBNull(10) ? null : r.GetString(10), UserSubnet = r.GetInt64(11) != 0,
+                Subnet6 = r.IsDBNull(12) ? null : r.GetString(12), Gateway6 = r.IsDBNull(13) ? null : r.GetString(13),
             });
         return list;
     }
@@ -197,13 +217,13 @@ public sealed partial class MetadataStore
     private List<EndpointRow> QueryEndpoints(string where, params (string, object?)[] args)
     {
         var list = new List<EndpointRow>();
-        using var cmd = Cmd($"SELECT network_id, container_id, address, mac, host_veth, ifname FROM endpoints {where}", args);
+        using var cmd = Cmd($"SELECT network_id, container_id, address, mac, host_veth, ifname, address6 FROM endpoints {where}", args);
         using SqliteDataReader r = cmd.ExecuteReader();
         while (r.Read())
             list.Add(new EndpointRow
             {
                 NetworkId = r.GetString(0), ContainerId = r.GetString(1), Address = r.GetString(2), MacAddress = r.GetString(3),
-                HostVeth = r.GetString(4), InterfaceName = r.GetString(5),
+                HostVeth = r.GetString(4), InterfaceName = r.GetString(5), Address6 = r.IsDBNull(6) ? null : r.GetString(6),
             });
         return list;
     }

@@ -15,6 +15,14 @@ public sealed record NetworkRow
     public bool Internal { get; init; }
     public string Options { get; init; } = "{}";
     public string Labels { get; init; } = "{}";
+    /// <summary><c>--ip-range</c>: the CIDR automatic addresses come from (inside <see cref="Subnet"/>); null for the
+    /// whole subnet.</summary>
+    public string? IpRange { get; init; }
+    /// <summary>Whether the subnet was given by the user (<c>--subnet</c>): only then does docker take <c>--ip</c>.</summary>
+    public bool UserSubnet { get; init; }
+    /// <summary><c>--ipv6</c>: the IPv6 subnet (CIDR) and its gateway; null for an IPv4-only network.</summary>
+    public string? Subnet6 { get; init; }
+    public string? Gateway6 { get; init; }
 }
 
 /// <summary>A container's attachment to a network while it runs: the address handed out (unique within the
@@ -27,6 +35,8 @@ public sealed record EndpointRow
     public required string MacAddress { get; init; }
     public required string HostVeth { get; init; }
     public required string InterfaceName { get; init; }
+    /// <summary>The IPv6 address (unique within the network) on a network with IPv6; null otherwise.</summary>
+    public string? Address6 { get; init; }
 }
 
 /// <summary>A host port published for a running container: unique per protocol, so berth never hands one port to

@@ -103,6 +103,7 @@ public sealed class BridgeSandbox : IDisposable
             var ids = Run("ps", "-aq").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (ids.Length > 0) Run(["rm", "-f", .. ids]);
             Assert.Empty(Veths());
+            Assert.Equal("", Endpoints());
             Assert.Empty(Berth.LeftoverCgroups());
             // Every network's resolver exits with its network's last endpoint.
             Wait.For(() => Resolvers().Count == 0, "the network resolvers to exit", TimeSpan.FromSeconds(10));
