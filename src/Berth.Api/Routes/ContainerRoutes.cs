@@ -273,11 +273,13 @@ internal static class ContainerRoutes
         };
         var tty = ContainerService.ConfigOf(row).Request.Tty;
         var ct = ctx.StreamToken();
-        await ctx.Response.StartAsync(ct);
         var sink = new LogStreamSink(ctx.Response.Body, tty, stdout, stderr, ctx.QueryBool("timestamps"));
+        // Opened before the answer: docker-py's run(remove=True) removes the container before it reads this stream.
+        using var log = service.OpenLog(row, options, sink);
+        await ctx.Response.StartAsync(ct);
         try
         {
-            await HttpExtensions.RunLongAsync(() => service.Logs(row, options, sink, ct));
+            await HttpExtensions.RunLongAsync(() => log.Read(ct));
         }
         catch (OperationCanceledException)
         {
