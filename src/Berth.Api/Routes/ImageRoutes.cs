@@ -123,8 +123,8 @@ internal static partial class ImageRoutes
 
     /// <summary><c>POST /images/create?fromImage=&amp;tag=&amp;platform=</c>: a pull, answered with dockerd's JSON
     /// message stream (a status per layer, byte counts, then Digest and Status lines); an error once the stream has
-    /// started is an in-band <c>error</c> message. Credentials are the engine's (docker's config.json);
-    /// <c>X-Registry-Auth</c> is not read yet. <c>fromSrc</c> (import) is not served.</summary>
+    /// started is an in-band <c>error</c> message. Credentials are the <c>X-Registry-Auth</c> header's, else the
+    /// engine's (docker's config.json).</summary>
     private static async Task Pull(HttpContext ctx)
     {
         var from = ctx.Query("fromImage");
@@ -138,6 +138,7 @@ internal static partial class ImageRoutes
         var options = new ImageService.PullOptions
         {
             Platform = ctx.Query("platform") is { Length: > 0 } p ? Platform.Parse(p) : null,
+            Credentials = RegistryAuth.FromHeader(ctx),
         };
         var images = Images(ctx);
         var ct = ctx.StreamToken();
@@ -165,6 +166,7 @@ internal static partial class ImageRoutes
     {
         var tag = ctx.Query("tag");
         var full = string.IsNullOrEmpty(tag) ? name : name + ":" + tag;
+        var credentials = RegistryAuth.FromHeader(ctx);
         var images = Images(ctx);
         var ct = ctx.StreamToken();
         ctx.Response.ContentType = "application/json";
@@ -172,7 +174,7 @@ internal static partial class ImageRoutes
         var writer = new JsonMessageWriter(ctx.Response.Body);
         try
         {
-            var results = await images.PushAsync(full, allTags: string.IsNullOrEmpty(tag) && !name.Contains('@', StringComparison.Ordinal) && ImageReference.Parse(name).Tag is null, new MessageProgress(writer), ct);
+            var results = await images.PushAsync(full, allTags: string.IsNullOrEmpty(tag) && !name.Contains('@', StringComparison.Ordinal) && ImageReference.Parse(name).Tag is null, credentials, new MessageProgress(writer), ct);
             foreach (var r in results)
                 writer.Write(new JsonMessage { Status = $"{r.Reference.Tag ?? "latest"}: digest: {r.ManifestDigest} size: {r.ManifestSize}" });
         }
