@@ -4,7 +4,8 @@ using System.Text.Json;
 
 namespace Berth.Api.Tests;
 
-/// <summary><c>GET /containers/{id}/logs</c> as clients use it right after a start.</summary>
+/// <summary><c>GET /containers/{id}/logs</c> as clients use it right after a start, attach's log replay, and
+/// <c>docker import -</c> (a body streamed into the engine, as logs stream out of it).</summary>
 [Collection("api")]
 public sealed class LogTests(BusyboxFixture image)
 {
@@ -73,5 +74,46 @@ public sealed class LogTests(BusyboxFixture image)
             var body = await logs.Content.ReadAsByteArrayAsync(Ct).WaitAsync(TimeSpan.FromSeconds(60), Ct);
             Assert.Equal($"v={i}\n", Demultiplex(body));
         }
+    }
+
+    [Fact]
+    public async Task AttachWithLogsReplaysTheLogFirst()
+    {
+        // attach?logs=1 (docker-py's attach(logs=True), Docker.DotNet's AttachContainer) gives what the container
+        // wrote before the attach, framed as the live output; alone it works on a stopped container too.
+        using var s = new ApiStore(image);
+        using var http = s.Daemon.Http();
+        var id = await CreateAsync(http, "{\"Image\":\"busybox:latest\",\"Cmd\":[\"sh\",\"-c\",\"echo first; echo err >&2; sleep 300\"]}");
+        await StartAsync(http, id);
+        Berth.Testing.Wait.For(() => s.Berth.Ok("logs", id).Contains("first", StringComparison.Ordinal), "the container's first line in its log");
+        using (var attach = await http.PostAsync($"/v1.47/containers/{id}/attach?logs=1&stream=0&stdout=1", null, Ct))
+        {
+            Assert.Equal(HttpStatusCode.OK, attach.StatusCode);
+            Assert.Equal("first\n", Demultiplex(await attach.Content.ReadAsByteArrayAsync(Ct)));
+        }
+        s.Berth.Ok("rm", "-f", id);
+        var stopped = await CreateAsync(http, "{\"Image\":\"busybox:latest\",\"Cmd\":[\"echo\",\"done\"]}");
+        await StartAsync(http, stopped);
+        using (var wait = await http.PostAsync($"/v1.47/containers/{stopped}/wait", null, Ct)) await wait.Content.ReadAsStringAsync(Ct);
+        using (var attach = await http.PostAsync($"/v1.47/containers/{stopped}/attach?logs=1&stdout=1&stderr=1", null, Ct))
+            Assert.Equal("done\n", Demultiplex(await attach.Content.ReadAsByteArrayAsync(Ct)));
+        using (var live = await http.PostAsync($"/v1.47/containers/{stopped}/attach?stream=1&stdout=1", null, Ct))
+            Assert.Equal(HttpStatusCode.Conflict, live.StatusCode);
+    }
+
+    [Fact]
+    public async Task ImportFromTheRequestBody()
+    {
+        // docker import - (and SDKs' import_image) is POST /images/create?fromSrc=- with the tar as the body; a URL
+        // source is refused by name rather than fetched.
+        using var s = new ApiStore(image);
+        var imported = s.Daemon.DockerWithStdin(image.Tar, "import", "--change", "CMD [\"echo\", \"imported\"]", "-", "imp:1");
+        Assert.True(imported.ExitCode == 0, imported.ToString());
+        Assert.Matches("^sha256:[0-9a-f]{64}\n$", imported.Stdout);
+        Assert.Equal("imported\n", s.DockerOk("run", "--rm", "imp:1"));
+        using var http = s.Daemon.Http();
+        using var url = await http.PostAsync("/v1.47/images/create?fromSrc=http://example.invalid/x.tar&repo=u", null, Ct);
+        Assert.Equal(HttpStatusCode.NotImplemented, url.StatusCode);
+        Assert.Contains("berth imports from the request body only", await url.Content.ReadAsStringAsync(Ct));
     }
 }

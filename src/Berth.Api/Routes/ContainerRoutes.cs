@@ -277,11 +277,11 @@ internal static class ContainerRoutes
         var ct = ctx.StreamToken();
         var sink = new LogStreamSink(ctx.Response.Body, tty, stdout, stderr, ctx.QueryBool("timestamps"));
         // Opened before the answer: docker-py's run(remove=True) removes the container before it reads this stream.
-        using var log = service.OpenLog(row, options, sink);
+        using var log = service.OpenLog(row, options);
         await ctx.Response.StartAsync(ct);
         try
         {
-            await HttpExtensions.RunLongAsync(() => log.Read(ct));
+            await HttpExtensions.RunLongAsync(() => log.Read(sink, ct));
         }
         catch (OperationCanceledException)
         {

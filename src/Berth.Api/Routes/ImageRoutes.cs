@@ -129,8 +129,11 @@ internal static partial class ImageRoutes
     {
         var from = ctx.Query("fromImage");
         if (string.IsNullOrEmpty(from))
-            throw ctx.Query("fromSrc") is { Length: > 0 } ? new BerthException(ErrorKind.NotImplemented, "import through the API (fromSrc) is not supported by berth yet")
-                : BerthException.Invalid("fromImage or fromSrc is required");
+        {
+            if (ctx.Query("fromSrc") is not { Length: > 0 } source) throw BerthException.Invalid("fromImage or fromSrc is required");
+            await Import(ctx, source);
+            return;
+        }
         var tag = ctx.Query("tag");
         // dockerd: a digest tag is appended with "@", a tag with ":" (unless fromImage already has one).
         var name = string.IsNullOrEmpty(tag) ? from : tag.Contains(':', StringComparison.Ordinal) ? from + "@" + tag : from + ":" + tag;
@@ -158,6 +161,34 @@ internal static partial class ImageRoutes
         {
             writer.Error(ErrorMapping.Classify(e).Message);
         }
+    }
+
+    /// <summary><c>POST /images/create?fromSrc=-&amp;repo=&amp;tag=&amp;changes=&amp;message=&amp;platform=</c>: <c>docker
+    /// import</c> of the tar in the request body (gzip and zstd too), answered as dockerd: a JSON message with the new
+    /// image's ID. A URL as source is refused (berth reads the body only).</summary>
+    private static async Task Import(HttpContext ctx, string source)
+    {
+        if (source != "-")
+            throw new BerthException(ErrorKind.NotImplemented, $"import from {source}: berth imports from the request body only (fromSrc=-)");
+        ctx.UnboundedBody();
+        var repo = ctx.Query("repo");
+        var tag = ctx.Query("tag");
+        var options = new ImageService.ImportOptions
+        {
+            Reference = string.IsNullOrEmpty(repo) ? null : string.IsNullOrEmpty(tag) ? repo : repo + ":" + tag,
+            Changes = ctx.Request.Query["changes"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToList(),
+            Message = ctx.Query("message") is { Length: > 0 } m ? m : null,
+            SourceName = "-",
+            Platform = ctx.Query("platform") is { Length: > 0 } p ? p : null,
+        };
+        var images = Images(ctx);
+        var ct = ctx.StreamToken();
+        // The tag is checked before anything is read or answered: a bad one is a 400, not an in-band error.
+        if (options.Reference is { } reference) ImageReference.Parse(reference);
+        var id = await HttpExtensions.RunLongAsync(() => images.Import(ctx.Request.Body, options, ct));
+        ctx.Response.ContentType = "application/json";
+        var writer = new JsonMessageWriter(ctx.Response.Body);
+        writer.Write(new JsonMessage { Status = id.ToString() });
     }
 
     /// <summary><c>POST /images/{name}/push?tag=</c>: dockerd's JSON message stream, ending with

@@ -19,19 +19,19 @@ public sealed partial class ContainerService
     /// container is no longer running. A container logging to <c>none</c> has nothing to read (docker's error).</summary>
     public void Logs(ContainerRow row, LogOptions options, ILogSink sink, CancellationToken ct)
     {
-        using var log = OpenLog(row, options, sink);
-        log.Read(ct);
+        using var log = OpenLog(row, options);
+        log.Read(sink, ct);
     }
 
     /// <summary>Opens the log's files for <see cref="ContainerLog.Read"/>: a front end opens them before it answers,
     /// so a client that removes the container as soon as it has the answer (docker-py's <c>run(remove=True)</c>
     /// reads the follow stream after its <c>DELETE</c>) still gets the whole output.</summary>
-    public ContainerLog OpenLog(ContainerRow row, LogOptions options, ILogSink sink)
+    public ContainerLog OpenLog(ContainerRow row, LogOptions options)
     {
         if (ConfigOf(row).Request.LogConfig.Type != LogConfig.JsonFile)
             throw new BerthException(ErrorKind.NotImplemented, "configured logging driver does not support reading");
         var id = row.Id;
-        return new ContainerLog(new JsonLogReader(LogPathOf(id), options, sink),
+        return new ContainerLog(new JsonLogReader(LogPathOf(id), options),
             () => Store.Metadata.GetContainer(id) is { } now && Reconcile(now).Status == "running");
     }
 
@@ -65,7 +65,7 @@ public sealed class ContainerLog : IDisposable
     }
 
     /// <summary>Writes the entries to the sink; with <see cref="LogOptions.Follow"/>, until the container stops.</summary>
-    public void Read(CancellationToken ct) => _reader.Read(_running, ct);
+    public void Read(ILogSink sink, CancellationToken ct) => _reader.Read(sink, _running, ct);
 
     public void Dispose() => _reader.Dispose();
 }

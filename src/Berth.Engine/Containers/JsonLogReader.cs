@@ -25,17 +25,16 @@ internal sealed class JsonLogReader : IDisposable
 
     private readonly string _path;
     private readonly LogOptions _options;
-    private readonly ILogSink _sink;
+    private ILogSink _sink = null!;
     private byte[] _text = new byte[Block];
     private readonly FileStream? _live;
     private readonly ulong _liveInode;
     private readonly List<(FileStream File, bool Gzip)> _rotated;
 
-    public JsonLogReader(string path, LogOptions options, ILogSink sink)
+    public JsonLogReader(string path, LogOptions options)
     {
         _path = path;
         _options = options;
-        _sink = sink;
         (_live, _liveInode, _rotated) = Snapshot();
     }
 
@@ -45,10 +44,11 @@ internal sealed class JsonLogReader : IDisposable
         foreach (var (file, _) in _rotated) file.Dispose();
     }
 
-    /// <summary>Writes the log's entries to the sink; with <see cref="LogOptions.Follow"/>, keeps going while
-    /// <paramref name="running"/> says the container runs.</summary>
-    public void Read(Func<bool> running, CancellationToken ct)
+    /// <summary>Writes the log's entries to <paramref name="sink"/>; with <see cref="LogOptions.Follow"/>, keeps going
+    /// while <paramref name="running"/> says the container runs. Once per reader.</summary>
+    public void Read(ILogSink sink, Func<bool> running, CancellationToken ct)
     {
+        _sink = sink;
         var (live, liveInode, rotated) = (_live, _liveInode, _rotated);
         // Where each file starts being read, newest first: an offset in a plain file, a count of lines to skip in
         // a gzipped one; null leaves the file out.
