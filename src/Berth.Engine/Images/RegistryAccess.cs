@@ -18,10 +18,9 @@ public sealed class RegistryAccess(string configPath, string dockerConfigDirecto
 
     public RegistryClient Open(string domain) => new(domain, Settings, Credentials, time);
 
-<<<<<<< HEAD
     /// <summary>A client that talks to <paramref name="mirror"/> in place of <paramref name="domain"/>'s endpoint.</summary>
     public RegistryClient OpenMirror(string domain, Uri mirror) => new(domain, Settings, Credentials, time, mirror);
-=======
+
     /// <summary>A client that authenticates with <paramref name="given"/> (credentials sent with a request, as the
     /// Engine API's X-Registry-Auth) instead of the stored ones; the stored ones when null.</summary>
     public RegistryClient Open(string domain, RegistryCredentials? given) =>
@@ -36,5 +35,4 @@ public sealed class RegistryAccess(string configPath, string dockerConfigDirecto
 
         public ValueTask<bool> EraseAsync(string domain, CancellationToken ct) => ValueTask.FromResult(false);
     }
->>>>>>> 62e8f6a (Engine API: GET /containers/{id}/stats (dockerd's StatsJSON for cgroup v1 and v2: a reading a second with the previous as precpu_stats, stream=false answers the second reading, one-shot the first; memory usage with inactive file pages as the client expects), POST /containers/{id}/update onto the engine's update, POST /auth (checks the credentials against the registry, stores nothing: 200 Login Succeeded or 401 with the registry's words), X-Registry-Auth on images/create and push (credentials for that request only, else the engine's stored ones); tests: docker stats/update through the daemon and the raw JSON, docker login/push/pull against an htpasswd registry)
 }
