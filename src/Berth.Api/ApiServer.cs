@@ -106,6 +106,7 @@ public sealed class ApiServer
         ContainerRoutes.Map(app);
         ImageRoutes.Map(app);
         VolumeRoutes.Map(app);
+        NetworkRoutes.Map(app);
         AttachRoutes.Map(app);
         ArchiveRoutes.Map(app);
         app.MapFallback(ctx => ErrorMapping.WriteAsync(ctx, StatusCodes.Status404NotFound, "page not found"));

@@ -133,4 +133,7 @@ internal static class HttpExtensions
     /// <summary>Runs blocking engine work on a thread of its own (long streams: logs -f, export, save, build).</summary>
     public static Task RunLongAsync(Action work) =>
         Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    public static Task<T> RunLongAsync<T>(Func<T> work) =>
+        Task.Factory.StartNew(work, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 }

@@ -31,15 +31,19 @@ public sealed class ApiCollection : ICollectionFixture<BusyboxFixture>;
 public sealed class ApiStore : IDisposable
 {
     private readonly TempDirectory _dir = new("berth-api");
+    private readonly NetworkSandbox? _net;
 
-    public ApiStore(BusyboxFixture image)
+    /// <param name="net">Runs the daemon in this sandbox's namespace with the bridge as default network (the
+    /// tests that make bridges); without it, the daemon runs here with no network, and makes none.</param>
+    public ApiStore(BusyboxFixture image, NetworkSandbox? net = null)
     {
         HostCapabilities.RequireRoot();
+        _net = net;
         HostCapabilities.Require(File.Exists(image.Tar), "needs busybox-static (scripts/make-busybox-rootfs)");
         HostCapabilities.Require(File.Exists(RepoPaths.BerthBinary), $"needs the berth binary ({RepoPaths.BerthBinary})");
         Berth = new Testing.Berth(_dir.Combine("root"));
         Berth.Ok("import", "--change", "CMD [\"/bin/sh\"]", image.Tar, "busybox:latest");
-        Daemon = Berth.StartDaemon();
+        Daemon = net is null ? Berth.StartDaemon() : net.StartDaemon(Berth);
     }
 
     public Testing.Berth Berth { get; }
@@ -55,7 +59,10 @@ public sealed class ApiStore : IDisposable
         try
         {
             var ids = Berth.Ok("ps", "-aq", "--no-trunc").Split('\n', StringSplitOptions.RemoveEmptyEntries);
-            if (ids.Length > 0) Berth.Run(["rm", "-f", .. ids]);
+            // In a sandbox, through the daemon: a berth run here would release the containers' ports in this
+            // namespace's nftables instead of the sandbox's.
+            if (ids.Length > 0 && _net is not null) Docker(["rm", "-f", .. ids]);
+            else if (ids.Length > 0) Berth.Run(["rm", "-f", .. ids]);
             Daemon.Dispose();
             Assert.Empty(Berth.LeftoverCgroups());
         }

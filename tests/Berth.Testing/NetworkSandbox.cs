@@ -55,6 +55,11 @@ public sealed class NetworkSandbox : IDisposable
         return Run.Tool("nsenter", [$"--net=/run/netns/{Inside}", RepoPaths.BerthBinary, .. berth.GlobalArgs, .. args], env: env, timeout: TimeSpan.FromSeconds(90));
     }
 
+    /// <summary>Starts <c>berth daemon</c> of <paramref name="berth"/>'s installation in <see cref="Inside"/>, with
+    /// docker's default network (bridge).</summary>
+    public BerthDaemon StartDaemon(Berth berth) =>
+        new(berth, [], Inside, new Dictionary<string, string> { ["BERTH_DEFAULT_NETWORK"] = "bridge" });
+
     /// <summary>A TCP server in <see cref="Outside"/> on <paramref name="port"/> that answers each connection with the
     /// address it came from (what NAT made of it); returns once it accepts connections.</summary>
     public void StartEchoPeerServer(int port)

@@ -165,16 +165,20 @@ public sealed class BerthDaemon : IDisposable
     private readonly Process _process;
     private readonly System.Text.StringBuilder _log = new();
 
-    public BerthDaemon(Berth berth, IReadOnlyList<string> extraArgs)
+    /// <param name="netns">A named network namespace (<c>/run/netns/NAME</c>) to run the daemon in, entered with
+    /// nsenter; the socket is still the file system's, so clients outside it connect as usual.</param>
+    public BerthDaemon(Berth berth, IReadOnlyList<string> extraArgs, string? netns = null, IReadOnlyDictionary<string, string>? environment = null)
     {
         Socket = Path.Combine(berth.StateDir, "api.sock");
-        var psi = new ProcessStartInfo(RepoPaths.BerthBinary)
+        var psi = new ProcessStartInfo(netns is null ? RepoPaths.BerthBinary : "nsenter")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
-        foreach (var a in (string[])["daemon", "--root", berth.Root, "--state-dir", berth.StateDir, "-H", "unix://" + Socket, "--log-level", "debug", .. extraArgs])
+        string[] prefix = netns is null ? [] : [$"--net=/run/netns/{netns}", RepoPaths.BerthBinary];
+        foreach (var a in (string[])[.. prefix, "daemon", "--root", berth.Root, "--state-dir", berth.StateDir, "-H", "unix://" + Socket, "--log-level", "debug", .. extraArgs])
             psi.ArgumentList.Add(a);
         foreach (var (k, v) in berth.Environment) psi.Environment[k] = v;
+        foreach (var (k, v) in environment ?? new Dictionary<string, string>()) psi.Environment[k] = v;
         _process = Process.Start(psi)!;
         _process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };
         _process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (_log) _log.AppendLine(e.Data); };

@@ -22,6 +22,8 @@ public sealed record ContainerCreateBody
     public JsonElement Entrypoint { get; init; }
     public string? Image { get; init; }
     public Dictionary<string, JsonElement>? Volumes { get; init; }
+    /// <summary><c>{"80/tcp": {}}</c>.</summary>
+    public Dictionary<string, JsonElement>? ExposedPorts { get; init; }
     public string? WorkingDir { get; init; }
     public Dictionary<string, string>? Labels { get; init; }
     public string? StopSignal { get; init; }
@@ -39,6 +41,9 @@ public sealed record HostConfigBody
     public Dictionary<string, string>? Tmpfs { get; init; }
     public LogConfigBody? LogConfig { get; init; }
     public string? NetworkMode { get; init; }
+    /// <summary><c>{"80/tcp": [{"HostIp": "", "HostPort": "8080"}]}</c>.</summary>
+    public Dictionary<string, List<PortBindingBody>?>? PortBindings { get; init; }
+    public bool PublishAllPorts { get; init; }
     public RestartPolicyBody? RestartPolicy { get; init; }
     public bool AutoRemove { get; init; }
     public List<string>? CapAdd { get; init; }
@@ -130,4 +135,10 @@ public sealed record UlimitBody
 public sealed record NetworkingConfigBody
 {
     public Dictionary<string, JsonElement>? EndpointsConfig { get; init; }
+}
+
+public sealed record PortBindingBody
+{
+    public string? HostIp { get; init; }
+    public string? HostPort { get; init; }
 }

@@ -41,11 +41,19 @@ internal static class AttachRoutes
         var tty = config.Request.Tty;
         var keys = Keys(ctx.Query("detachKeys"), "detach");
         if (!ctx.QueryBool("stream") && !ctx.QueryBool("logs")) throw BerthException.Invalid("Bad parameters: must specify at least one of stream or logs");
-        if (row.Status is not ("running" or "created"))
+        // logs=1 alone replays the log of any container; a live stream needs one that runs or will.
+        if (ctx.QueryBool("stream") && row.Status is not ("running" or "created"))
             throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
         var ct = ctx.StoppingToken();
+        // Opened before the answer, as the logs route does: what the container wrote so far comes first.
+        using var log = ctx.QueryBool("logs") && config.Request.LogConfig.Type == LogConfig.JsonFile ? service.OpenLog(row, new LogOptions()) : null;
         await using var hijack = await Hijack.AcceptAsync(ctx, tty);
         var streams = hijack.Streams(tty, ctx.QueryBool("stdin"), ctx.QueryBool("stdout"), ctx.QueryBool("stderr"), null, keys);
+        if (log is not null)
+        {
+            var sink = hijack.LogSink(tty, ctx.QueryBool("stdout"), ctx.QueryBool("stderr"));
+            await HttpExtensions.RunLongAsync(() => log.Read(sink, ct));
+        }
         if (!ctx.QueryBool("stream")) return;
         StdioSession session;
         try

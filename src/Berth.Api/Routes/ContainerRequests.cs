@@ -58,8 +58,11 @@ internal static class ContainerRequests
             Mounts = mounts,
             Tmpfs = h.Tmpfs ?? new Dictionary<string, string>(),
             ReadOnly = h.ReadonlyRootfs,
-            // "default" is the engine's default network (docker's bridge), as the CLI's --network.
-            Network = network,
+            Network = NetworkOf(h.NetworkMode, body.NetworkingConfig),
+            NetworkAliases = AliasesOf(body.NetworkingConfig),
+            Expose = [.. (body.ExposedPorts ?? []).Keys],
+            Publish = PublishOf(h.PortBindings),
+            PublishAll = h.PublishAllPorts,
             Memory = Positive(h.Memory),
             MemorySwap = h.MemorySwap == 0 ? null : h.MemorySwap,
             NanoCpus = Positive(h.NanoCpus),
@@ -142,5 +145,59 @@ internal static class ContainerRequests
         foreach (var part in parts)
             if (part.Contains(',')) throw BerthException.Invalid($"invalid mount config: {part}: commas are not supported");
         return string.Join(',', parts);
+    }
+    /// <summary>The network to join: HostConfig.NetworkMode, or the one network NetworkingConfig.EndpointsConfig
+    /// names (the docker CLI and compose send both, naming the same network). "default" is the engine's default
+    /// network (docker's bridge), as the CLI's --network. A second network at create is refused by name (connect it
+    /// afterwards).</summary>
+    private static string NetworkOf(string? mode, NetworkingConfigBody? networking)
+    {
+        var network = string.IsNullOrEmpty(mode) ? "default" : mode;
+        var endpoints = networking?.EndpointsConfig ?? [];
+        if (endpoints.Count > 1)
+            throw new BerthException(ErrorKind.NotImplemented,
+                $"Container cannot be connected to network endpoints: {string.Join(", ", endpoints.Keys)} (berth joins a container to one network)");
+        foreach (var name in endpoints.Keys)
+        {
+            if (network == "default") network = name;
+            else if (name != network)
+                throw new BerthException(ErrorKind.NotImplemented,
+                    $"Container cannot be connected to network endpoints: {network}, {name} (berth joins a container to one network)");
+        }
+        return network;
+    }
+
+    /// <summary>HostConfig.PortBindings as the CLI's <c>-p</c> specs (<c>[IP:][HOSTPORT:]PORT/PROTO</c>); an IPv6
+    /// host address is left out (berth publishes on IPv4, as docker without its userland proxy).</summary>
+    private static List<string> PublishOf(Dictionary<string, List<PortBindingBody>?>? bindings)
+    {
+        var specs = new List<string>();
+        foreach (var (port, list) in bindings ?? [])
+        {
+            var slash = port.IndexOf('/');
+            var (number, proto) = slash < 0 ? (port, "tcp") : (port[..slash], port[(slash + 1)..]);
+            foreach (var b in list ?? [])
+            {
+                string ip = b.HostIp ?? "", hostPort = b.HostPort ?? "";
+                if (ip.Contains(':', StringComparison.Ordinal)) continue;
+                specs.Add((ip.Length > 0 ? $"{ip}:{hostPort}:" : hostPort.Length > 0 ? $"{hostPort}:" : "") + $"{number}/{proto}");
+            }
+        }
+        return specs;
+    }
+
+    /// <summary>EndpointsConfig's Aliases of the one network (<see cref="NetworkOf"/> refused more than one).</summary>
+    private static List<string> AliasesOf(NetworkingConfigBody? networking) =>
+        (networking?.EndpointsConfig ?? []).Values.Select(e => Property(e, "Aliases")).OfType<JsonElement>()
+            .Where(a => a.ValueKind == JsonValueKind.Array)
+            .SelectMany(a => a.EnumerateArray()).Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).ToList();
+
+    /// <summary>A member of a JSON object by name, case-insensitively as Go's encoding/json reads dockerd's bodies.</summary>
+    private static JsonElement? Property(JsonElement element, string name)
+    {
+        if (element.ValueKind != JsonValueKind.Object) return null;
+        foreach (var p in element.EnumerateObject())
+            if (string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase)) return p.Value;
+        return null;
     }
 }

@@ -32,10 +32,12 @@ internal static class ContainerRoutes
         Engine(g.MapPost("/{id}/pause", Pause));
         Engine(g.MapPost("/{id}/unpause", Unpause));
         Engine(g.MapPost("/{id}/resize", Resize));
+        Engine(g.MapPost("/{id}/update", Update));
         // Streams that last as long as a container does: not counted against the engine's concurrency bound.
         g.MapPost("/{id}/wait", Wait);
         g.MapGet("/{id}/logs", Logs);
         g.MapGet("/{id}/export", Export);
+        g.MapGet("/{id}/stats", Stats);
     }
 
     private static void Engine(IEndpointConventionBuilder b) => b.RequireRateLimiting(ApiServer.EnginePolicy);
@@ -273,11 +275,13 @@ internal static class ContainerRoutes
         };
         var tty = ContainerService.ConfigOf(row).Request.Tty;
         var ct = ctx.StreamToken();
-        await ctx.Response.StartAsync(ct);
         var sink = new LogStreamSink(ctx.Response.Body, tty, stdout, stderr, ctx.QueryBool("timestamps"));
+        // Opened before the answer: docker-py's run(remove=True) removes the container before it reads this stream.
+        using var log = service.OpenLog(row, options);
+        await ctx.Response.StartAsync(ct);
         try
         {
-            await HttpExtensions.RunLongAsync(() => service.Logs(row, options, sink, ct));
+            await HttpExtensions.RunLongAsync(() => log.Read(sink, ct));
         }
         catch (OperationCanceledException)
         {
@@ -292,5 +296,111 @@ internal static class ContainerRoutes
         ctx.Response.ContentType = "application/x-tar";
         await ctx.Response.StartAsync(ct);
         await HttpExtensions.RunLongAsync(() => service.Export(row, ctx.Response.Body, ct));
+    }
+
+    /// <summary><c>POST /containers/{id}/update</c>: the engine's update (the CLI's <c>update</c>); zero leaves a value
+    /// as it is, as dockerd; what berth cannot set is refused by name.</summary>
+    private static async Task Update(HttpContext ctx)
+    {
+        var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.ContainerUpdateBody, new ContainerUpdateBody());
+        if (body.BlkioWeight != 0) throw new BerthException(ErrorKind.NotImplemented, "BlkioWeight cannot be updated: berth sets no block I/O weights");
+        if (body.KernelMemory != 0) throw BerthException.Invalid("Kernel memory limit is not supported");
+        if (body.CpuShares < 0) throw BerthException.Invalid($"invalid CPU shares ({body.CpuShares}): value must be a positive integer");
+        var restart = body.RestartPolicy is { Name: { Length: > 0 } policy }
+            ? RestartPolicy.Parse(policy == "on-failure" && body.RestartPolicy.MaximumRetryCount > 0
+                ? $"{policy}:{body.RestartPolicy.MaximumRetryCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : policy)
+            : null;
+        Service(ctx).Update(Resolve(ctx), new ContainerUpdate
+        {
+            Memory = NonZero(body.Memory),
+            MemorySwap = NonZero(body.MemorySwap),
+            MemoryReservation = NonZero(body.MemoryReservation),
+            NanoCpus = NonZero(body.NanoCpus),
+            CpuShares = body.CpuShares > 0 ? (ulong)body.CpuShares : null,
+            CpuPeriod = body.CpuPeriod > 0 ? (ulong)body.CpuPeriod : null,
+            CpuQuota = NonZero(body.CpuQuota),
+            CpusetCpus = string.IsNullOrEmpty(body.CpusetCpus) ? null : body.CpusetCpus,
+            CpusetMems = string.IsNullOrEmpty(body.CpusetMems) ? null : body.CpusetMems,
+            PidsLimit = body.PidsLimit,
+            Restart = restart,
+        });
+        await ctx.WriteJsonAsync(new ContainerUpdateResponse([]), ApiJsonContext.Default.ContainerUpdateResponse);
+    }
+
+    private static long? NonZero(long value) => value == 0 ? null : value;
+
+    /// <summary><c>GET /containers/{id}/stats</c>: a reading a second, each with the one before as
+    /// <c>precpu_stats</c> (the first has an empty one, as dockerd's), until the client goes or the container stops;
+    /// <c>stream=false</c> answers the second reading (so the client can compute CPU %), <c>one-shot=true</c> with
+    /// <c>stream=false</c> the first at once.</summary>
+    private static async Task Stats(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var row = Resolve(ctx);
+        var stream = ctx.Query("stream") is not { Length: > 0 } st || ctx.QueryBool("stream");
+        var oneShot = ctx.QueryBool("one-shot");
+        if (oneShot && stream) throw BerthException.Invalid("cannot have stream=true and one-shot=true");
+        var ct = ctx.StreamToken();
+        ctx.Response.ContentType = "application/json";
+        ContainerStatsSample? previous = null;
+        try
+        {
+            while (true)
+            {
+                // Removed meanwhile: nothing more to read.
+                if (!service.TryResolve(row.Id, out var current)) return;
+                var sample = service.Sample(current!);
+                if (stream || oneShot || previous is not null)
+                {
+                    var bytes = JsonSerializer.SerializeToUtf8Bytes(StatsOf(row, sample, previous), ApiJsonContext.Default.StatsResponse);
+                    await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(bytes), ct);
+                    await ctx.Response.Body.FlushAsync(ct);
+                    if (!stream) return;
+                    // A container that is not running has nothing more to report (dockerd ends the stream too).
+                    if (sample.Cgroup is null) return;
+                }
+                previous = sample;
+                await Task.Delay(TimeSpan.FromSeconds(1), ct);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The client hung up, or the daemon is stopping.
+        }
+    }
+
+    private static StatsResponse StatsOf(Storage.Metadata.ContainerRow row, ContainerStatsSample now, ContainerStatsSample? before)
+    {
+        static string Time(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture) : "0001-01-01T00:00:00Z";
+        static CpuStats Cpu(ContainerStatsSample? s) => s?.Cgroup is { } c
+            ? new CpuStats { CpuUsage = new CpuUsage { TotalUsage = c.CpuNanoseconds }, SystemUsage = s.SystemCpuNanoseconds, OnlineCpus = (uint)s.OnlineCpus }
+            : new CpuStats { CpuUsage = new CpuUsage() };
+        var cgroup = now.Cgroup;
+        return new StatsResponse
+        {
+            Name = "/" + row.Name.TrimStart('/'),
+            Id = row.Id,
+            Read = cgroup is null ? Time(null) : Time(now.Read),
+            PreRead = before?.Cgroup is null ? Time(null) : Time(before.Read),
+            PidsStats = new PidsStats { Current = cgroup?.Pids ?? 0 },
+            BlkioStats = new BlkioStats
+            {
+                IoServiceBytesRecursive = cgroup is null ? null : [new BlkioEntry(0, 0, "read", cgroup.BlockRead), new BlkioEntry(0, 0, "write", cgroup.BlockWrite)],
+            },
+            CpuStats = Cpu(cgroup is null ? null : now),
+            PreCpuStats = Cpu(before),
+            MemoryStats = cgroup is null ? new MemoryStats() : new MemoryStats
+            {
+                // The usage with the inactive file pages, which the client subtracts again (docker/cli calculateMemUsageUnixNoCache).
+                Usage = cgroup.MemoryUsage + cgroup.InactiveFile,
+                Stats = new Dictionary<string, ulong> { [cgroup.Version == "v1" ? "total_inactive_file" : "inactive_file"] = cgroup.InactiveFile },
+                Limit = now.MemoryLimit,
+            },
+            Networks = cgroup is null ? null : now.Networks.ToDictionary(n => n.Key, n => new NetworkStats
+            {
+                RxBytes = n.Value.RxBytes, RxPackets = n.Value.RxPackets, RxErrors = n.Value.RxErrors, RxDropped = n.Value.RxDropped,
+                TxBytes = n.Value.TxBytes, TxPackets = n.Value.TxPackets, TxErrors = n.Value.TxErrors, TxDropped = n.Value.TxDropped,
+            }),
+        };
     }
 }

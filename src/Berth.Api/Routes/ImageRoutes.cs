@@ -123,14 +123,17 @@ internal static partial class ImageRoutes
 
     /// <summary><c>POST /images/create?fromImage=&amp;tag=&amp;platform=</c>: a pull, answered with dockerd's JSON
     /// message stream (a status per layer, byte counts, then Digest and Status lines); an error once the stream has
-    /// started is an in-band <c>error</c> message. Credentials are the engine's (docker's config.json);
-    /// <c>X-Registry-Auth</c> is not read yet. <c>fromSrc</c> (import) is not served.</summary>
+    /// started is an in-band <c>error</c> message. Credentials are the <c>X-Registry-Auth</c> header's, else the
+    /// engine's (docker's config.json).</summary>
     private static async Task Pull(HttpContext ctx)
     {
         var from = ctx.Query("fromImage");
         if (string.IsNullOrEmpty(from))
-            throw ctx.Query("fromSrc") is { Length: > 0 } ? new BerthException(ErrorKind.NotImplemented, "import through the API (fromSrc) is not supported by berth yet")
-                : BerthException.Invalid("fromImage or fromSrc is required");
+        {
+            if (ctx.Query("fromSrc") is not { Length: > 0 } source) throw BerthException.Invalid("fromImage or fromSrc is required");
+            await Import(ctx, source);
+            return;
+        }
         var tag = ctx.Query("tag");
         // dockerd: a digest tag is appended with "@", a tag with ":" (unless fromImage already has one).
         var name = string.IsNullOrEmpty(tag) ? from : tag.Contains(':', StringComparison.Ordinal) ? from + "@" + tag : from + ":" + tag;
@@ -138,6 +141,7 @@ internal static partial class ImageRoutes
         var options = new ImageService.PullOptions
         {
             Platform = ctx.Query("platform") is { Length: > 0 } p ? Platform.Parse(p) : null,
+            Credentials = RegistryAuth.FromHeader(ctx),
         };
         var images = Images(ctx);
         var ct = ctx.StreamToken();
@@ -159,12 +163,41 @@ internal static partial class ImageRoutes
         }
     }
 
+    /// <summary><c>POST /images/create?fromSrc=-&amp;repo=&amp;tag=&amp;changes=&amp;message=&amp;platform=</c>: <c>docker
+    /// import</c> of the tar in the request body (gzip and zstd too), answered as dockerd: a JSON message with the new
+    /// image's ID. A URL as source is refused (berth reads the body only).</summary>
+    private static async Task Import(HttpContext ctx, string source)
+    {
+        if (source != "-")
+            throw new BerthException(ErrorKind.NotImplemented, $"import from {source}: berth imports from the request body only (fromSrc=-)");
+        ctx.UnboundedBody();
+        var repo = ctx.Query("repo");
+        var tag = ctx.Query("tag");
+        var options = new ImageService.ImportOptions
+        {
+            Reference = string.IsNullOrEmpty(repo) ? null : string.IsNullOrEmpty(tag) ? repo : repo + ":" + tag,
+            Changes = ctx.Request.Query["changes"].Where(c => !string.IsNullOrEmpty(c)).Select(c => c!).ToList(),
+            Message = ctx.Query("message") is { Length: > 0 } m ? m : null,
+            SourceName = "-",
+            Platform = ctx.Query("platform") is { Length: > 0 } p ? p : null,
+        };
+        var images = Images(ctx);
+        var ct = ctx.StreamToken();
+        // The tag is checked before anything is read or answered: a bad one is a 400, not an in-band error.
+        if (options.Reference is { } reference) ImageReference.Parse(reference);
+        var id = await HttpExtensions.RunLongAsync(() => images.Import(ctx.Request.Body, options, ct));
+        ctx.Response.ContentType = "application/json";
+        var writer = new JsonMessageWriter(ctx.Response.Body);
+        writer.Write(new JsonMessage { Status = id.ToString() });
+    }
+
     /// <summary><c>POST /images/{name}/push?tag=</c>: dockerd's JSON message stream, ending with
     /// <c>TAG: digest: D size: N</c> and its aux record per pushed tag.</summary>
     private static async Task Push(HttpContext ctx, string name)
     {
         var tag = ctx.Query("tag");
         var full = string.IsNullOrEmpty(tag) ? name : name + ":" + tag;
+        var credentials = RegistryAuth.FromHeader(ctx);
         var images = Images(ctx);
         var ct = ctx.StreamToken();
         ctx.Response.ContentType = "application/json";
@@ -172,7 +205,7 @@ internal static partial class ImageRoutes
         var writer = new JsonMessageWriter(ctx.Response.Body);
         try
         {
-            var results = await images.PushAsync(full, allTags: string.IsNullOrEmpty(tag) && !name.Contains('@', StringComparison.Ordinal) && ImageReference.Parse(name).Tag is null, new MessageProgress(writer), ct);
+            var results = await images.PushAsync(full, allTags: string.IsNullOrEmpty(tag) && !name.Contains('@', StringComparison.Ordinal) && ImageReference.Parse(name).Tag is null, credentials, new MessageProgress(writer), ct);
             foreach (var r in results)
                 writer.Write(new JsonMessage { Status = $"{r.Reference.Tag ?? "latest"}: digest: {r.ManifestDigest} size: {r.ManifestSize}" });
         }

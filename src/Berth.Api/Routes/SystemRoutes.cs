@@ -21,6 +21,7 @@ internal static class SystemRoutes
         app.MapGet("/info", Info).RequireRateLimiting(ApiServer.EnginePolicy);
         app.MapGet("/system/df", DiskUsage).RequireRateLimiting(ApiServer.EnginePolicy);
         app.MapGet("/events", Events);
+        app.MapPost("/auth", Auth).RequireRateLimiting(ApiServer.EnginePolicy);
     }
 
     internal static BerthEngine Engine(this HttpContext ctx) => ctx.RequestServices.GetRequiredService<BerthEngine>();
@@ -166,5 +167,15 @@ internal static class SystemRoutes
             return DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
         if (DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t;
         throw BerthException.Invalid($"invalid time '{s}'");
+    }
+
+    /// <summary><c>POST /auth</c>: checks the credentials against the registry through the engine's registry client
+    /// and stores nothing (the client keeps them); 200 "Login Succeeded", or 401 with the registry's words.</summary>
+    private static async Task Auth(HttpContext ctx)
+    {
+        var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.AuthConfigBody, new AuthConfigBody());
+        var credentials = RegistryAuth.From(body) ?? throw BerthException.Invalid("username and password are required");
+        await ctx.Engine().Images.CheckCredentialsAsync(string.IsNullOrEmpty(body.ServerAddress) ? null : body.ServerAddress, credentials, TimeProvider.System, ctx.RequestAborted);
+        await ctx.WriteJsonAsync(new AuthResponse("Login Succeeded", ""), ApiJsonContext.Default.AuthResponse);
     }
 }

@@ -50,6 +50,11 @@ internal sealed class Hijack : IAsyncDisposable
         DetachKeys = keys,
     };
 
+    /// <summary>A sink for the container's log on this connection (attach's <c>logs=1</c>), framed as the live
+    /// output is.</summary>
+    public Engine.Containers.ILogSink LogSink(bool tty, bool stdout, bool stderr) =>
+        new LogStreamSink(new LockedWriteStream(_stream, _gate), tty, stdout, stderr, timestamps: false);
+
     public async ValueTask DisposeAsync()
     {
         if (!Upgraded) return;

@@ -77,13 +77,7 @@ internal static class NetworkCommands
         c.Aliases.Add("list");
         return With(c, (ctx, p, ct) =>
         {
-            var networks = Networks(ctx);
-            var all = new List<(string Id, string Name, string Driver)>();
-            networks.EnsureDefault();
-            foreach (var n in ctx.Engine.Store.Metadata.ListNetworks()) all.Add((n.Id, n.Name, n.Driver));
-            all.Add((NetworkService.BuiltinId("host"), "host", "host"));
-            all.Add((NetworkService.BuiltinId("none"), "none", "null"));
-            var rows = all.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>
+            var rows = Networks(ctx).List(_ => null).Select(n => (IReadOnlyDictionary<string, string>)new Dictionary<string, string>
             {
                 ["ID"] = p.GetValue(noTrunc) ? n.Id : n.Id[..12], ["Name"] = n.Name, ["Driver"] = n.Driver, ["Scope"] = "local",
             }).ToList();
@@ -169,16 +163,7 @@ internal static class NetworkCommands
                 ctx.Out.Flush();
                 if (Console.In.ReadLine()?.Trim().ToLowerInvariant() is not ("y" or "yes")) return 0;
             }
-            var networks = Networks(ctx);
-            var used = ctx.Engine.Store.Metadata.ListContainers().Select(r => ContainerService.ConfigOf(r).Request.Network).ToHashSet(StringComparer.Ordinal);
-            var removed = new List<string>();
-            // Used: named by a container's --network, or joined by one (network connect), running or not.
-            foreach (var n in ctx.Engine.Store.Metadata.ListNetworks().Where(n => n.Name != NetworkService.DefaultNetwork && !used.Contains(n.Name)
-                                                                                 && ctx.Engine.Store.Metadata.AttachmentsOfNetwork(n.Id).Count == 0))
-            {
-                networks.Remove(n);
-                removed.Add(n.Name);
-            }
+            var removed = Networks(ctx).Prune(_ => true);
             if (removed.Count > 0)
             {
                 ctx.Out.WriteLine("Deleted Networks:");

@@ -84,6 +84,9 @@ public static class ContainerMonitor
                     Stdin = stdin is null ? devNull : stdin.ClientSafePipeHandle, Stdout = stdout.ClientSafePipeHandle, Stderr = stderr.ClientSafePipeHandle,
                 };
             }
+            // The log exists before the start is reported (the watch below writes it from a re-executed image,
+            // which takes a while to start): a follower that looked in between would find nothing to follow.
+            if (logOptions is not null) JsonLogWriter.Create(service.LogPathOf(row.Id));
             try
             {
                 (container, running) = service.Launch(row, stdio, byPolicy: args is [_, _, _, PolicyRestart], held);

@@ -20,8 +20,65 @@ public sealed record ContainerStats
     public ulong Pids { get; init; }
 }
 
+/// <summary>One reading of a container's counters, as the Engine API's stats report them (the client computes the
+/// rates from two readings).</summary>
+public sealed record ContainerStatsSample
+{
+    public required DateTimeOffset Read { get; init; }
+    /// <summary>Null when the container is not running.</summary>
+    public CgroupStats? Cgroup { get; init; }
+    public required ulong SystemCpuNanoseconds { get; init; }
+    public required int OnlineCpus { get; init; }
+    /// <summary>The memory limit in effect: the cgroup's, else the host's memory.</summary>
+    public required ulong MemoryLimit { get; init; }
+    /// <summary>The container's interfaces but lo, by name (none for the host network or when not running).</summary>
+    public IReadOnlyDictionary<string, InterfaceCounters> Networks { get; init; } = new Dictionary<string, InterfaceCounters>();
+}
+
+/// <summary>One interface's counters from /proc/PID/net/dev.</summary>
+public sealed record InterfaceCounters(ulong RxBytes, ulong RxPackets, ulong RxErrors, ulong RxDropped, ulong TxBytes, ulong TxPackets, ulong TxErrors, ulong TxDropped);
+
 public sealed partial class ContainerService
 {
+    /// <summary>A reading of the container's cgroup and interfaces now (<c>GET /containers/{id}/stats</c>).</summary>
+    public ContainerStatsSample Sample(ContainerRow row)
+    {
+        row = Reconcile(row);
+        var cgroup = row.Status == "running" ? CgroupStats.Read(CgroupManagers.For(CgroupLayout.Detect(), CgroupPathOf(row.Id))) : null;
+        var hostMemory = HostMemory();
+        return new ContainerStatsSample
+        {
+            Read = DateTimeOffset.UtcNow,
+            Cgroup = cgroup,
+            SystemCpuNanoseconds = SystemCpuNanoseconds(),
+            OnlineCpus = Environment.ProcessorCount,
+            MemoryLimit = cgroup?.MemoryLimit is { } l && l < hostMemory ? l : hostMemory,
+            Networks = cgroup is null || ConfigOf(row).Request.Network == "host" ? new Dictionary<string, InterfaceCounters>() : Interfaces(row.Pid),
+        };
+    }
+
+    /// <summary>/proc/PID/net/dev: each interface but lo.</summary>
+    private static Dictionary<string, InterfaceCounters> Interfaces(int pid)
+    {
+        var result = new Dictionary<string, InterfaceCounters>(StringComparer.Ordinal);
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/net/dev").Skip(2))
+            {
+                var colon = line.IndexOf(':');
+                if (colon < 0 || line[..colon].Trim() == "lo") continue;
+                var f = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (f.Length < 12) continue;
+                ulong N(int i) => ulong.TryParse(f[i], NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
+                result[line[..colon].Trim()] = new InterfaceCounters(N(0), N(1), N(2), N(3), N(8), N(9), N(10), N(11));
+            }
+        }
+        catch (IOException)
+        {
+        }
+        return result;
+    }
+
     /// <summary><c>stats</c>: reads each running container's cgroup twice, <paramref name="interval"/> apart, and
     /// computes docker's figures: CPU % as the container's share of the host's CPU time over the interval times
     /// the online CPUs (the docker CLI's calculateCPUPercentUnix), memory as usage less inactive file pages
@@ -91,22 +148,7 @@ public sealed partial class ContainerService
     /// <summary>Bytes received and sent on the container's interfaces other than lo (/proc/PID/net/dev).</summary>
     private static (ulong Rx, ulong Tx) NetworkBytes(int pid)
     {
-        ulong rx = 0, tx = 0;
-        try
-        {
-            foreach (var line in File.ReadLines($"/proc/{pid}/net/dev").Skip(2))
-            {
-                var colon = line.IndexOf(':');
-                if (colon < 0 || line[..colon].Trim() == "lo") continue;
-                var f = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
-                if (f.Length < 9) continue;
-                rx += ulong.Parse(f[0], CultureInfo.InvariantCulture);
-                tx += ulong.Parse(f[8], CultureInfo.InvariantCulture);
-            }
-        }
-        catch (IOException)
-        {
-        }
-        return (rx, tx);
+        var all = Interfaces(pid).Values;
+        return ((ulong)all.Sum(i => (decimal)i.RxBytes), (ulong)all.Sum(i => (decimal)i.TxBytes));
     }
 }

@@ -12,8 +12,10 @@ namespace Berth.Engine.Containers;
 /// twice: to count its lines, then to skip all but the last ones), then streams forward from there; as docker's,
 /// the tail is taken first and <c>--since</c>/<c>--until</c> filter what it gives. A follower then reads on from the
 /// end, and across a rotation: it finishes the file it has open (now <c>.1</c>), reads any file rotated after it,
-/// then opens the new log.</summary>
-internal sealed class JsonLogReader
+/// then opens the new log.
+/// The files are opened when the reader is made, so a reader made before its container is removed still reads
+/// everything written before the removal.</summary>
+internal sealed class JsonLogReader : IDisposable
 {
     private const int Block = 64 * 1024;
     /// <summary>The longest line kept (longer ones are skipped): an entry holds at most 16 KiB of output, six times
@@ -23,60 +25,62 @@ internal sealed class JsonLogReader
 
     private readonly string _path;
     private readonly LogOptions _options;
-    private readonly ILogSink _sink;
+    private ILogSink _sink = null!;
     private byte[] _text = new byte[Block];
+    private readonly FileStream? _live;
+    private readonly ulong _liveInode;
+    private readonly List<(FileStream File, bool Gzip)> _rotated;
 
-    public JsonLogReader(string path, LogOptions options, ILogSink sink)
+    public JsonLogReader(string path, LogOptions options)
     {
         _path = path;
         _options = options;
-        _sink = sink;
+        (_live, _liveInode, _rotated) = Snapshot();
     }
 
-    /// <summary>Writes the log's entries to the sink; with <see cref="LogOptions.Follow"/>, keeps going while
-    /// <paramref name="running"/> says the container runs.</summary>
-    public void Read(Func<bool> running, CancellationToken ct)
+    public void Dispose()
     {
-        var (live, liveInode, rotated) = Snapshot();
-        try
+        _live?.Dispose();
+        foreach (var (file, _) in _rotated) file.Dispose();
+    }
+
+    /// <summary>Writes the log's entries to <paramref name="sink"/>; with <see cref="LogOptions.Follow"/>, keeps going
+    /// while <paramref name="running"/> says the container runs. Once per reader.</summary>
+    public void Read(ILogSink sink, Func<bool> running, CancellationToken ct)
+    {
+        _sink = sink;
+        var (live, liveInode, rotated) = (_live, _liveInode, _rotated);
+        // Where each file starts being read, newest first: an offset in a plain file, a count of lines to skip in
+        // a gzipped one; null leaves the file out.
+        var starts = new long?[rotated.Count];
+        long liveStart = 0;
+        if (_options.Tail is { } tail)
         {
-            // Where each file starts being read, newest first: an offset in a plain file, a count of lines to skip in
-            // a gzipped one; null leaves the file out.
-            var starts = new long?[rotated.Count];
-            long liveStart = 0;
-            if (_options.Tail is { } tail)
+            var need = tail;
+            if (live is not null) liveStart = TailStart(live, live.Length, ref need);
+            for (var i = rotated.Count - 1; i >= 0; i--)
             {
-                var need = tail;
-                if (live is not null) liveStart = TailStart(live, live.Length, ref need);
-                for (var i = rotated.Count - 1; i >= 0; i--)
-                {
-                    if (need == 0) break;
-                    var (file, gzip) = rotated[i];
-                    starts[i] = gzip ? GzipTailSkip(file, ref need) : TailStart(file, file.Length, ref need);
-                }
+                if (need == 0) break;
+                var (file, gzip) = rotated[i];
+                starts[i] = gzip ? GzipTailSkip(file, ref need) : TailStart(file, file.Length, ref need);
             }
-            else
-            {
-                Array.Fill(starts, 0);
-            }
-            for (var i = 0; i < rotated.Count; i++)
-            {
-                if (starts[i] is { } start) ReadRotated(rotated[i].File, rotated[i].Gzip, start);
-            }
-            var lines = new LineBuffer();
-            if (live is not null)
-            {
-                live.Position = liveStart;
-                lines.ReadAll(live, Emit);
-            }
-            _sink.Flush();
-            if (_options.Follow) Follow(live, liveInode, lines, running, ct);
         }
-        finally
+        else
         {
-            live?.Dispose();
-            foreach (var (file, _) in rotated) file.Dispose();
+            Array.Fill(starts, 0);
         }
+        for (var i = 0; i < rotated.Count; i++)
+        {
+            if (starts[i] is { } start) ReadRotated(rotated[i].File, rotated[i].Gzip, start);
+        }
+        var lines = new LineBuffer();
+        if (live is not null)
+        {
+            live.Position = liveStart;
+            lines.ReadAll(live, Emit);
+        }
+        _sink.Flush();
+        if (_options.Follow) Follow(live, liveInode, lines, running, ct);
     }
 
     private void Follow(FileStream? current, ulong inode, LineBuffer lines, Func<bool> running, CancellationToken ct)

@@ -35,6 +35,13 @@ public sealed class JsonLogWriter : IDisposable
         _size = _file.Length;
     }
 
+    /// <summary>Makes the (empty) log file unless it is there: done before a container runs, as dockerd does, so that
+    /// whoever follows the log from the moment the start returns finds the file the output will go to.</summary>
+    public static void Create(string path)
+    {
+        using var file = Open(path);
+    }
+
     // Unbuffered: each entry is one write(2), so a reader never sees half of one unless it reads mid-write.
     private static FileStream Open(string path) =>
         new(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite | FileShare.Delete, 1, FileOptions.None);

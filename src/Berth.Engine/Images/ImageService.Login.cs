@@ -17,6 +17,15 @@ public sealed partial class ImageService
         return domain;
     }
 
+    /// <summary>The Engine API's <c>POST /auth</c>: checks the credentials against the registry and stores nothing
+    /// (the client keeps them, as with dockerd). Returns the registry's domain.</summary>
+    public async Task<string> CheckCredentialsAsync(string? server, RegistryCredentials credentials, TimeProvider time, CancellationToken ct)
+    {
+        string domain = RegistryHost.DomainOfServer(server);
+        await RegistryClient.VerifyCredentialsAsync(domain, Registries.Settings, credentials, time, ct);
+        return domain;
+    }
+
     /// <summary><c>logout</c>: forgets the credentials of a registry; false when there were none.</summary>
     public async Task<(string Domain, bool Removed)> LogoutAsync(string? server, CancellationToken ct)
     {

@@ -18,6 +18,9 @@ public sealed partial class ImageService
 
         /// <summary><c>pull -a</c>: every tag of the repository.</summary>
         public bool AllTags { get; init; }
+
+        /// <summary>Credentials for this pull only (the Engine API's X-Registry-Auth); the stored ones when null.</summary>
+        public Berth.Distribution.Credentials.RegistryCredentials? Credentials { get; init; }
     }
 
     /// <summary>The outcome of pulling one reference: the image, the manifest digest, and whether anything new
@@ -48,7 +51,7 @@ public sealed partial class ImageService
                 // Compat: dockerd logs the failure and tries the next endpoint.
             }
         }
-        using var client = Registries.Open(reference.Domain);
+        using var client = Registries.Open(reference.Domain, options.Credentials);
         return await PullFromAsync(client, reference, options, progress, ct);
     }
 

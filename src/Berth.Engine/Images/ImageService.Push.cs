@@ -17,7 +17,13 @@ public sealed partial class ImageService
     /// a blob this store knows from another repository of the same registry is mounted from there; the rest is
     /// uploaded from the stored blob (the same bytes that were pulled or built, so pushing twice gives the same
     /// digests). The manifest goes last, and its digest is recorded as the image's RepoDigest.</summary>
-    public async Task<IReadOnlyList<PushResult>> PushAsync(string name, bool allTags, IProgress<PullProgress>? progress, CancellationToken ct)
+    public Task<IReadOnlyList<PushResult>> PushAsync(string name, bool allTags, IProgress<PullProgress>? progress, CancellationToken ct) =>
+        PushAsync(name, allTags, null, progress, ct);
+
+    /// <summary><see cref="PushAsync(string, bool, IProgress{PullProgress}?, CancellationToken)"/> with credentials for
+    /// this push only (the Engine API's X-Registry-Auth); the stored ones when null.</summary>
+    public async Task<IReadOnlyList<PushResult>> PushAsync(string name, bool allTags, Berth.Distribution.Credentials.RegistryCredentials? credentials,
+        IProgress<PullProgress>? progress, CancellationToken ct)
     {
         var reference = ImageReference.Parse(name);
         if (reference.Digest is not null) throw BerthException.Invalid($"cannot push a digest reference: {name}");
@@ -39,7 +45,7 @@ public sealed partial class ImageService
             targets = [(reference, image)];
         }
         progress?.Report(new PullProgress(null, $"The push refers to repository [{reference.Repository}]"));
-        using var client = Registries.Open(reference.Domain);
+        using var client = Registries.Open(reference.Domain, credentials);
         var results = new List<PushResult>();
         foreach (var (target, image) in targets)
             results.Add(await PushOneAsync(client, target, image, progress, ct));

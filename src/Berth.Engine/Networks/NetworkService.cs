@@ -15,7 +15,7 @@ namespace Berth.Engine.Networks;
 /// unique per network) and released by <see cref="Disconnect"/> when the run ends. The kernel deletes a veth pair
 /// whose container namespace died, so a killed monitor leaves at most the address row, which the next reader that
 /// records the exit releases.</para></summary>
-public sealed class NetworkService(Store store, TimeProvider time)
+public sealed partial class NetworkService(Store store, TimeProvider time)
 {
     /// <summary>docker's name of the default network, and berth's name for its bridge (docker's is docker0).</summary>
     public const string DefaultNetwork = "bridge";

@@ -13,6 +13,11 @@ public sealed record CgroupStats
     public required ulong BlockRead { get; init; }
     public required ulong BlockWrite { get; init; }
     public required ulong Pids { get; init; }
+    /// <summary>The file pages not recently used that <see cref="MemoryUsage"/> leaves out (inactive_file in v2's
+    /// memory.stat, total_inactive_file in v1's): docker's API reports the usage with them and the client subtracts.</summary>
+    public ulong InactiveFile { get; init; }
+    /// <summary>"v1" or "v2".</summary>
+    public string Version { get; init; } = "v2";
 
     /// <summary>Reads cgroup v2 (cpu.stat, memory.current/max/stat, io.stat, pids.current) or v1 (cpuacct.usage,
     /// memory.usage_in_bytes/limit_in_bytes/stat, blkio.throttle.io_service_bytes_recursive, pids.current).</summary>
@@ -32,6 +37,7 @@ public sealed record CgroupStats
                 BlockRead = read,
                 BlockWrite = write,
                 Pids = Number(CgroupFs.TryRead(dir, "pids.current")),
+                InactiveFile = usage > inactive ? inactive : 0,
             };
         }
         string? File(string name) => cgroup.Paths.Values.Select(d => CgroupFs.TryRead(d, name)).FirstOrDefault(t => t is not null);
@@ -48,6 +54,8 @@ public sealed record CgroupStats
             BlockRead = r,
             BlockWrite = w,
             Pids = Number(File("pids.current")),
+            InactiveFile = v1Usage > v1Inactive ? v1Inactive : 0,
+            Version = "v1",
         };
     }
 

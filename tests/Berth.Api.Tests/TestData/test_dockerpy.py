@@ -125,8 +125,10 @@ def test_events_stream(client):
 def test_exec_over_hijacked_connection(client):
     c = client.containers.run("busybox:latest", ["sleep", "300"], detach=True)
     try:
-        r = c.exec_run(["sh", "-c", "echo out; echo err >&2; exit 3"])
-        assert r.exit_code == 3 and r.output == b"out\nerr\n"
+        # demux: stdout and stderr are two pipes, so their relative order is not kept (by dockerd either); each
+        # stream's bytes must come in its own frames.
+        r = c.exec_run(["sh", "-c", "echo out; echo err >&2; exit 3"], demux=True)
+        assert r.exit_code == 3 and r.output == (b"out\n", b"err\n")
         r = c.exec_run(["echo", "tty"], tty=True)
         assert r.exit_code == 0 and r.output == b"tty\r\n"
         exec_id = client.api.exec_create(c.id, ["sh", "-c", "exit 5"])["Id"]

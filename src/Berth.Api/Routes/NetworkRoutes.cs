@@ -1,0 +1,149 @@
+using System.Text.Json;
+using Berth.Api.Dto;
+using Berth.Engine.Containers;
+using Berth.Engine.Networks;
+using Berth.Oci.Errors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Berth.Api.Routes;
+
+/// <summary><c>/networks/…</c>: berth's bridge networks and the built-in host and none, in dockerd's shapes
+/// (a network's JSON is the same in the list and in inspect; the list leaves Containers empty, as dockerd).</summary>
+internal static class NetworkRoutes
+{
+    public static void Map(IEndpointRouteBuilder app)
+    {
+        var g = app.MapGroup("/networks").RequireRateLimiting(ApiServer.EnginePolicy);
+        g.MapGet("", List);
+        g.MapPost("/create", Create);
+        g.MapPost("/prune", Prune);
+        g.MapGet("/{id}", Inspect);
+        g.MapDelete("/{id}", Remove);
+        g.MapPost("/{id}/connect", Connect);
+        g.MapPost("/{id}/disconnect", Connect);
+    }
+
+    private static string Id(HttpContext ctx) => (string)ctx.Request.RouteValues["id"]!;
+
+    private static NetworkService Service(HttpContext ctx) => ctx.Engine().Containers.Networks;
+
+    private static Func<string, string?> ContainerName(HttpContext ctx)
+    {
+        var metadata = ctx.Engine().Store.Metadata;
+        return id => metadata.GetContainer(id)?.Name;
+    }
+
+    private static async Task WriteAsync<T>(HttpContext ctx, T value, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type)
+    {
+        ctx.Response.ContentType = "application/json";
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(value, type);
+        await ctx.Response.Body.WriteAsync(HttpExtensions.WithNewline(bytes), ctx.RequestAborted);
+    }
+
+    private static async Task List(HttpContext ctx)
+    {
+        var filters = ctx.Filters();
+        IEnumerable<NetworkInspect> networks = Service(ctx).List(_ => null).Select(n => n with { Containers = new Dictionary<string, NetworkContainer>() });
+        var used = filters.ContainsKey("dangling") ? UsedNetworks(ctx) : [];
+        foreach (var (key, values) in filters)
+        {
+            if (values.Count == 0) continue;
+            networks = key switch
+            {
+                "name" => networks.Where(n => values.Any(v => n.Name.Contains(v, StringComparison.Ordinal))),
+                "id" => networks.Where(n => values.Any(v => n.Id.StartsWith(v, StringComparison.Ordinal))),
+                "driver" => networks.Where(n => values.Contains(n.Driver)),
+                "label" => networks.Where(n => values.All(l => HasLabel(n, l))),
+                "scope" => networks.Where(_ => values.Contains("local")),
+                "type" => values.FirstOrDefault(v => v is not ("custom" or "builtin")) is { } bad
+                    ? throw BerthException.Invalid($"invalid filter: 'type'='{bad}'")
+                    : networks.Where(n => values.Contains(IsBuiltin(n.Name) ? "builtin" : "custom")),
+                "dangling" => networks.Where(n => !IsBuiltin(n.Name) && used.Contains(n.Name) != values.Any(v => v is "true" or "1")),
+                _ => throw BerthException.Invalid($"invalid filter '{key}'"),
+            };
+        }
+        await WriteAsync(ctx, networks.ToList(), ContainerJsonContext.Default.ListNetworkInspect);
+    }
+
+    private static bool IsBuiltin(string name) => name is "bridge" or "host" or "none";
+
+    private static bool HasLabel(NetworkInspect n, string filter) =>
+        filter.Split('=', 2) is var kv && (kv.Length == 2 ? n.Labels.GetValueOrDefault(kv[0]) == kv[1] : n.Labels.ContainsKey(kv[0]));
+
+    private static HashSet<string> UsedNetworks(HttpContext ctx) =>
+        ctx.Engine().Containers.List().Select(r => ContainerService.ConfigOf(r).Request.Network).ToHashSet(StringComparer.Ordinal);
+
+    private static async Task Inspect(HttpContext ctx) =>
+        await WriteAsync(ctx, Service(ctx).Find(Id(ctx), ContainerName(ctx)), ContainerJsonContext.Default.NetworkInspect);
+
+    /// <summary>201 with the new ID. Only what berth's bridge driver does is accepted: one IPv4 subnet and gateway,
+    /// no ip-range, no IPv6, no IPAM driver other than the default; anything else is refused by name.</summary>
+    private static async Task Create(HttpContext ctx)
+    {
+        var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.NetworkCreateBody, new NetworkCreateBody());
+        if (string.IsNullOrEmpty(body.Name)) throw BerthException.Invalid("network name cannot be empty");
+        var ipam = body.IPAM ?? new NetworkIpamBody();
+        if (ipam.Driver is { Length: > 0 } ipamDriver && ipamDriver != "default")
+            throw new BerthException(ErrorKind.NotImplemented, $"IPAM driver \"{ipamDriver}\" is not supported: berth has the default IPAM driver only");
+        if (body.EnableIPv6 == true) throw new BerthException(ErrorKind.NotImplemented, "IPv6 networks are not supported yet");
+        if (body.ConfigOnly || body.Ingress) throw new BerthException(ErrorKind.NotImplemented, "config-only and ingress networks are not supported");
+        var configs = ipam.Config ?? [];
+        if (configs.Count > 1) throw new BerthException(ErrorKind.NotImplemented, "berth's networks have one IPv4 subnet; more than one IPAM config was given");
+        var config = configs.FirstOrDefault() ?? new NetworkIpamConfigBody();
+        if (!string.IsNullOrEmpty(config.IPRange)) throw new BerthException(ErrorKind.NotImplemented, "IPAM IPRange (--ip-range) is not supported yet");
+        if (config.AuxiliaryAddresses is { Count: > 0 }) throw new BerthException(ErrorKind.NotImplemented, "IPAM AuxiliaryAddresses (--aux-address) are not supported yet");
+        var row = Service(ctx).Create(new NetworkCreateRequest
+        {
+            Name = body.Name, Driver = string.IsNullOrEmpty(body.Driver) ? "bridge" : body.Driver,
+            Subnet = Empty(config.Subnet), Gateway = Empty(config.Gateway), Internal = body.Internal,
+            Labels = body.Labels ?? [], Options = body.Options ?? [],
+        });
+        await ctx.WriteJsonAsync(new NetworkCreateResponse(row.Id, ""), ApiJsonContext.Default.NetworkCreateResponse, StatusCodes.Status201Created);
+    }
+
+    private static string? Empty(string? s) => string.IsNullOrEmpty(s) ? null : s;
+
+    private static Task Remove(HttpContext ctx)
+    {
+        var service = Service(ctx);
+        var id = Id(ctx);
+        var network = service.Find(id, _ => null);
+        if (network.Name is "host" or "none") throw new BerthException(ErrorKind.PermissionDenied, $"{network.Name} is a pre-defined network and cannot be removed");
+        service.Remove(network.Name == NetworkService.DefaultNetwork ? service.EnsureDefault() : service.Get(network.Id));
+        ctx.NoContent();
+        return Task.CompletedTask;
+    }
+
+    /// <summary>Filters: <c>label</c> (and <c>label!</c>), <c>until</c> (a timestamp or Go duration before now).</summary>
+    private static async Task Prune(HttpContext ctx)
+    {
+        var filters = ctx.Filters();
+        var now = DateTimeOffset.UtcNow;
+        DateTimeOffset? until = null;
+        foreach (var (key, values) in filters)
+        {
+            if (key == "until" && values.Count > 0) until = SystemRoutes.ParseTime(values[0], now);
+            else if (key is not ("label" or "label!" or "until")) throw BerthException.Invalid($"invalid filter '{key}'");
+        }
+        var labels = filters.GetValueOrDefault("label") ?? [];
+        var notLabels = filters.GetValueOrDefault("label!") ?? [];
+        var removed = Service(ctx).Prune(n =>
+            labels.All(l => HasLabel(n, l)) && !notLabels.Any(l => HasLabel(n, l))
+            && (until is not { } u || DateTimeOffset.Parse(n.Created, System.Globalization.CultureInfo.InvariantCulture) < u));
+        await ctx.WriteJsonAsync(new NetworksPruneResponse(removed.Count == 0 ? null : [.. removed]), ApiJsonContext.Default.NetworksPruneResponse);
+    }
+
+    /// <summary>Not yet: the engine cannot join a container to a second network or leave one while it runs.</summary>
+    private static async Task Connect(HttpContext ctx)
+    {
+        var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.NetworkConnectBody, new NetworkConnectBody());
+        if (string.IsNullOrEmpty(body.Container)) throw BerthException.Invalid("container is required");
+        var network = Service(ctx).Find(Id(ctx), _ => null);
+        var row = ctx.Engine().Containers.Resolve(body.Container);
+        var verb = ctx.Request.Path.Value!.EndsWith("/connect", StringComparison.Ordinal) ? "connect" : "disconnect";
+        throw new BerthException(ErrorKind.NotImplemented,
+            $"berth cannot {verb} container {row.Name.TrimStart('/')} {(verb == "connect" ? "to" : "from")} network {network.Name} yet: a container joins the one network it was created with (NetworkMode / NetworkingConfig)");
+    }
+}

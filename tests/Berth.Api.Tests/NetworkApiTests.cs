@@ -1,0 +1,97 @@
+using Berth.Testing;
+
+namespace Berth.Api.Tests;
+
+/// <summary>The docker CLI's <c>network</c> commands and docker-compose's user networks through <c>berth daemon</c>.
+/// The daemon runs in a network namespace of the test's own (<see cref="NetworkSandbox"/>): the bridges and nftables
+/// rules it makes never touch the machine's.</summary>
+[Collection("api")]
+public sealed class NetworkApiTests(BusyboxFixture image)
+{
+    [Fact]
+    public void DockerNetworkCreateLsInspectRmPrune()
+    {
+        // docker network … is the Engine API's /networks; a container's address on a user network comes back in its
+        // inspect and in the network's, and what berth cannot do yet is refused by name, not ignored.
+        using var net = new NetworkSandbox();
+        using var s = new ApiStore(image, net);
+        var id = s.DockerOk("network", "create", "--subnet", "10.77.0.0/24", "--label", "k=v", "mynet").Trim();
+        Assert.Matches("^[0-9a-f]{64}$", id);
+        var ls = s.DockerOk("network", "ls", "--format", "{{.Name}} {{.Driver}} {{.Scope}}");
+        Assert.Equal("bridge bridge local\nhost host local\nmynet bridge local\nnone null local\n", ls);
+        Assert.Equal("mynet\n", s.DockerOk("network", "ls", "--filter", "label=k=v", "--format", "{{.Name}}"));
+        Assert.Equal("mynet\n", s.DockerOk("network", "ls", "--filter", "type=custom", "--format", "{{.Name}}"));
+        Assert.Equal("10.77.0.0/24 10.77.0.1 v false\n",
+            s.DockerOk("network", "inspect", "-f", "{{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 0).Gateway}} {{index .Labels \"k\"}} {{.Internal}}", id[..12]));
+        var dup = s.Docker("network", "create", "mynet");
+        Assert.Equal(1, dup.ExitCode);
+        Assert.Contains("network with name mynet already exists", dup.Stderr);
+
+        s.DockerOk("run", "-d", "--name", "c1", "--network", "mynet", "busybox:latest", "sleep", "300");
+        var addr = s.DockerOk("inspect", "-f", "{{.NetworkSettings.Networks.mynet.IPAddress}} {{.NetworkSettings.Networks.mynet.Gateway}} {{.NetworkSettings.Networks.mynet.IPPrefixLen}} {{.NetworkSettings.Networks.mynet.NetworkID}}", "c1");
+        Assert.Equal($"10.77.0.2 10.77.0.1 24 {id}\n", addr);
+        Assert.Matches("^02:42:0a:4d:00:02\n$", s.DockerOk("inspect", "-f", "{{.NetworkSettings.Networks.mynet.MacAddress}}", "c1"));
+        Assert.Equal("c1 10.77.0.2/24\n", s.DockerOk("network", "inspect", "-f", "{{range .Containers}}{{.Name}} {{.IPv4Address}}{{end}}", "mynet"));
+        // The address is really the container's, in the sandbox.
+        Assert.Contains("inet 10.77.0.2/24", s.DockerOk("exec", "c1", "ip", "-4", "addr", "show", "eth0"));
+
+        var busy = s.Docker("network", "rm", "mynet");
+        Assert.Equal(1, busy.ExitCode);
+        Assert.Contains("has active endpoints", busy.Stderr);
+        var connect = s.Docker("network", "connect", "bridge", "c1");
+        Assert.Equal(1, connect.ExitCode);
+        Assert.Contains("berth cannot connect container c1 to network bridge yet", connect.Stderr);
+        var predefined = s.Docker("network", "rm", "host");
+        Assert.Equal(1, predefined.ExitCode);
+        Assert.Contains("host is a pre-defined network and cannot be removed", predefined.Stderr);
+
+        s.DockerOk("rm", "-f", "c1");
+        Assert.Equal("mynet\n", s.DockerOk("network", "rm", "mynet"));
+        var gone = s.Docker("network", "inspect", "mynet");
+        Assert.Equal(1, gone.ExitCode);
+        Assert.Contains("network mynet not found", gone.Stderr);
+
+        s.DockerOk("network", "create", "spare");
+        s.DockerOk("network", "create", "kept");
+        s.DockerOk("create", "--name", "holder", "--network", "kept", "busybox:latest", "true");
+        Assert.Equal("Deleted Networks:\nspare\n\n", s.DockerOk("network", "prune", "-f"));
+        Assert.Equal("bridge\nhost\nkept\nnone\n", s.DockerOk("network", "ls", "--format", "{{.Name}}"));
+    }
+
+    [Fact]
+    public void ComposeServiceOnAUserNetworkWithAPublishedPort()
+    {
+        // Compose makes the project's network, creates each container on it (NetworkingConfig with the service's
+        // aliases) and publishes its port; down removes both.
+        HostCapabilities.RequireTool("docker-compose");
+        using var net = new NetworkSandbox();
+        using var s = new ApiStore(image, net);
+        var dir = s.Dir.Sub("proj");
+        File.WriteAllText(Path.Combine(dir, "docker-compose.yml"), """
+            version: "3"
+            services:
+              web:
+                image: busybox:latest
+                command: sh -c "mkdir -p /www && echo hello from web > /www/index.html && exec httpd -f -p 80 -h /www"
+                ports: ["8080:80"]
+                networks: [front]
+            networks:
+              front:
+                ipam:
+                  config:
+                    - subnet: 10.78.0.0/24
+            """);
+        RunResult Compose(params string[] args) =>
+            Run.Tool("docker-compose", ["-f", Path.Combine(dir, "docker-compose.yml"), "-p", "proj", .. args], timeout: TimeSpan.FromMinutes(2), env: s.Daemon.ClientEnvironment);
+        Compose("up", "-d").AssertExit(0);
+        Assert.Contains("proj_front\n", s.DockerOk("network", "ls", "--format", "{{.Name}}"));
+        Assert.Equal("10.78.0.2 {\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"}]}\n",
+            s.DockerOk("inspect", "-f", "{{.NetworkSettings.Networks.proj_front.IPAddress}} {{json .NetworkSettings.Ports}}", "proj_web_1"));
+        Assert.Contains("0.0.0.0:8080->80/tcp", Compose("ps").AssertExit(0).Stdout);
+        Wait.For(() => net.InsideShell($"wget -qO- -T 2 http://{NetworkSandbox.InsideAddress}:8080/").Stdout == "hello from web\n",
+            "the published port to answer in the sandbox");
+        Compose("down").AssertExit(0);
+        Assert.Equal("", s.Berth.Ok("ps", "-aq"));
+        Assert.DoesNotContain("proj_front", s.DockerOk("network", "ls", "--format", "{{.Name}}"));
+    }
+}
