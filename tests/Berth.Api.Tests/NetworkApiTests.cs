@@ -38,9 +38,17 @@ public sealed class NetworkApiTests(BusyboxFixture image)
         var busy = s.Docker("network", "rm", "mynet");
         Assert.Equal(1, busy.ExitCode);
         Assert.Contains("has active endpoints", busy.Stderr);
-        var connect = s.Docker("network", "connect", "bridge", "c1");
-        Assert.Equal(1, connect.ExitCode);
-        Assert.Contains("berth cannot connect container c1 to network bridge yet", connect.Stderr);
+        // connect/disconnect: the running container gets (and loses) an interface on a second network.
+        s.DockerOk("network", "create", "--subnet", "10.78.0.0/24", "other");
+        s.DockerOk("network", "connect", "--alias", "c1-alias", "other", "c1");
+        Assert.Contains("inet 10.78.0.2/24", s.DockerOk("exec", "c1", "ip", "-4", "addr", "show", "eth1"));
+        Assert.Contains("c1-alias", s.DockerOk("inspect", "-f", "{{.NetworkSettings.Networks.other.Aliases}}", "c1"));
+        var twice = s.Docker("network", "connect", "other", "c1");
+        Assert.Equal(1, twice.ExitCode);
+        Assert.Contains("already exists in network other", twice.Stderr);
+        s.DockerOk("network", "disconnect", "other", "c1");
+        Assert.DoesNotContain("10.78.0.", s.DockerOk("exec", "c1", "ip", "-4", "addr"));
+        Assert.Equal("other\n", s.DockerOk("network", "rm", "other"));
         var predefined = s.Docker("network", "rm", "host");
         Assert.Equal(1, predefined.ExitCode);
         Assert.Contains("host is a pre-defined network and cannot be removed", predefined.Stderr);

@@ -22,7 +22,7 @@ internal static class NetworkRoutes
         g.MapGet("/{id}", Inspect);
         g.MapDelete("/{id}", Remove);
         g.MapPost("/{id}/connect", Connect);
-        g.MapPost("/{id}/disconnect", Connect);
+        g.MapPost("/{id}/disconnect", Disconnect);
     }
 
     private static string Id(HttpContext ctx) => (string)ctx.Request.RouteValues["id"]!;
@@ -87,17 +87,17 @@ internal static class NetworkRoutes
         var ipam = body.IPAM ?? new NetworkIpamBody();
         if (ipam.Driver is { Length: > 0 } ipamDriver && ipamDriver != "default")
             throw new BerthException(ErrorKind.NotImplemented, $"IPAM driver \"{ipamDriver}\" is not supported: berth has the default IPAM driver only");
-        if (body.EnableIPv6 == true) throw new BerthException(ErrorKind.NotImplemented, "IPv6 networks are not supported yet");
         if (body.ConfigOnly || body.Ingress) throw new BerthException(ErrorKind.NotImplemented, "config-only and ingress networks are not supported");
         var configs = ipam.Config ?? [];
-        if (configs.Count > 1) throw new BerthException(ErrorKind.NotImplemented, "berth's networks have one IPv4 subnet; more than one IPAM config was given");
-        var config = configs.FirstOrDefault() ?? new NetworkIpamConfigBody();
-        if (!string.IsNullOrEmpty(config.IPRange)) throw new BerthException(ErrorKind.NotImplemented, "IPAM IPRange (--ip-range) is not supported yet");
-        if (config.AuxiliaryAddresses is { Count: > 0 }) throw new BerthException(ErrorKind.NotImplemented, "IPAM AuxiliaryAddresses (--aux-address) are not supported yet");
+        if (configs.Any(c => c.AuxiliaryAddresses is { Count: > 0 }))
+            throw new BerthException(ErrorKind.NotImplemented, "IPAM AuxiliaryAddresses (--aux-address) are not supported yet");
         var row = Service(ctx).Create(new NetworkCreateRequest
         {
             Name = body.Name, Driver = string.IsNullOrEmpty(body.Driver) ? "bridge" : body.Driver,
-            Subnet = Empty(config.Subnet), Gateway = Empty(config.Gateway), Internal = body.Internal,
+            Subnets = [.. configs.Select(c => Empty(c.Subnet)).OfType<string>()],
+            Gateways = [.. configs.Select(c => Empty(c.Gateway)).OfType<string>()],
+            IpRanges = [.. configs.Select(c => Empty(c.IPRange)).OfType<string>()],
+            EnableIPv6 = body.EnableIPv6 == true, Internal = body.Internal,
             Labels = body.Labels ?? [], Options = body.Options ?? [],
         });
         await ctx.WriteJsonAsync(new NetworkCreateResponse(row.Id, ""), ApiJsonContext.Default.NetworkCreateResponse, StatusCodes.Status201Created);
@@ -135,15 +135,32 @@ internal static class NetworkRoutes
         await ctx.WriteJsonAsync(new NetworksPruneResponse(removed.Count == 0 ? null : [.. removed]), ApiJsonContext.Default.NetworksPruneResponse);
     }
 
-    /// <summary>Not yet: the engine cannot join a container to a second network or leave one while it runs.</summary>
+    /// <summary>POST /networks/{id}/connect: the engine's connect, with EndpointConfig's Aliases (a fixed address,
+    /// IPAMConfig, is refused by name as the CLI's <c>network connect --ip</c> is).</summary>
     private static async Task Connect(HttpContext ctx)
     {
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.NetworkConnectBody, new NetworkConnectBody());
         if (string.IsNullOrEmpty(body.Container)) throw BerthException.Invalid("container is required");
-        var network = Service(ctx).Find(Id(ctx), _ => null);
-        var row = ctx.Engine().Containers.Resolve(body.Container);
-        var verb = ctx.Request.Path.Value!.EndsWith("/connect", StringComparison.Ordinal) ? "connect" : "disconnect";
-        throw new BerthException(ErrorKind.NotImplemented,
-            $"berth cannot {verb} container {row.Name.TrimStart('/')} {(verb == "connect" ? "to" : "from")} network {network.Name} yet: a container joins the one network it was created with (NetworkMode / NetworkingConfig)");
+        var aliases = new List<string>();
+        if (body.EndpointConfig is { ValueKind: JsonValueKind.Object } endpoint)
+            foreach (var p in endpoint.EnumerateObject())
+            {
+                if (p.Name.Equals("Aliases", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Array)
+                    aliases.AddRange(p.Value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));
+                else if (p.Name.Equals("IPAMConfig", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object
+                    && p.Value.EnumerateObject().Any(f => f.Value.ValueKind == JsonValueKind.String && f.Value.GetString() is { Length: > 0 }))
+                    throw new BerthException(ErrorKind.NotImplemented, "network connect with a fixed address (IPAMConfig, --ip) is not supported yet");
+            }
+        await ctx.Engine().Containers.ConnectNetworkAsync(Id(ctx), body.Container, new EndpointRequest { Aliases = aliases }, ctx.RequestAborted);
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
+    }
+
+    /// <summary>POST /networks/{id}/disconnect (Force as <c>network disconnect -f</c>).</summary>
+    private static async Task Disconnect(HttpContext ctx)
+    {
+        var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.NetworkConnectBody, new NetworkConnectBody());
+        if (string.IsNullOrEmpty(body.Container)) throw BerthException.Invalid("container is required");
+        await ctx.Engine().Containers.DisconnectNetworkAsync(Id(ctx), body.Container, body.Force, ctx.RequestAborted);
+        ctx.Response.StatusCode = StatusCodes.Status200OK;
     }
 }
