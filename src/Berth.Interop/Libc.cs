@@ -241,6 +241,23 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int setns(int fd, int nstype);
 
+    internal const short POLLIN = 1;
+    internal const int EFD_CLOEXEC = 0x80000;
+
+    [StructLayout(LayoutKind.Sequential)]
+    internal struct pollfd
+    {
+        public int fd;
+        public short events;
+        public short revents;
+    }
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int poll(pollfd* fds, nuint nfds, int timeout);
+
+    [LibraryImport(Libraries.Libc, SetLastError = true)]
+    internal static partial int eventfd(uint initval, int flags);
+
     /// <summary>makedev(3) as glibc encodes it.</summary>
     internal static ulong makedev(uint major, uint minor) =>
         ((ulong)(major & 0xfffff000) << 32) | ((ulong)(major & 0xfff) << 8) |

@@ -69,6 +69,38 @@ public sealed class BadInputTests(BusyboxFixture image)
     }
 
     [Fact]
+    public async Task BindsAndMountsAreTypedAndRefusedWithDockerdsWords()
+    {
+        // HostConfig.Binds and HostConfig.Mounts become the engine's typed mounts; a bad one is the client's 400 with
+        // dockerd's message, and nothing is created; good ones are mounted and shown back as dockerd shows them.
+        using var s = new ApiStore(image);
+        using var http = s.Daemon.Http();
+        var host = s.Dir.Combine("bound");
+        Directory.CreateDirectory(host);
+        async Task Refused(string hostConfig, string message)
+        {
+            var r = await Send(http, HttpMethod.Post, "/v1.47/containers/create", $"{{\"Image\":\"busybox:latest\",\"HostConfig\":{hostConfig}}}");
+            Assert.Equal(HttpStatusCode.BadRequest, r.Status);
+            Assert.Equal(message, System.Text.Json.JsonDocument.Parse(r.Body).RootElement.GetProperty("message").GetString());
+        }
+        await Refused($"{{\"Binds\":[\"{host}:/x:bad\"]}}", "invalid mode: bad");
+        await Refused("{\"Binds\":[\"/a:rel\"]}", "invalid volume specification: '/a:rel': invalid mount config for type \"bind\": invalid mount path: 'rel' mount path must be absolute");
+        await Refused("{\"Mounts\":[{\"Type\":\"bind\",\"Source\":\"/no/such/dir\",\"Target\":\"/x\"}]}",
+            "invalid mount config for type \"bind\": bind source path does not exist: /no/such/dir");
+        await Refused("{\"Mounts\":[{\"Type\":\"npipe\",\"Target\":\"/x\"}]}", "invalid mount config for type \"npipe\": mount type unknown");
+        await Refused("{\"Mounts\":[{\"Type\":\"tmpfs\",\"Source\":\"/tmp\",\"Target\":\"/x\"}]}",
+            "invalid mount config for type \"tmpfs\": field Source must not be specified");
+        Assert.Equal("", s.Berth.Ok("ps", "-aq"));
+        Assert.Equal("", s.Berth.Ok("volume", "ls", "-q"));
+
+        var created = await Send(http, HttpMethod.Post, "/v1.47/containers/create?name=m",
+            $"{{\"Image\":\"busybox:latest\",\"Cmd\":[\"true\"],\"HostConfig\":{{\"Binds\":[\"{host}:/host:ro\"],\"Mounts\":[{{\"Type\":\"volume\",\"Source\":\"v1\",\"Target\":\"/v\"}}]}}}}");
+        Assert.Equal(HttpStatusCode.Created, created.Status);
+        Assert.Equal($"[\"{host}:/host:ro\"]\n", s.Berth.Ok("inspect", "-f", "{{json .HostConfig.Binds}}", "m"));
+        Assert.Equal("bind false volume true \n", s.Berth.Ok("inspect", "-f", "{{range .Mounts}}{{.Type}} {{.RW}} {{end}}", "m"));
+    }
+
+    [Fact]
     public async Task MalformedJsonUnknownFieldsAndOversizeBodies()
     {
         // A body that is not JSON is the client's error (400, naming it), not the daemon's (500); fields a newer

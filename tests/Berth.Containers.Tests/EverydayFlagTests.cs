@@ -27,6 +27,41 @@ public sealed class EverydayFlagTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void BadVolumeAndMountFlagsAreUsageErrorsInDockersWords()
+    {
+        // The CLI parses -v and --mount into typed mounts and refuses them as docker 28 does (its own words for
+        // --mount, dockerd's for -v and for what only the host can tell), exit 125, nothing created.
+        using var s = new ContainerStore(image);
+        var host = s.Dir.Combine("h");
+        Directory.CreateDirectory(host);
+        (string[] Args, string Message)[] cases =
+        [
+            (["-v", "/a:rel"], "invalid volume specification: '/a:rel': invalid mount config for type \"bind\": invalid mount path: 'rel' mount path must be absolute"),
+            (["-v", $"{host}:/"], $"invalid volume specification: '{host}:/': invalid mount config for type \"bind\": invalid specification: destination can't be '/'"),
+            (["-v", $"{host}:/x:bad"], "invalid mode: bad"),
+            (["--mount", "type=volume,target=/x,tmpfs-size=1"], "invalid argument \"type=volume,target=/x,tmpfs-size=1\" for \"--mount\" flag: cannot mix 'tmpfs-*' options with mount type 'volume'"),
+            (["--mount", "type=tmpfs,target=/x,tmpfs-size=abc"], "invalid argument \"type=tmpfs,target=/x,tmpfs-size=abc\" for \"--mount\" flag: invalid value for tmpfs-size: abc"),
+            (["--mount", "type=bind,source=/tmp"], "invalid argument \"type=bind,source=/tmp\" for \"--mount\" flag: target is required"),
+            (["--mount", "type=bind,target=/x"], "invalid mount config for type \"bind\": field Source must not be empty"),
+            (["--mount", "type=tmpfs,source=/tmp,target=/x"], "invalid mount config for type \"tmpfs\": field Source must not be specified"),
+            (["--mount", $"type=bind,source={host},target=/x,bind-propagation=sideways"], "invalid mount config for type \"bind\": invalid propagation mode: sideways"),
+            (["--mount", "type=volume,source=~/x,target=/x"], "create ~/x: \"~/x\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path"),
+        ];
+        foreach (var (args, message) in cases)
+        {
+            var r = s.Run(["create", .. args, "busybox", "true"]);
+            Assert.True(r.ExitCode == 125, $"{string.Join(' ', args)}: {r}");
+            Assert.Contains(message, r.Stderr);
+        }
+        Assert.Empty(s.AllIds());
+        Assert.Equal("", s.Ok("volume", "ls", "-q"));
+
+        // A tmpfs of --mount gets its size and mode.
+        Assert.Equal("drwx------ 1048576\n", s.Ok("run", "--rm", "--mount", "type=tmpfs,target=/t,tmpfs-size=1m,tmpfs-mode=700", "busybox", "sh", "-c",
+            "echo $(stat -c %A /t) $(( $(stat -f -c '%b * %S' /t) ))"));
+    }
+
+    [Fact]
     public void VolumesFromSharesAnotherContainersVolumesAndBinds()
     {
         using var s = new ContainerStore(image);

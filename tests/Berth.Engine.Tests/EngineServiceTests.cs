@@ -90,7 +90,7 @@ public sealed class EngineServiceTests(BusyboxTar image)
         var volumes = e.Engine.Volumes;
         Assert.True(volumes.Ensure("data", anonymous: false));
         Assert.False(volumes.Ensure("data", anonymous: false));
-        var row = e.Engine.Containers.Create(new ContainerRequest { Image = "busybox", Binds = ["data:/data"], Cmd = ["true"] }, Ct);
+        var row = e.Engine.Containers.Create(new ContainerRequest { Image = "busybox", Binds = [new MountRequest { Type = MountKind.Volume, Source = "data", Target = "/data" }], Cmd = ["true"] }, Ct);
         Assert.Equal(ErrorKind.Conflict, Assert.Throws<BerthException>(() => volumes.Remove("data", force: false)).Kind);
         e.Engine.Containers.Remove(row, force: false, removeVolumes: false, Ct);
         volumes.Remove("data", force: false);

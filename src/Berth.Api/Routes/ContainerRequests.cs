@@ -14,12 +14,12 @@ internal static class ContainerRequests
     {
         if (string.IsNullOrEmpty(body.Image)) throw BerthException.Invalid("config cannot be empty in order to create a container");
         var h = body.HostConfig ?? new HostConfigBody();
-        var binds = new List<string>(h.Binds ?? []);
-        var mounts = (h.Mounts ?? []).Select(MountSpec).ToList();
+        var binds = (h.Binds ?? []).Select(BindSyntax.Parse).ToList();
+        var mounts = (h.Mounts ?? []).Select(Mount).ToList();
         // Config.Volumes: an anonymous volume at each path no bind or mount already covers.
-        var targets = binds.Select(BindTarget).Concat((h.Mounts ?? []).Select(m => m.Target ?? "")).ToHashSet(StringComparer.Ordinal);
+        var targets = binds.Concat(mounts).Select(m => m.Target).ToHashSet(StringComparer.Ordinal);
         foreach (var path in body.Volumes?.Keys ?? Enumerable.Empty<string>())
-            if (!targets.Contains(path)) binds.Add(path);
+            if (!targets.Contains(path)) binds.Add(BindSyntax.Parse(path));
         var restart = h.RestartPolicy is { Name: { Length: > 0 } policy } && policy != "no"
             ? RestartPolicy.Parse(policy == "on-failure" && h.RestartPolicy.MaximumRetryCount > 0
                 ? policy + ":" + h.RestartPolicy.MaximumRetryCount.ToString(CultureInfo.InvariantCulture) : policy)
@@ -121,30 +121,28 @@ internal static class ContainerRequests
         _ => throw BerthException.Invalid($"{field}: expected a string or a list of strings"),
     };
 
-    private static string BindTarget(string bind)
+    /// <summary>An API Mount object as the engine's typed mount; dockerd's words for a type it does not know.</summary>
+    private static MountRequest Mount(MountBody m)
     {
-        var parts = bind.Split(':');
-        return parts.Length >= 2 ? parts[1] : parts[0];
-    }
-
-    /// <summary>An API Mount object as the <c>--mount</c> text the engine parses.</summary>
-    private static string MountSpec(MountBody m)
-    {
-        if (string.IsNullOrEmpty(m.Target)) throw BerthException.Invalid("invalid mount config: Target must not be empty");
-        var parts = new List<string> { "type=" + (m.Type ?? "volume") };
-        if (!string.IsNullOrEmpty(m.Source)) parts.Add("source=" + m.Source);
-        parts.Add("target=" + m.Target);
-        if (m.ReadOnly) parts.Add("readonly");
-        if (m.BindOptions?.Propagation is { Length: > 0 } p) parts.Add("bind-propagation=" + p);
-        if (m.VolumeOptions?.NoCopy == true) parts.Add("volume-nocopy");
-        if (m.TmpfsOptions is { } t)
+        var kind = (m.Type ?? "volume") switch
         {
-            if (t.SizeBytes > 0) parts.Add("tmpfs-size=" + t.SizeBytes.ToString(CultureInfo.InvariantCulture));
-            if (t.Mode > 0) parts.Add("tmpfs-mode=" + Convert.ToString(t.Mode, 8));
-        }
-        foreach (var part in parts)
-            if (part.Contains(',')) throw BerthException.Invalid($"invalid mount config: {part}: commas are not supported");
-        return string.Join(',', parts);
+            "bind" => MountKind.Bind,
+            "volume" => MountKind.Volume,
+            "tmpfs" => MountKind.Tmpfs,
+            var other => throw BerthException.Invalid($"invalid mount config for type \"{other}\": mount type unknown"),
+        };
+        return new MountRequest
+        {
+            Type = kind,
+            Source = m.Source ?? "",
+            Target = m.Target ?? "",
+            ReadOnly = m.ReadOnly,
+            BindOptions = m.BindOptions is { } b ? new BindMountOptions { Propagation = Empty(b.Propagation) } : null,
+            VolumeOptions = m.VolumeOptions is { } v ? new VolumeMountOptions { NoCopy = v.NoCopy } : null,
+            TmpfsOptions = m.TmpfsOptions is { } t
+                ? new TmpfsMountOptions { SizeBytes = t.SizeBytes > 0 ? t.SizeBytes : null, Mode = t.Mode > 0 ? (uint)t.Mode : null }
+                : null,
+        };
     }
     /// <summary>The network to join: HostConfig.NetworkMode, or the one network NetworkingConfig.EndpointsConfig
     /// names (the docker CLI and compose send both, naming the same network). "default" is the engine's default

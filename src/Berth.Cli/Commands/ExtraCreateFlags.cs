@@ -4,8 +4,8 @@ using Berth.Oci.Errors;
 
 namespace Berth.Cli.Commands;
 
-/// <summary>The <c>run</c>/<c>create</c> flags of issue 13 (health checks, <c>--expose</c>, <c>--volumes-from</c>, and
-/// <c>-v</c>'s relative host paths), read and refused as docker/cli's opts.go does before anything reaches the engine
+/// <summary>The <c>run</c>/<c>create</c> flags of issue 13 (health checks, <c>--expose</c>, <c>--volumes-from</c>), read
+/// and refused as docker/cli's opts.go does before anything reaches the engine
 /// (a usage error, 125).</summary>
 internal sealed class ExtraCreateFlags
 {
@@ -23,11 +23,6 @@ internal sealed class ExtraCreateFlags
     {
         foreach (var o in new Option[] { Cmd, Interval, Timeout, StartPeriod, StartInterval, Retries, None, Expose, VolumesFrom }) c.Options.Add(o);
     }
-
-    /// <summary>docker 28's <c>-v</c>: a host path starting with "." is taken from the working directory (opts.go
-    /// parse); anything else is left as written ("~" is not a path to docker, but a volume name it refuses).</summary>
-    public static IReadOnlyList<string> Binds(IReadOnlyList<string> binds) =>
-        binds.Select(b => b.IndexOf(':') is var colon and > 0 && b.StartsWith('.') ? Path.GetFullPath(b[..colon]) + b[colon..] : b).ToList();
 
     /// <summary>docker/cli opts.go: <c>--no-healthcheck</c> is Test ["NONE"] and takes no <c>--health-*</c>; any
     /// <c>--health-*</c> gives a config whose zero fields the image's fill (a command as CMD-SHELL).</summary>

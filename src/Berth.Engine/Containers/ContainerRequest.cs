@@ -24,10 +24,11 @@ public sealed record ContainerRequest
     /// <summary>Seconds <c>stop</c> waits before SIGKILL; null is docker's 10.</summary>
     [JsonPropertyName("stopTimeout")] public int? StopTimeout { get; init; }
     [JsonPropertyName("init")] public bool Init { get; init; }
-    /// <summary><c>-v</c> specs as written: <c>/host:/ctr[:ro]</c>, <c>name:/ctr</c>, <c>/ctr</c>.</summary>
-    [JsonPropertyName("binds")] public IReadOnlyList<string> Binds { get; init; } = [];
-    /// <summary><c>--mount</c> specs as written (<c>type=bind,source=…,target=…</c>).</summary>
-    [JsonPropertyName("mounts")] public IReadOnlyList<string> Mounts { get; init; } = [];
+    /// <summary>Binds (<c>-v</c>, <c>HostConfig.Binds</c>), as the front end parsed them (<see cref="BindSyntax"/>);
+    /// inspect shows them again in that syntax.</summary>
+    [JsonPropertyName("bindMounts")] public IReadOnlyList<MountRequest> Binds { get; init; } = [];
+    /// <summary>Mounts (<c>--mount</c>, <c>HostConfig.Mounts</c>).</summary>
+    [JsonPropertyName("mountRequests")] public IReadOnlyList<MountRequest> Mounts { get; init; } = [];
     /// <summary><c>--tmpfs</c>: destination → options.</summary>
     [JsonPropertyName("tmpfs")] public IReadOnlyDictionary<string, string> Tmpfs { get; init; } = new Dictionary<string, string>();
     [JsonPropertyName("readOnly")] public bool ReadOnly { get; init; }

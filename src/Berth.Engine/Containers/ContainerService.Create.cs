@@ -377,107 +377,44 @@ public sealed partial class ContainerService
         return resolv;
     }
 
-    /// <summary><c>-v</c>, <c>--mount</c> and <c>--tmpfs</c> as mounts, creating named and anonymous volumes as
-    /// docker does. A bind source of <c>--mount</c> must exist; a <c>-v</c> host directory is created.</summary>
+    /// <summary>The request's binds, mounts and tmpfs as mounts, creating named and anonymous volumes as docker
+    /// does. A bind source must exist unless the request asks for it to be made (<c>-v</c>).</summary>
     private List<ContainerMount> ResolveMounts(ContainerRequest request, List<string> createdVolumes)
     {
+        var requested = request.Binds.Concat(request.Mounts).ToList();
+        // Every mount is checked before any volume or host directory is made.
+        foreach (var m in requested)
+        {
+            Validate(m);
+            if (m.Type == MountKind.Bind && m.BindOptions?.CreateMountpoint != true && !Path.Exists(m.Source))
+                throw BerthException.Invalid($"invalid mount config for type \"bind\": bind source path does not exist: {m.Source}");
+        }
         var mounts = new List<ContainerMount>();
-        ContainerMount Volume(string? name, string destination, bool rw, bool noCopy)
+        foreach (var m in requested)
         {
-            var anonymous = name is null;
-            name ??= RandomHex(32);
-            if (Volumes.Ensure(name, anonymous)) createdVolumes.Add(name);
-            return new ContainerMount { Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = destination, ReadWrite = rw, Anonymous = anonymous, NoCopy = noCopy, Propagation = "" };
-        }
-
-        foreach (var spec in request.Binds)
-        {
-            var parts = spec.Split(':');
-            if (parts.Length is < 1 or > 3 || parts.Any(p => p.Length == 0)) throw BerthException.Invalid($"invalid volume specification: '{spec}'");
-            if (parts.Length == 1)
+            switch (m.Type)
             {
-                CheckDestination(parts[0], spec);
-                mounts.Add(Volume(null, parts[0], true, noCopy: false));
-                continue;
-            }
-            var (source, destination) = (parts[0], parts[1]);
-            var mode = parts.Length == 3 ? parts[2].Split(',') : [];
-            var rw = true;
-            var noCopy = false;
-            var propagation = "rprivate";
-            foreach (var m in mode)
-            {
-                switch (m)
-                {
-                    case "ro": rw = false; break;
-                    case "rw": rw = true; break;
-                    case "nocopy": noCopy = true; break;
-                    case "copy": noCopy = false; break;
-                    case "z" or "Z": break;
-                    case "private" or "rprivate" or "shared" or "rshared" or "slave" or "rslave": propagation = m; break;
-                    default: throw BerthException.Invalid($"invalid mode: {m}");
-                }
-            }
-            CheckDestination(destination, spec);
-            if (source.StartsWith('/'))
-            {
-                // Compat: docker -v creates a missing host directory (--mount refuses, below).
-                if (!Path.Exists(source)) Directory.CreateDirectory(source);
-                mounts.Add(new ContainerMount { Type = "bind", Source = source, Destination = destination, ReadWrite = rw, Propagation = propagation });
-            }
-            else
-            {
-                if (!VolumeService.ValidName(source))
-                    throw BerthException.Invalid($"create {source}: \"{source}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
-                mounts.Add(Volume(source, destination, rw, noCopy));
-            }
-        }
-
-        foreach (var spec in request.Mounts)
-        {
-            string type = "volume", source = "", target = "", propagation = "rprivate";
-            var ro = false;
-            var noCopy = false;
-            var tmpfsOptions = new List<string>();
-            foreach (var field in spec.Split(','))
-            {
-                var eq = field.IndexOf('=');
-                var key = (eq < 0 ? field : field[..eq]).Trim().ToLowerInvariant();
-                var value = eq < 0 ? "" : field[(eq + 1)..];
-                switch (key)
-                {
-                    case "type": type = value; break;
-                    case "source" or "src": source = value; break;
-                    case "target" or "destination" or "dst": target = value; break;
-                    case "readonly" or "ro": ro = value is "" or "true" or "1"; break;
-                    case "bind-propagation": propagation = value; break;
-                    case "tmpfs-size": tmpfsOptions.Add("size=" + value); break;
-                    case "tmpfs-mode": tmpfsOptions.Add("mode=" + value); break;
-                    case "volume-nocopy": noCopy = value is "" or "true" or "1"; break;
-                    case "consistency" or "bind-recursive": break;
-                    default: throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: unexpected key '{key}' in '{field}'");
-                }
-            }
-            if (target.Length == 0) throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: target is required");
-            CheckDestination(target, spec);
-            switch (type)
-            {
-                case "bind":
-                    if (!source.StartsWith('/')) throw BerthException.Invalid($"invalid mount config for type \"bind\": invalid mount path: '{source}' mount path must be absolute");
-                    if (!Path.Exists(source)) throw BerthException.Invalid($"invalid mount config for type \"bind\": bind source path does not exist: {source}");
-                    mounts.Add(new ContainerMount { Type = "bind", Source = source, Destination = target, ReadWrite = !ro, Propagation = propagation });
+                case MountKind.Bind:
+                    if (!Path.Exists(m.Source)) Directory.CreateDirectory(m.Source);
+                    mounts.Add(new ContainerMount { Type = "bind", Source = m.Source, Destination = m.Target, ReadWrite = !m.ReadOnly, Propagation = m.BindOptions?.Propagation ?? "rprivate" });
                     break;
-                case "volume":
-                    if (source.Length > 0 && !VolumeService.ValidName(source)) throw BerthException.Invalid($"invalid volume name: {source}");
-                    mounts.Add(Volume(source.Length == 0 ? null : source, target, !ro, noCopy));
+                case MountKind.Volume:
+                    var anonymous = m.Source.Length == 0;
+                    var name = anonymous ? RandomHex(32) : m.Source;
+                    if (Volumes.Ensure(name, anonymous)) createdVolumes.Add(name);
+                    mounts.Add(new ContainerMount
+                    {
+                        Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = m.Target, ReadWrite = !m.ReadOnly,
+                        Anonymous = anonymous, NoCopy = m.VolumeOptions?.NoCopy == true, Propagation = "",
+                    });
                     break;
-                case "tmpfs":
-                    if (source.Length > 0) throw BerthException.Invalid("invalid mount config for type \"tmpfs\": source must not be specified");
-                    if (ro) tmpfsOptions.Add("ro");
-                    mounts.Add(new ContainerMount { Type = "tmpfs", Destination = target, Options = string.Join(',', tmpfsOptions), ReadWrite = !ro, Propagation = "" });
+                case MountKind.Tmpfs:
+                    var options = new List<string>();
+                    if (m.TmpfsOptions?.SizeBytes is { } size) options.Add("size=" + size.ToString(CultureInfo.InvariantCulture));
+                    if (m.TmpfsOptions?.Mode is { } mode) options.Add("mode=" + Convert.ToString(mode, 8));
+                    if (m.ReadOnly) options.Add("ro");
+                    mounts.Add(new ContainerMount { Type = "tmpfs", Destination = m.Target, Options = string.Join(',', options), ReadWrite = !m.ReadOnly, Propagation = "" });
                     break;
-                default:
-                    throw BerthException.Invalid($"invalid argument \"{spec}\" for \"--mount\" flag: mount type '{type}' is not supported");
             }
         }
 
@@ -498,6 +435,50 @@ public sealed partial class ContainerService
     {
         if (!destination.StartsWith('/')) throw BerthException.Invalid($"invalid volume specification: '{spec}': mount path must be absolute");
         if (CleanPath(destination) == "/") throw BerthException.Invalid($"invalid volume specification: '{spec}': destination can't be '/'");
+    }
+
+    /// <summary>dockerd's words for a volume name its local driver refuses, whichever way the mount was asked for.</summary>
+    internal static BerthException VolumeNameInvalid(string name) =>
+        BerthException.Invalid($"create {name}: \"{name}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed. If you intended to pass a host directory, use absolute path");
+
+    /// <summary>The part of <see cref="Validate"/> that needs no host: the target.</summary>
+    internal static void ValidateTarget(MountRequest m)
+    {
+        BerthException Invalid(string what) => BerthException.Invalid($"invalid mount config for type \"{m.Type.ToString().ToLowerInvariant()}\": {what}");
+        if (m.Target.Length == 0) throw Invalid("field Target must not be empty");
+        if (!m.Target.StartsWith('/')) throw Invalid($"invalid mount path: '{m.Target}' mount path must be absolute");
+        if (CleanPath(m.Target) == "/") throw Invalid("invalid specification: destination can't be '/'");
+    }
+
+    /// <summary>A typed mount checked as dockerd's mount validator does (volume/mounts/validate.go), before anything
+    /// is created: the words name the mount's type and field, never a front end's flag.</summary>
+    internal static void Validate(MountRequest m)
+    {
+        ValidateTarget(m);
+        var type = m.Type.ToString().ToLowerInvariant();
+        BerthException Invalid(string what) => BerthException.Invalid($"invalid mount config for type \"{type}\": {what}");
+        if (m.BindOptions is not null && m.Type != MountKind.Bind) throw Invalid("field BindOptions must not be specified");
+        if (m.VolumeOptions is not null && m.Type != MountKind.Volume) throw Invalid("field VolumeOptions must not be specified");
+        if (m.TmpfsOptions is not null && m.Type != MountKind.Tmpfs) throw Invalid("field TmpfsOptions must not be specified");
+        switch (m.Type)
+        {
+            case MountKind.Bind:
+                if (m.Source.Length == 0) throw Invalid("field Source must not be empty");
+                if (!m.Source.StartsWith('/')) throw Invalid($"invalid mount path: '{m.Source}' mount path must be absolute");
+                if (m.BindOptions?.Propagation is { } p && p is not ("private" or "rprivate" or "shared" or "rshared" or "slave" or "rslave"))
+                    throw Invalid($"invalid propagation mode: {p}");
+                break;
+            case MountKind.Volume:
+                if (m.Source.Length > 0 && !VolumeService.ValidName(m.Source)) throw VolumeNameInvalid(m.Source);
+                break;
+            case MountKind.Tmpfs:
+                if (m.Source.Length > 0) throw Invalid("field Source must not be specified");
+                if (m.TmpfsOptions?.SizeBytes is < 0) throw Invalid($"invalid tmpfs size: {m.TmpfsOptions.SizeBytes}");
+                if (m.TmpfsOptions?.Mode is > 0xFFF) throw Invalid($"invalid tmpfs mode: {Convert.ToString(m.TmpfsOptions.Mode.Value, 8)}");
+                break;
+            default:
+                throw BerthException.Invalid($"mount type unknown: {(int)m.Type}");
+        }
     }
 
     /// <summary>A path's lexical clean form ("/a/./b/../c" → "/a/c"), to compare mount destinations.</summary>

@@ -66,7 +66,7 @@ public sealed partial class ContainerService
             RestartCount = row.RestartCount,
             HostConfig = new HostConfigJson
             {
-                Binds = request.Binds.Count > 0 ? request.Binds : null,
+                Binds = request.Binds.Count > 0 ? request.Binds.Select(BindSyntax.Format).ToList() : null,
                 VolumesFrom = request.VolumesFrom.Count > 0 ? request.VolumesFrom : null,
                 LogConfig = new LogConfigJson { Type = request.LogConfig.Type, Config = new SortedDictionary<string, string>(request.LogConfig.Config.ToDictionary(), StringComparer.Ordinal) },
                 NetworkMode = request.Network,

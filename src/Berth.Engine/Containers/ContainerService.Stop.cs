@@ -47,23 +47,16 @@ public sealed partial class ContainerService
     internal static int StopSignalOf(StoredContainerConfig config) =>
         config.StopSignal is { Length: > 0 } s ? Signals.Parse(s) : 15;
 
-    /// <summary>Waits until the container's init is gone; false on timeout.</summary>
-    private static bool WaitDead(ContainerRow row, TimeSpan timeout, CancellationToken ct)
-    {
-        var deadline = timeout == TimeSpan.MaxValue ? long.MaxValue : Environment.TickCount64 + (long)timeout.TotalMilliseconds;
-        while (Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart))
-        {
-            ct.ThrowIfCancellationRequested();
-            if (Environment.TickCount64 > deadline) return false;
-            Thread.Sleep(5);
-        }
-        return true;
-    }
+    /// <summary>Waits until the container's init is gone (its pidfd, no polling); false on timeout.</summary>
+    private static bool WaitDead(ContainerRow row, TimeSpan timeout, CancellationToken ct) =>
+        Berth.Runtime.Process.ProcessExit.Wait(row.Pid, row.PidStart, timeout, ct);
 
-    /// <summary>After the init died: the row as its parent recorded it (or as reconciled if the parent is gone).</summary>
+    /// <summary>After the init died: the row as its parent recorded it (or as reconciled if the parent is gone).
+    /// Wakes on each recorded event (the exit is recorded with its "die"), not on a timer.</summary>
     private ContainerRow AwaitRecorded(ContainerRow row, CancellationToken ct)
     {
         var deadline = Environment.TickCount64 + 10_000;
+        using var tick = Events.Watch();
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -71,8 +64,9 @@ public sealed partial class ContainerService
             if (now is null || now.Status != "running" || now.PidStart != row.PidStart) return now ?? row with { Status = "exited" };
             now = Reconcile(now);
             if (now.Status != "running") return now;
-            if (Environment.TickCount64 > deadline) return now;
-            Thread.Sleep(5);
+            var left = deadline - Environment.TickCount64;
+            if (left <= 0) return now;
+            tick.WaitAsync(TimeSpan.FromMilliseconds(left), ct).GetAwaiter().GetResult();
         }
     }
 

@@ -138,22 +138,41 @@ public sealed partial class ContainerService
     {
         if (row.Status != "running") return row;
         if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.Pid, row.PidStart)) return row;
-        if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart))
-        {
-            // The parent is about to record the exit; give it a moment rather than guess the code.
-            for (var i = 0; i < 100 && Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart); i++)
-            {
-                Thread.Sleep(10);
-                var again = Store.Metadata.GetContainer(row.Id);
-                if (again is null || again.Status != "running" || again.PidStart != row.PidStart) return again ?? row;
-            }
-            if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart)) return row;
-        }
+        if (Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart) && AwaitMonitor(row) is { } recorded)
+            return recorded;
         RecordExit(row, row.PidStart, LostExitCode, oomKilled: false);
         // Whoever holds the container's lock (an rm, a start) cleans up itself: no waiting for it here.
         using (var held = Store.TryLockContainer(row.Id))
             if (held is not null) CleanupAfterExit(row, held);
         return Store.Metadata.GetContainer(row.Id) ?? row;
+    }
+
+    /// <summary>The parent (monitor) of a dead init is about to record the exit: gives it up to a second rather than
+    /// guess the code, waking when an event is recorded (the exit comes with its "die") or when the monitor itself
+    /// dies (its pidfd), never on a timer. The row as recorded; null when the monitor died without recording it;
+    /// the row unchanged when the monitor lives on without recording (reconciled later).</summary>
+    private ContainerRow? AwaitMonitor(ContainerRow row)
+    {
+        using var tick = Events.Watch();
+        using var stop = new CancellationTokenSource();
+        var monitorGone = Berth.Runtime.Process.ProcessExit.WaitAsync(row.MonitorPid, row.MonitorStart, TimeSpan.FromSeconds(1), stop.Token);
+        var deadline = Environment.TickCount64 + 1000;
+        try
+        {
+            while (true)
+            {
+                var again = Store.Metadata.GetContainer(row.Id);
+                if (again is null || again.Status != "running" || again.PidStart != row.PidStart) return again ?? row;
+                var left = deadline - Environment.TickCount64;
+                if (monitorGone.IsCompleted || left <= 0) break;
+                Task.WaitAny(monitorGone, tick.WaitAsync(TimeSpan.FromMilliseconds(left), stop.Token));
+            }
+        }
+        finally
+        {
+            stop.Cancel();
+        }
+        return Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart) ? row : null;
     }
 
     /// <summary>After the run of <paramref name="ran"/> ended and was recorded: removes its runtime state (cgroup)

@@ -88,6 +88,10 @@ public sealed class EventService(Store store, TimeProvider time)
         }
     }
 
+    /// <summary>A watch on the event log: it wakes on the next event any process records (an exit recorded by a
+    /// container's monitor among them). Open it before reading the state it should tell changes of.</summary>
+    internal TickWatcher Watch() => new(store.Root, "events.tick");
+
     private static long ToNano(DateTimeOffset t) => (t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) * 100;
 
     private static EngineEvent ToEvent(EventRecord r)
@@ -107,7 +111,7 @@ public sealed class EventService(Store store, TimeProvider time)
     }
 
     /// <summary>Wakes a follower when the tick file is written.</summary>
-    private sealed class TickWatcher : IDisposable
+    internal sealed class TickWatcher : IDisposable
     {
         private readonly FileSystemWatcher _watcher;
         private readonly SemaphoreSlim _signal = new(0);
