@@ -25,10 +25,8 @@ public sealed partial class ContainerService
         using var own = held is null ? Store.LockContainer(row.Id, CancellationToken.None) : null;
         if (own is not null)
         {
-            var current = Reconcile(CurrentOrGone(row.Id, own));
-            // An unchanged config keeps the caller's string, which ConfigOf knows parsed (run's create made it): read
-            // back, it would be parsed again, building the serializer's metadata for it (~1 ms of every run).
-            row = current.Config == row.Config ? current with { Config = row.Config } : current;
+            // An unchanged config keeps the caller's string, whose parse ConfigOf has (run's create made it).
+            row = WithKnownConfig(Reconcile(CurrentOrGone(row.Id, own)), row);
         }
         if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
         var stoppedByUser = StoppedByUserMarker(row.Id);
@@ -327,10 +325,8 @@ public sealed partial class ContainerService
         var locked = held ?? own!;
         if (own is not null)
         {
-            var current = Reconcile(CurrentOrGone(row.Id, own));
-            // An unchanged config keeps the caller's string, which ConfigOf knows parsed (run's create made it): read
-            // back, it would be parsed again, building the serializer's metadata for it (~1 ms of every run).
-            row = current.Config == row.Config ? current with { Config = row.Config } : current;
+            // An unchanged config keeps the caller's string, whose parse ConfigOf has (run's create made it).
+            row = WithKnownConfig(Reconcile(CurrentOrGone(row.Id, own)), row);
         }
         if (row.Status == "running") return;
         var berth = Options.Executable ?? Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
