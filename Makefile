@@ -1,4 +1,4 @@
-# berth: `make` builds bin/berth (NativeAOT), `make install` puts it in $(PREFIX)/bin,
+# berth: `make` builds bin/berth and bin/berth-daemon (NativeAOT), `make install` puts them in $(PREFIX)/bin,
 # `make test` runs every test (installing what they need), `make bench` runs the benchmarks.
 PREFIX ?= /usr/local
 DOTNET ?= dotnet
@@ -6,14 +6,20 @@ SOURCES := $(shell find src -name '*.cs' -o -name '*.csproj') Directory.Build.pr
 
 .PHONY: all install deps services demo fresh-boot test test-fast bench clean
 
-all: bin/berth
+all: bin/berth bin/berth-daemon
 
 bin/berth: $(SOURCES)
 	$(DOTNET) publish src/Berth -c Release -o out/publish --nologo -v quiet
 	install -D -m 0755 out/publish/berth bin/berth
 
-install: bin/berth
+# The Engine API server (berth daemon execs it), apart so that ASP.NET Core is in none of berth's own starts.
+bin/berth-daemon: $(SOURCES)
+	$(DOTNET) publish src/Berth.Daemon -c Release -o out/publish --nologo -v quiet
+	install -D -m 0755 out/publish/berth-daemon bin/berth-daemon
+
+install: bin/berth bin/berth-daemon
 	install -D -m 0755 bin/berth $(PREFIX)/bin/berth
+	install -D -m 0755 bin/berth-daemon $(PREFIX)/bin/berth-daemon
 
 deps:
 	scripts/install-deps
@@ -39,7 +45,7 @@ fresh-boot: install examples/busybox.tar
 
 # Test projects run one after another (-m:1): runtime tests assert that the host's mount table and cgroup tree
 # are clean, which another project's containers would disturb.
-test: deps services bin/berth fresh-boot
+test: deps services bin/berth bin/berth-daemon fresh-boot
 	$(DOTNET) build berth.slnx --nologo -v quiet
 	BERTH_BIN=$(CURDIR)/bin/berth $(DOTNET) test berth.slnx --no-build --nologo -m:1
 
@@ -47,7 +53,7 @@ test: deps services bin/berth fresh-boot
 test-fast:
 	$(DOTNET) test berth.slnx --nologo -v quiet --filter "Category!=Integration"
 
-bench: deps services bin/berth
+bench: deps services bin/berth bin/berth-daemon
 	bench/run
 	bench/build
 

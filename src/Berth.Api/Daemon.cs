@@ -30,6 +30,7 @@ public static class Daemon
                     Root = p.GetValue(root) is { Length: > 0 } r ? Path.GetFullPath(r) : env.Root,
                     StateDir = p.GetValue(stateDir) is { Length: > 0 } s ? Path.GetFullPath(s) : env.StateDir,
                     ReapMonitors = true,
+                    Executable = env.Executable ?? BerthExecutable(),
                 };
                 var level = p.GetValue(logLevel)!;
                 ApiServer.LevelOf(level);
@@ -54,4 +55,20 @@ public static class Daemon
         }
         return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
+
+    /// <summary>The berth executable that runs containers for the daemon (their monitors, inits and health probes):
+    /// the one beside this executable (berth-daemon is installed next to berth, which execs it for
+    /// <c>berth daemon</c>).</summary>
+    private static string BerthExecutable()
+    {
+        var self = Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth-daemon executable");
+        var berth = Path.Combine(Path.GetDirectoryName(self)!, BerthName);
+        if (!File.Exists(berth))
+            throw new BerthException(ErrorKind.NotFound, $"{berth} not found: berth-daemon runs containers with the berth executable installed beside it");
+        return berth;
+    }
+
+    /// <summary>The file names of the two executables, installed side by side.</summary>
+    public const string BerthName = "berth";
+    public const string ExecutableName = "berth-daemon";
 }

@@ -4,5 +4,27 @@ if (Berth.Oci.Diagnostics.Timeline.Enabled) Berth.Oci.Diagnostics.Timeline.Mark(
 if (args is ["init", ..]) return Berth.Runtime.Init.ContainerInit.Run(args);
 if (args is [Berth.Engine.Containers.ContainerMonitor.Role, ..]) return Berth.Engine.Containers.ContainerMonitor.Run(args);
 if (args is [Berth.Engine.Networks.NetworkResolver.Role, ..]) return Berth.Engine.Networks.NetworkResolver.Run(args);
-if (args is [Berth.Api.Daemon.Role, ..]) return await Berth.Api.Daemon.RunAsync(args[1..]);
-return await Berth.Cli.BerthCli.RunAsync(args, Berth.Api.Daemon.RunAsync);
+if (args is [DaemonRole, ..]) return ExecDaemon(args[1..]);
+return await Berth.Cli.BerthCli.RunAsync(args, a => Task.FromResult(ExecDaemon(a)));
+
+// berth daemon ARGS: the Engine API server is an executable of its own beside this one (berth-daemon, in
+// src/Berth.Daemon), so that ASP.NET Core is in none of this executable's starts. Replaces this process (same PID,
+// so a socket-activated daemon keeps its LISTEN_PID); returns only when it cannot.
+static int ExecDaemon(string[] args)
+{
+    var dir = Path.GetDirectoryName(Environment.ProcessPath) ?? ".";
+    var daemon = Path.Combine(dir, DaemonExecutable);
+    if (!File.Exists(daemon))
+    {
+        Console.Error.WriteLine($"berth daemon: {daemon} not found: the Engine API server is installed beside berth (make install)");
+        return 1;
+    }
+    Console.Error.WriteLine($"berth daemon: {Berth.Runtime.Process.ProcessLauncher.Exec(daemon, [DaemonExecutable, .. args], [])}");
+    return 1;
+}
+
+internal partial class Program
+{
+    private const string DaemonRole = "daemon";
+    private const string DaemonExecutable = "berth-daemon";
+}

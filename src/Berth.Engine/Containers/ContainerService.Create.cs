@@ -202,6 +202,9 @@ public sealed partial class ContainerService
                 Created = Time.GetUtcNow(),
                 Config = JsonSerializer.Serialize(stored, ContainerJsonContext.Writer.StoredContainerConfig),
             };
+            // Known before the row is: the create event's labels (and run's start) read the config from here instead
+            // of parsing it back, which would build the serializer's metadata for the whole stored config.
+            s_parsedConfigs.AddOrUpdate(row.Config, stored);
             if (!Store.Metadata.TryAddContainer(row, out var holder))
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
             recorded = true;
@@ -209,7 +212,6 @@ public sealed partial class ContainerService
                 Store.Metadata.TryAddAttachment(new Berth.Storage.Metadata.AttachmentRow { ContainerId = id, NetworkId = network.Id, Aliases = request.NetworkAliases });
             Record(row, "create");
             lock (_freshSpecs) _freshSpecs[id] = spec;
-            s_parsedConfigs.AddOrUpdate(row.Config, stored);
             if (request.CidFile is { } idFile) File.WriteAllText(idFile, id);
             return (row, held);
         }

@@ -24,7 +24,11 @@ public sealed partial class ContainerService
     internal (Container Container, ContainerRow Row) Launch(ContainerRow row, ContainerStdio? stdio, bool byPolicy = false, FileLock? held = null)
     {
         using var own = held is null ? Store.LockContainer(row.Id, CancellationToken.None) : null;
-        if (own is not null) row = Reconcile(CurrentOrGone(row.Id, own));
+        if (own is not null)
+        {
+            // An unchanged config keeps the caller's string, whose parse ConfigOf has (run's create made it).
+            row = WithKnownConfig(Reconcile(CurrentOrGone(row.Id, own)), row);
+        }
         if (row.Status == "running") throw BerthException.Conflict($"container {row.Id} is already running");
         var stoppedByUser = StoppedByUserMarker(row.Id);
         if (!byPolicy) File.Delete(stoppedByUser);
@@ -347,7 +351,11 @@ public sealed partial class ContainerService
     {
         using var own = held is null ? Store.LockContainer(row.Id, ct) : null;
         var locked = held ?? own!;
-        if (own is not null) row = Reconcile(CurrentOrGone(row.Id, own));
+        if (own is not null)
+        {
+            // An unchanged config keeps the caller's string, whose parse ConfigOf has (run's create made it).
+            row = WithKnownConfig(Reconcile(CurrentOrGone(row.Id, own)), row);
+        }
         if (row.Status == "running") return;
         var berth = Options.Executable ?? Environment.ProcessPath ?? throw new BerthException(ErrorKind.Internal, "cannot find the berth executable");
         // Spawned with nothing of ours but the report pipe: a descriptor the monitor inherited (e.g. the pipe a

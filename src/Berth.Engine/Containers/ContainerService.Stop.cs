@@ -187,6 +187,7 @@ public sealed partial class ContainerService
             locked.DeleteFile();
             return;
         }
+        row = WithKnownConfig(row, known);
         if (Reconcile(row).Status == "running")
             throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
         CleanupRuntime(id);

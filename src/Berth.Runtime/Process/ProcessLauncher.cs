@@ -28,10 +28,12 @@ public static class ProcessLauncher
     /// environment, keeping <paramref name="keep"/> open across it; every other descriptor closes on exec (.NET opens
     /// them all close-on-exec). The PID, and with it the parenthood of our children, stays. Returns only when execve
     /// failed, with the reason, leaving the descriptors as they were.</summary>
-    public static unsafe string ExecSelf(IReadOnlyList<string> args, IReadOnlyList<System.Runtime.InteropServices.SafeHandle> keep)
+    public static string ExecSelf(IReadOnlyList<string> args, IReadOnlyList<System.Runtime.InteropServices.SafeHandle> keep) =>
+        Environment.ProcessPath is { } path ? Exec(path, args, keep) : "cannot find the berth executable";
+
+    /// <summary>execve(2) of <paramref name="path"/>, as <see cref="ExecSelf"/>.</summary>
+    public static unsafe string Exec(string path, IReadOnlyList<string> args, IReadOnlyList<System.Runtime.InteropServices.SafeHandle> keep)
     {
-        var path = Environment.ProcessPath;
-        if (path is null) return "cannot find the berth executable";
         var env = Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => $"{k}={Environment.GetEnvironmentVariable(k)}").ToList();
         var fds = keep.Select(h => (int)h.DangerousGetHandle()).ToList();
         foreach (var fd in fds) fcntl(fd, F_SETFD, 0);
