@@ -135,23 +135,29 @@ internal static class NetworkRoutes
         await ctx.WriteJsonAsync(new NetworksPruneResponse(removed.Count == 0 ? null : [.. removed]), ApiJsonContext.Default.NetworksPruneResponse);
     }
 
-    /// <summary>POST /networks/{id}/connect: the engine's connect, with EndpointConfig's Aliases (a fixed address,
-    /// IPAMConfig, is refused by name as the CLI's <c>network connect --ip</c> is).</summary>
+    /// <summary>POST /networks/{id}/connect: the engine's connect, with EndpointConfig's Aliases and IPAMConfig
+    /// (<c>network connect --alias --ip --ip6</c>).</summary>
     private static async Task Connect(HttpContext ctx)
     {
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.NetworkConnectBody, new NetworkConnectBody());
         if (string.IsNullOrEmpty(body.Container)) throw BerthException.Invalid("container is required");
         var aliases = new List<string>();
+        string? ipv4 = null, ipv6 = null;
+        static string? Text(JsonElement v) => v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } t ? t : null;
         if (body.EndpointConfig is { ValueKind: JsonValueKind.Object } endpoint)
             foreach (var p in endpoint.EnumerateObject())
             {
                 if (p.Name.Equals("Aliases", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Array)
-                    aliases.AddRange(p.Value.EnumerateArray().Where(v => v.ValueKind == JsonValueKind.String).Select(v => v.GetString()!));
-                else if (p.Name.Equals("IPAMConfig", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object
-                    && p.Value.EnumerateObject().Any(f => f.Value.ValueKind == JsonValueKind.String && f.Value.GetString() is { Length: > 0 }))
-                    throw new BerthException(ErrorKind.NotImplemented, "network connect with a fixed address (IPAMConfig, --ip) is not supported yet");
+                    aliases.AddRange(p.Value.EnumerateArray().Select(Text).OfType<string>());
+                else if (p.Name.Equals("IPAMConfig", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object)
+                    foreach (var f in p.Value.EnumerateObject())
+                    {
+                        if (f.Name.Equals("IPv4Address", StringComparison.OrdinalIgnoreCase)) ipv4 = Text(f.Value);
+                        else if (f.Name.Equals("IPv6Address", StringComparison.OrdinalIgnoreCase)) ipv6 = Text(f.Value);
+                    }
             }
-        await ctx.Engine().Containers.ConnectNetworkAsync(Id(ctx), body.Container, new EndpointRequest { Aliases = aliases }, ctx.RequestAborted);
+        await ctx.Engine().Containers.ConnectNetworkAsync(Id(ctx), body.Container,
+            new EndpointRequest { Aliases = aliases, IPv4Address = ipv4, IPv6Address = ipv6 }, ctx.RequestAborted);
         ctx.Response.StatusCode = StatusCodes.Status200OK;
     }
 

@@ -177,15 +177,20 @@ internal static class NetworkCommands
     private static Command Connect()
     {
         var alias = new Option<string[]>("--alias") { Description = "Add network-scoped alias for the container" };
-        var ip = new Option<string?>("--ip") { Description = "IPv4 address (not supported yet)" };
+        var ip = new Option<string?>("--ip") { Description = "IPv4 address (e.g., \"172.30.100.104\")" };
+        var ip6 = new Option<string?>("--ip6") { Description = "IPv6 address (e.g., \"2001:db8::33\")" };
         var network = new Argument<string>("NETWORK");
         var container = new Argument<string>("CONTAINER");
-        var c = new Command("connect", "Connect a container to a network") { alias, ip, network, container };
+        var c = new Command("connect", "Connect a container to a network") { alias, ip, ip6, network, container };
         CliContext.BindAsync(async (ctx, p, ct) =>
         {
-            if (p.GetValue(ip) is not null) throw new BerthException(ErrorKind.NotImplemented, "network connect --ip is not supported yet");
             return await Daemonish(ctx, () => ctx.Engine.Containers.ConnectNetworkAsync(p.GetValue(network)!, p.GetValue(container)!,
-                new EndpointRequest { Aliases = p.GetValue(alias) ?? [] }, ct));
+                new EndpointRequest
+                {
+                    Aliases = p.GetValue(alias) ?? [],
+                    IPv4Address = p.GetValue(ip) is { Length: > 0 } v4 ? v4 : null,
+                    IPv6Address = p.GetValue(ip6) is { Length: > 0 } v6 ? v6 : null,
+                }, ct));
         })(c);
         return c;
     }

@@ -10,6 +10,10 @@ public sealed record EndpointRequest
 {
     /// <summary><c>--alias</c>: names the container also answers to on that network.</summary>
     public IReadOnlyList<string> Aliases { get; init; } = [];
+    /// <summary><c>--ip</c>: the IPv4 address the container gets on that network (every time it starts).</summary>
+    public string? IPv4Address { get; init; }
+    /// <summary><c>--ip6</c>: the IPv6 address likewise.</summary>
+    public string? IPv6Address { get; init; }
 }
 
 public sealed partial class ContainerService
@@ -101,6 +105,15 @@ public sealed partial class ContainerService
         var network = networkName == NetworkService.DefaultNetwork ? Networks.EnsureDefault() : Networks.Get(networkName);
         if (network.Name == NetworkService.DefaultNetwork && endpoint.Aliases.Count > 0)
             throw new BerthException(ErrorKind.PermissionDenied, "network-scoped alias is supported only for containers in user defined networks");
+        AddressRequest.CheckAddresses(endpoint.IPv4Address, endpoint.IPv6Address);
+        var wanted = new AddressRequest { IPv4Address = endpoint.IPv4Address, IPv6Address = endpoint.IPv6Address };
+        if (wanted.IPv4Address is not null || wanted.IPv6Address is not null)
+        {
+            // Checked before anything is recorded, so a stopped container's membership never holds an address its
+            // next start would refuse.
+            if (network.Name == NetworkService.DefaultNetwork) throw BerthException.Invalid("user specified IP address is supported on user defined networks only");
+            if (!network.UserSubnet) throw BerthException.Invalid("user specified IP address is supported only when connecting to networks with user configured subnets");
+        }
         var row = Resolve(containerName);
         using var held = Store.LockContainer(row.Id, ct);
         row = Reconcile(CurrentOrGone(row.Id, held));
@@ -109,7 +122,11 @@ public sealed partial class ContainerService
         if (NetworksOf(row).Any(n => n.Network.Id == network.Id))
             throw new BerthException(ErrorKind.PermissionDenied, $"endpoint with name {row.Name} already exists in network {network.Name}");
         RecordNetworks(row, config);
-        if (!Store.Metadata.TryAddAttachment(new AttachmentRow { ContainerId = row.Id, NetworkId = network.Id, Aliases = endpoint.Aliases }))
+        if (!Store.Metadata.TryAddAttachment(new AttachmentRow
+            {
+                ContainerId = row.Id, NetworkId = network.Id, Aliases = endpoint.Aliases,
+                IPv4Address = endpoint.IPv4Address, IPv6Address = endpoint.IPv6Address,
+            }))
             throw new BerthException(ErrorKind.PermissionDenied, $"endpoint with name {row.Name} already exists in network {network.Name}");
         if (row.Status != "running") return Task.CompletedTask;
         try
@@ -118,7 +135,7 @@ public sealed partial class ContainerService
             var existing = Store.Metadata.EndpointsOfContainer(row.Id);
             // Interfaces count up in connect order (docker's eth0, eth1, …).
             var next = existing.Select(e => int.TryParse(e.InterfaceName.AsSpan(3), out var n) ? n + 1 : 0).DefaultIfEmpty(0).Max();
-            Networks.Connect(row.Id, network, netns, $"eth{next}", defaultRoute: false);
+            Networks.Connect(row.Id, network, netns, $"eth{next}", defaultRoute: false, wanted);
             RouteAndFiles(row, netns);
             NetworkResolver.EnsureRunning(Options, network);
         }

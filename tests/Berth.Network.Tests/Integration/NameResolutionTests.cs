@@ -110,6 +110,19 @@ public sealed class NameResolutionTests(BusyboxImage image)
         s.Ok("start", "b");
         Assert.Contains(" 0% packet loss", s.Ok("exec", "b", "ping", "-c1", "-W2", "a"));
         Assert.Contains("inet 10.73.0.", s.Ok("exec", "b", "ip", "addr", "show", "eth1"));
+
+        // --ip: the running container gets that address on the new interface, a stopped one at each start.
+        s.Ok("network", "create", "--subnet", "10.76.0.0/24", "n3");
+        s.Run("network", "connect", "--ip", "10.76.0.300", "n3", "a").AssertExit(1, "invalid IPv4 address: 10.76.0.300");
+        s.Run("network", "connect", "--ip", "10.76.0.50", "bridge", "a").AssertExit(1, "user specified IP address is supported on user defined networks only");
+        Assert.Equal("", s.Ok("network", "connect", "--ip", "10.76.0.50", "n3", "a"));
+        Assert.Contains("inet 10.76.0.50/24", s.Ok("exec", "a", "ip", "addr", "show", "eth1"));
+        Assert.Equal("10.76.0.50\n", s.Ok("inspect", "-f", "{{.NetworkSettings.Networks.n3.IPAddress}}", "a"));
+        s.Ok("stop", "-t", "0", "b");
+        s.Ok("network", "connect", "--ip", "10.76.0.60", "n3", "b");
+        s.Ok("start", "b");
+        Assert.Contains("inet 10.76.0.60/24", s.Ok("exec", "b", "ip", "addr", "show", "eth2"));
+        Assert.Contains(" 0% packet loss", s.Ok("exec", "b", "ping", "-c1", "-W2", "10.76.0.50"));
     }
 
     [Fact]
