@@ -39,10 +39,23 @@ public sealed class EngineUnderTest : IDisposable
     public Oci.Digest BusyboxId { get; }
     public TempDirectory Dir => _dir;
 
-    /// <summary>The cgroups left under this installation's parent.</summary>
+    /// <summary>The cgroups left under this installation's parent.
+    /// A parent may go between the look and the listing (the engine removes it when its last container goes).</summary>
     public IReadOnlyList<string> LeftoverCgroups() =>
         Directory.EnumerateDirectories("/sys/fs/cgroup").Append("/sys/fs/cgroup").Select(h => h + Options.CgroupParent)
-            .Where(Directory.Exists).SelectMany(Directory.EnumerateDirectories).ToList();
+            .SelectMany(Children).ToList();
+
+    private static IEnumerable<string> Children(string parent)
+    {
+        try
+        {
+            return Directory.GetDirectories(parent);
+        }
+        catch (DirectoryNotFoundException)
+        {
+            return [];
+        }
+    }
 
     public void Dispose()
     {

@@ -45,7 +45,7 @@ public sealed class CgroupFreezerAndStatsTests : IDisposable
         File.WriteAllText(Path.Combine(leaf, "io.stat"), "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2\n8:16 rbytes=1 wbytes=2 rios=1 wios=1\n");
         File.WriteAllText(Path.Combine(leaf, "pids.current"), "3\n");
         var stats = CgroupStats.Read(new CgroupV2Manager(_dir.Path, leaf));
-        Assert.Equal(new CgroupStats { CpuNanoseconds = 1_500_000, MemoryUsage = 6291456, MemoryLimit = 67108864, BlockRead = 4097, BlockWrite = 8194, Pids = 3 }, stats);
+        Assert.Equal(new CgroupStats { CpuNanoseconds = 1_500_000, MemoryUsage = 6291456, MemoryLimit = 67108864, BlockRead = 4097, BlockWrite = 8194, Pids = 3, InactiveFile = 4194304 }, stats);
         File.WriteAllText(Path.Combine(leaf, "memory.max"), "max\n");
         Assert.Null(CgroupStats.Read(new CgroupV2Manager(_dir.Path, leaf)).MemoryLimit);
     }
