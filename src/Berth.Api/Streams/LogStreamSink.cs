@@ -14,10 +14,11 @@ internal sealed class LogStreamSink(Stream output, bool tty, bool stdout, bool s
         ReadOnlySpan<byte> payload = text;
         if (timestamps)
         {
-            var buffer = new byte[time.Length + 1 + text.Length];
-            time.CopyTo(buffer);
-            buffer[time.Length] = (byte)' ';
-            text.CopyTo(buffer.AsSpan(time.Length + 1));
+            var fixedTime = LogTime.FixedNanos(time);
+            var buffer = new byte[fixedTime.Length + 1 + text.Length];
+            fixedTime.CopyTo(buffer, 0);
+            buffer[fixedTime.Length] = (byte)' ';
+            text.CopyTo(buffer.AsSpan(fixedTime.Length + 1));
             payload = buffer;
         }
         if (tty) output.Write(payload);

@@ -20,7 +20,7 @@ internal sealed class LogPrinter(Stream stdout, Stream stderr, bool timestamps, 
         _last = target;
         if (timestamps)
         {
-            target.Write(FixedNanos(time));
+            target.Write(LogTime.FixedNanos(time));
             target.WriteByte((byte)' ');
         }
         if (details) target.WriteByte((byte)' ');
@@ -34,15 +34,4 @@ internal sealed class LogPrinter(Stream stdout, Stream stderr, bool timestamps, 
     }
 
     public void Dispose() => Flush();
-
-    /// <summary>A log time as docker prints it with -t: RFC 3339 with exactly nine fraction digits.</summary>
-    internal static byte[] FixedNanos(ReadOnlySpan<byte> time)
-    {
-        var text = Encoding.ASCII.GetString(time);
-        if (!text.EndsWith('Z')) return Encoding.ASCII.GetBytes(text);
-        var dot = text.IndexOf('.');
-        var fraction = dot < 0 ? "" : text[(dot + 1)..^1];
-        if (fraction.Length >= 9 || !fraction.All(char.IsAsciiDigit)) return Encoding.ASCII.GetBytes(text);
-        return Encoding.ASCII.GetBytes((dot < 0 ? text[..^1] : text[..dot]) + "." + fraction.PadRight(9, '0') + "Z");
-    }
 }

@@ -12,3 +12,19 @@ public interface ILogSink
     /// <summary>The reader has caught up with the log: what was written so far should reach its reader now.</summary>
     void Flush();
 }
+
+/// <summary>Log times as docker's front ends print them.</summary>
+public static class LogTime
+{
+    /// <summary>A log time as <c>docker logs -t</c> and the Engine API's <c>timestamps=1</c> give it (docker's
+    /// RFC3339NanoFixed): RFC 3339 with exactly nine fraction digits.</summary>
+    public static byte[] FixedNanos(ReadOnlySpan<byte> time)
+    {
+        var text = System.Text.Encoding.ASCII.GetString(time);
+        if (!text.EndsWith('Z')) return System.Text.Encoding.ASCII.GetBytes(text);
+        var dot = text.IndexOf('.');
+        var fraction = dot < 0 ? "" : text[(dot + 1)..^1];
+        if (fraction.Length >= 9 || !fraction.All(char.IsAsciiDigit)) return System.Text.Encoding.ASCII.GetBytes(text);
+        return System.Text.Encoding.ASCII.GetBytes((dot < 0 ? text[..^1] : text[..dot]) + "." + fraction.PadRight(9, '0') + "Z");
+    }
+}
