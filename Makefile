@@ -33,9 +33,9 @@ examples/busybox.tar:
 # The main job: a base image from the machine's busybox-static, then examples/hello built on it and run.
 demo: deps install examples/busybox.tar
 	berth import --change 'CMD ["/bin/sh"]' examples/busybox.tar busybox:latest
-	berth build -t hello examples/hello
-	# In a network namespace of its own: the default bridge network is made there, not in the machine's.
-	unshare -n sh -c 'ip link set lo up && berth run --rm hello'
+	# In a network namespace of its own: the default bridge network (which the build's RUN step and the container
+	# join) is made there, not in the machine's.
+	unshare -n sh -c 'ip link set lo up && berth build -t hello examples/hello && berth run --rm hello'
 	berth images
 
 # The main job as on a machine that has just booted: an empty /run (a fresh tmpfs in a private mount namespace),
