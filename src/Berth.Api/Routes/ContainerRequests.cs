@@ -191,7 +191,7 @@ internal static class ContainerRequests
             .SelectMany(a => a.EnumerateArray()).Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).ToList();
 
     /// <summary>A member of a JSON object by name, case-insensitively as Go's encoding/json reads dockerd's bodies.</summary>
-    private static JsonElement? Property(JsonElement element, string name)
+    internal static JsonElement? Property(JsonElement element, string name)
     {
         if (element.ValueKind != JsonValueKind.Object) return null;
         foreach (var p in element.EnumerateObject())

@@ -141,21 +141,12 @@ internal static class NetworkRoutes
     {
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.NetworkConnectBody, new NetworkConnectBody());
         if (string.IsNullOrEmpty(body.Container)) throw BerthException.Invalid("container is required");
-        var aliases = new List<string>();
-        string? ipv4 = null, ipv6 = null;
-        static string? Text(JsonElement v) => v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } t ? t : null;
-        if (body.EndpointConfig is { ValueKind: JsonValueKind.Object } endpoint)
-            foreach (var p in endpoint.EnumerateObject())
-            {
-                if (p.Name.Equals("Aliases", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Array)
-                    aliases.AddRange(p.Value.EnumerateArray().Select(Text).OfType<string>());
-                else if (p.Name.Equals("IPAMConfig", StringComparison.OrdinalIgnoreCase) && p.Value.ValueKind == JsonValueKind.Object)
-                    foreach (var f in p.Value.EnumerateObject())
-                    {
-                        if (f.Name.Equals("IPv4Address", StringComparison.OrdinalIgnoreCase)) ipv4 = Text(f.Value);
-                        else if (f.Name.Equals("IPv6Address", StringComparison.OrdinalIgnoreCase)) ipv6 = Text(f.Value);
-                    }
-            }
+        static string? Text(JsonElement? v) => v is { ValueKind: JsonValueKind.String } t && t.GetString() is { Length: > 0 } text ? text : null;
+        var endpoint = body.EndpointConfig ?? default;
+        var aliases = ContainerRequests.Property(endpoint, "Aliases") is { ValueKind: JsonValueKind.Array } list
+            ? list.EnumerateArray().Select(v => Text(v)).OfType<string>().ToList() : [];
+        var ipam = ContainerRequests.Property(endpoint, "IPAMConfig") ?? default;
+        string? ipv4 = Text(ContainerRequests.Property(ipam, "IPv4Address")), ipv6 = Text(ContainerRequests.Property(ipam, "IPv6Address"));
         await ctx.Engine().Containers.ConnectNetworkAsync(Id(ctx), body.Container,
             new EndpointRequest { Aliases = aliases, IPv4Address = ipv4, IPv6Address = ipv6 }, ctx.RequestAborted);
         ctx.Response.StatusCode = StatusCodes.Status200OK;

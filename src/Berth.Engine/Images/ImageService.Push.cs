@@ -72,7 +72,7 @@ public sealed partial class ImageService
                     entries.Add(entry);
                     continue;
                 }
-                var local = Store.Metadata.ListImages().FirstOrDefault(i => i.ManifestDigest == entry.Digest && Store.Content.Exists(i.ManifestDigest));
+                var local = LocalImageByManifest(entry.Digest);
                 if (local is not null)
                 {
                     var bytes = await PushImageAsync(client, reference, local, progress, ct);
@@ -82,7 +82,7 @@ public sealed partial class ImageService
                 }
                 progress?.Report(new PullProgress(null, $"Skipped platform {entry.Platform?.ToString() ?? "unknown"} ({entry.Digest}): neither in this store nor in {reference.Repository}"));
             }
-            topBytes = entries.Count == kept.Index.Manifests.Count ? kept.Bytes : OciJson.Serialize(kept.Index with { Manifests = entries });
+            topBytes = NarrowedIndex(kept, entries);
             topMediaType = kept.Index.MediaType ?? MediaTypes.OciIndex;
         }
         var digest = await client.PutManifestAsync(repository, reference.Tag!, topBytes, topMediaType, ct);
@@ -99,6 +99,14 @@ public sealed partial class ImageService
         Record("push", reference.FamiliarName, reference.FamiliarName);
         return new PushResult(reference, digest, topBytes.Length);
     }
+
+    /// <summary>The image of this store whose manifest is <paramref name="manifest"/> (with that manifest's blob here).</summary>
+    private ImageRecord? LocalImageByManifest(Digest manifest) =>
+        Store.Metadata.ListImages().FirstOrDefault(i => i.ManifestDigest == manifest && Store.Content.Exists(i.ManifestDigest));
+
+    /// <summary>A kept index narrowed to <paramref name="entries"/>: its original bytes when none was left out.</summary>
+    private static byte[] NarrowedIndex((ImageIndex Index, byte[] Bytes) kept, List<Descriptor> entries) =>
+        entries.Count == kept.Index.Manifests.Count ? kept.Bytes : OciJson.Serialize(kept.Index with { Manifests = entries });
 
     /// <summary>The index <paramref name="image"/> was pulled through under <paramref name="repository"/> (its
     /// repository digest names an index in the store that lists the image's manifest), if any.</summary>

@@ -101,14 +101,14 @@ public sealed partial class ImageService
         foreach (var entry in kept.Index.Manifests)
         {
             var local = entry.Digest == image.ManifestDigest ? image
-                : Store.Metadata.ListImages().FirstOrDefault(i => i.ManifestDigest == entry.Digest && Store.Content.Exists(i.ManifestDigest));
+                : LocalImageByManifest(entry.Digest);
             if (local is null) continue;
             foreach (var l in local.Layers) blob(l.BlobDigest);
             blob(local.Id);
             blob(local.ManifestDigest);
             entries.Add(entry);
         }
-        var indexBytes = entries.Count == kept.Index.Manifests.Count ? kept.Bytes : OciJson.Serialize(kept.Index with { Manifests = entries });
+        var indexBytes = NarrowedIndex(kept, entries);
         var digest = Digest.Sha256(indexBytes);
         if (written.Add(digest)) bytes($"blobs/{digest.Algorithm}/{digest.Hex}", indexBytes);
         return new Descriptor { MediaType = kept.Index.MediaType ?? MediaTypes.OciIndex, Digest = digest, Size = indexBytes.Length };
