@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using Berth.Interop;
 using Berth.Network.Ipam;
 using Berth.Network.Netlink;
 using Berth.Network.Nftables;
@@ -27,7 +27,7 @@ public static class BridgeDriver
         using (var rt = RtNetlink.Open())
         {
             var mac = new byte[6];
-            RandomNumberGenerator.Fill(mac);
+            KernelRandom.Fill(mac);
             mac[0] = 0x02;
             mac[1] = 0x42;
             rt.AddBridge(network.BridgeName, mac, network.Mtu);
@@ -59,7 +59,7 @@ public static class BridgeDriver
     }
 
     /// <summary>A fresh host-side veth name: <c>veth</c> and 7 hex digits, as docker's.</summary>
-    public static string NewVethName() => "veth" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))[..7];
+    public static string NewVethName() => "veth" + KernelRandom.Hex(4)[..7];
 
     /// <summary>Connects the network namespace at <paramref name="netnsPath"/> to <paramref name="network"/>:
     /// a veth pair whose peer is <paramref name="interfaceName"/> there, with <paramref name="address"/> (and

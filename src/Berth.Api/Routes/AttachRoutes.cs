@@ -143,7 +143,7 @@ internal static class AttachRoutes
         if (!string.IsNullOrEmpty(body.DetachKeys)) Keys(body.DetachKeys, "escape");
         var exec = Sessions(ctx).AddExec(new ExecInstance
         {
-            Id = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            Id = Berth.Interop.KernelRandom.Hex(32),
             ContainerId = row.Id,
             Request = new ExecRequest
             {

@@ -56,7 +56,7 @@ internal static class VolumeRoutes
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.VolumeCreateBody, new VolumeCreateBody());
         if (body.Driver is { Length: > 0 } d && d != "local") throw BerthException.NotFound($"error looking up volume plugin {d}: plugin \"{d}\" not found");
         if (body.DriverOpts is { Count: > 0 }) throw BerthException.Invalid("berth's local volumes take no driver options");
-        var name = string.IsNullOrEmpty(body.Name) ? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)) : body.Name;
+        var name = string.IsNullOrEmpty(body.Name) ? Berth.Interop.KernelRandom.Hex(32) : body.Name;
         engine.Volumes.Ensure(name, anonymous: string.IsNullOrEmpty(body.Name), body.Labels);
         await ctx.WriteJsonAsync(SystemRoutes.Volume(engine, engine.Volumes.Get(name)), ApiJsonContext.Default.VolumeResponse, StatusCodes.Status201Created);
     }

@@ -45,7 +45,7 @@ internal static class VolumeCommands
                 var eq = l.IndexOf('=');
                 labels[eq < 0 ? l : l[..eq]] = eq < 0 ? "" : l[(eq + 1)..];
             }
-            var n = p.GetValue(name) ?? Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
+            var n = p.GetValue(name) ?? Berth.Interop.KernelRandom.Hex(32);
             Volumes(ctx).Ensure(n, anonymous: p.GetValue(name) is null, labels);
             ctx.Out.WriteLine(n);
             return 0;

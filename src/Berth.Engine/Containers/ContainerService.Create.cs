@@ -78,7 +78,7 @@ public sealed partial class ContainerService
         // docker's Config.ExposedPorts holds the published container ports too.
         if (publishKeys.Count > 0)
             exposedPorts = (exposedPorts ?? []).Concat(publishKeys).Distinct(StringComparer.Ordinal).OrderBy(k => k, StringComparer.Ordinal).ToList();
-        var id = RandomHex(32);
+        var id = Berth.Interop.KernelRandom.Hex(32);
         var name = wanted?.TrimStart('/') ?? NameGenerator.Next(n => Store.Metadata.GetContainerByName(n) is null);
         var dir = DirOf(id);
         var createdVolumes = new List<string>();
@@ -226,16 +226,6 @@ public sealed partial class ContainerService
             held.Dispose();
             throw;
         }
-    }
-
-    /// <summary>Random IDs straight from the kernel's CSPRNG, as docker's are: RandomNumberGenerator would load
-    /// OpenSSL (libssl, libcrypto, openssl.cnf), milliseconds of every <c>berth run</c>.</summary>
-    private static string RandomHex(int bytes)
-    {
-        Span<byte> buffer = stackalloc byte[bytes];
-        using (var urandom = File.OpenHandle("/dev/urandom"))
-            if (RandomAccess.Read(urandom, buffer, 0) != bytes) throw new IOException("short read from /dev/urandom");
-        return Convert.ToHexStringLower(buffer);
     }
 
     /// <summary>The spec <see cref="Create"/> wrote to the container's config.json, if this service wrote it: a
@@ -402,7 +392,7 @@ public sealed partial class ContainerService
                     break;
                 case MountKind.Volume:
                     var anonymous = m.Source.Length == 0;
-                    var name = anonymous ? RandomHex(32) : m.Source;
+                    var name = anonymous ? Berth.Interop.KernelRandom.Hex(32) : m.Source;
                     if (Volumes.Ensure(name, anonymous)) createdVolumes.Add(name);
                     mounts.Add(new ContainerMount
                     {

@@ -40,7 +40,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
             var subnet = AddressAllocator.ChoosePool(routes, taken);
             var row = new NetworkRow
             {
-                Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)), Name = DefaultNetwork, Driver = "bridge",
+                Id = Berth.Interop.KernelRandom.Hex(32), Name = DefaultNetwork, Driver = "bridge",
                 Created = time.GetUtcNow(), Subnet = subnet.ToString(), Gateway = Ipv4Subnet.Format(AddressAllocator.Gateway(subnet)), Bridge = DefaultBridge,
             };
             if (!store.Metadata.TryAddNetwork(row)) throw BerthException.Conflict($"network with name {DefaultNetwork} already exists");
@@ -64,7 +64,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
         var ipam = IpamConfig.Parse(request.Subnets, request.Gateways, request.IpRanges);
         // An IPv6 subnet asks for IPv6; --ipv6 alone gets a unique local /64 of its own.
         var subnet6 = ipam.Subnet6 ?? (request.EnableIPv6 ? AddressAllocator.RandomUniqueLocal() : null);
-        var id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32));
+        var id = Berth.Interop.KernelRandom.Hex(32);
         var bridgeName = request.Options.TryGetValue("com.docker.network.bridge.name", out var bn) && bn.Length > 0 ? bn : "br-" + id[..12];
         var row = store.Metadata.Write(_ =>
         {
@@ -278,14 +278,14 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
         File.WriteAllText(Path.Combine(store.Root, "network-applied"), Stamp(all, ports));
     }
 
-    /// <summary>What identifies an applied table: its JSON, the boot (a reboot empties the kernel's tables) and the
-    /// network namespace berth runs in (another namespace has its own).</summary>
+    /// <summary>What identifies an applied table: the boot (a reboot empties the kernel's tables), the network
+    /// namespace berth runs in (another namespace has its own) and the table's JSON itself. Kept as text, not hashed:
+    /// a hash loads OpenSSL into every <c>run</c> on a bridge, which cost more than the comparison it saves.</summary>
     private static string Stamp(IReadOnlyList<BridgeNetwork> all, IReadOnlyList<Berth.Network.Ports.PortMapping> ports)
     {
         var boot = File.Exists("/proc/sys/kernel/random/boot_id") ? File.ReadAllText("/proc/sys/kernel/random/boot_id").Trim() : "";
         var netns = File.ResolveLinkTarget("/proc/thread-self/ns/net", returnFinalTarget: false)?.Name ?? "";
-        var json = Berth.Network.Nftables.Ruleset.For(all, ports).ToJsonString();
-        return Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"{boot}\n{netns}\n{json}")));
+        return $"{boot}\n{netns}\n{Berth.Network.Nftables.Ruleset.For(all, ports).ToJsonString()}";
     }
 
     /// <summary>Releases a container's endpoints: the host ends of its veths (already gone when its namespace died)
@@ -337,9 +337,10 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
     public IReadOnlyList<PortRow> Publish(string containerId, string containerName, EndpointRow endpoint, NetworkRow network, IReadOnlyList<Berth.Network.Ports.PortRequest> requests)
     {
         if (requests.Count == 0) return [];
-        var endpointId = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + containerId)));
+        // The endpoint's ID only names it in an error: hashed then, not on every run (SHA-256 loads OpenSSL).
         BerthException Failed(string detail) =>
-            BerthException.Conflict($"driver failed programming external connectivity on endpoint {containerName} ({endpointId}): {detail}");
+            BerthException.Conflict($"driver failed programming external connectivity on endpoint {containerName} " +
+                $"({Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(network.Id + containerId)))}): {detail}");
         var published = store.Metadata.Write(_ =>
         {
             var rows = new List<PortRow>();

@@ -56,7 +56,7 @@ public static class AddressAllocator
     public static Ipv6Subnet RandomUniqueLocal()
     {
         Span<byte> b = stackalloc byte[16];
-        System.Security.Cryptography.RandomNumberGenerator.Fill(b[1..6]);
+        Berth.Interop.KernelRandom.Fill(b[1..6]);
         b[0] = 0xfd;
         b[6..].Clear();
         return new Ipv6Subnet(System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(b), 64);
