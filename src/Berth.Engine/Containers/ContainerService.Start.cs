@@ -89,6 +89,9 @@ public sealed partial class ContainerService
         if (target.Status != "running") throw BerthException.Conflict($"cannot join network of a non running container: {target.Id}");
         var own = DirOf(row.Id);
         var theirs = DirOf(target.Id);
+        // While this container runs, X's namespace outlives X's processes: X's end then deletes its veths.
+        Directory.CreateDirectory(JoinersDirOf(target.Id));
+        File.WriteAllBytes(Path.Combine(JoinersDirOf(target.Id), row.Id), []);
         string[] shared = ["hostname", "hosts", "resolv.conf"];
         var mounts = (spec.Mounts ?? []).Select(m =>
             m.Source is { } source && shared.Any(f => source == Path.Combine(own, f)) ? m with { Source = Path.Combine(theirs, Path.GetFileName(source)) } : m).ToList();

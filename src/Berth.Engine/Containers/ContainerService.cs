@@ -204,8 +204,9 @@ public sealed partial class ContainerService
     /// <summary>Removes the runtime's state and cgroup of a container whose processes are gone (or killed).</summary>
     internal void CleanupRuntime(string id)
     {
-        // The run's addresses and veths go with it (a namespace that died took its veth pair already).
-        Networks.Disconnect(id);
+        // The run's addresses and veths go with it: the kernel deletes the veths with the namespace, unless another
+        // container still runs in that namespace (--network container:ID), which loses them as with docker.
+        Networks.Disconnect(id, namespaceDying: !HasRunningJoiners(id));
         // Already gone (the common case for run --rm, cleaned up by Finish): no exception to throw and catch.
         if (!Directory.Exists(Path.Combine(Runtime.StateRoot, id))) return;
         try
@@ -219,6 +220,26 @@ public sealed partial class ContainerService
         {
             // Another process (the monitor, or a concurrent rm) removed the state in the meantime.
         }
+    }
+
+    /// <summary>The directory where containers that joined this one's network namespace (<c>--network
+    /// container:ID</c>) leave a marker named by their ID at each start.</summary>
+    private string JoinersDirOf(string id) => Path.Combine(DirOf(id), "netns-joiners");
+
+    /// <summary>Whether a container that joined <paramref name="id"/>'s network namespace still runs (and so keeps the
+    /// namespace alive); markers of joiners that stopped or went are removed.</summary>
+    private bool HasRunningJoiners(string id)
+    {
+        var dir = JoinersDirOf(id);
+        if (!Directory.Exists(dir)) return false;
+        var running = false;
+        foreach (var marker in Directory.EnumerateFiles(dir))
+        {
+            if (Store.Metadata.GetContainer(Path.GetFileName(marker)) is { } joiner &&
+                Berth.Runtime.Process.ProcessInfo.IsAlive(joiner.Pid, joiner.PidStart)) running = true;
+            else File.Delete(marker);
+        }
+        return running;
     }
 
     /// <summary>What containers keep alive: their image's config and layers, even once the image row is gone

@@ -288,16 +288,22 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
         return $"{boot}\n{netns}\n{Berth.Network.Nftables.Ruleset.For(all, ports).ToJsonString()}";
     }
 
-    /// <summary>Releases a container's endpoints: the host ends of its veths (already gone when its namespace died)
-    /// and its addresses.</summary>
-    public void Disconnect(string containerId)
+    /// <summary>Releases a container's endpoints: the host ends of its veths and its addresses. When the container's
+    /// network namespace is dying with its processes (<paramref name="namespaceDying"/>), the veths are only retired
+    /// (<see cref="BridgeDriver.Retire"/>): the kernel deletes them with the namespace, without keeping the caller
+    /// waiting; else (a namespace another container still runs in, a crash cleaned up) they are deleted.</summary>
+    public void Disconnect(string containerId, bool namespaceDying = false)
     {
         // One read when there is nothing to release (every run of a container on none or host, every build step);
         // else one transaction for the rows.
         var endpoints = store.Metadata.EndpointsOfContainer(containerId);
         var ports = store.Metadata.PortsOfContainer(containerId);
         if (endpoints.Count == 0 && ports.Count == 0) return;
-        foreach (var e in endpoints) BridgeDriver.Detach(e.HostVeth);
+        foreach (var e in endpoints)
+        {
+            if (namespaceDying) BridgeDriver.Retire(e.HostVeth);
+            else BridgeDriver.Detach(e.HostVeth);
+        }
         store.Metadata.Write(_ => store.Metadata.DeletePorts(containerId) + store.Metadata.DeleteEndpoints(containerId));
         if (ports.Count > 0) ApplyRules();
     }

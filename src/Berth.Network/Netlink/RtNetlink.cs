@@ -82,6 +82,18 @@ internal sealed class RtNetlink(NetlinkSocket socket) : IDisposable
         socket.Request(m, $"set hairpin mode on link {index}");
     }
 
+    /// <summary>Takes bridge port <paramref name="index"/> out of service at once: state disabled (the bridge neither
+    /// forwards to it nor learns from it) and its learned addresses flushed (their frames are flooded to the other
+    /// ports again). Neither waits for an RCU grace period, as deleting the link does; false when the link is gone.</summary>
+    public bool DisablePort(int index)
+    {
+        const ushort IFLA_PROTINFO = 12, IFLA_BRPORT_STATE = 1, IFLA_BRPORT_FLUSH = 24, NLA_F_NESTED = 0x8000, RTM_SETLINK = 19;
+        const byte BR_STATE_DISABLED = 0;
+        var m = new NetlinkMessage(RTM_SETLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).IfInfo(index, family: 7)
+            .BeginNest(IFLA_PROTINFO | NLA_F_NESTED).Attr(IFLA_BRPORT_STATE, [BR_STATE_DISABLED]).Attr(IFLA_BRPORT_FLUSH, []).EndNest();
+        return socket.Request(m, $"disable bridge port {index}", ENODEV) == 0;
+    }
+
     public void SetUp(int index) =>
         socket.Request(new NetlinkMessage(RTM_NEWLINK, NetlinkMessage.NLM_F_REQUEST | NetlinkMessage.NLM_F_ACK).IfInfo(index, IFF_UP, IFF_UP), $"set link {index} up");
 

@@ -92,6 +92,11 @@ public sealed class BridgeSandbox : IDisposable
     /// <summary>Host-side veths in berth's namespace (the containers' ends are inside their own namespaces).</summary>
     public IReadOnlyList<string> Veths() => Net.InsideLinks().Where(l => l.StartsWith("veth", StringComparison.Ordinal)).ToList();
 
+    /// <summary>Waits until no host-side veth is left: a container's end retires its veths and the kernel deletes
+    /// them with the container's namespace, in its own time (milliseconds).</summary>
+    public void WaitForNoVeths() =>
+        Wait.For(() => Veths().Count == 0, "the kernel to delete the veths of the containers' dead namespaces", TimeSpan.FromSeconds(10));
+
     /// <summary>Addresses the store still has handed out.</summary>
     public string Endpoints() =>
         Testing.Run.Tool("sqlite3", [Path.Combine(Berth.Root, "metadata.db"), "SELECT container_id, address FROM endpoints"]).Stdout;
@@ -102,7 +107,7 @@ public sealed class BridgeSandbox : IDisposable
         {
             var ids = Run("ps", "-aq").Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
             if (ids.Length > 0) Run(["rm", "-f", .. ids]);
-            Assert.Empty(Veths());
+            WaitForNoVeths();
             Assert.Equal("", Endpoints());
             Assert.Empty(Berth.LeftoverCgroups());
             // Every network's resolver exits with its network's last endpoint.

@@ -26,7 +26,7 @@ public sealed class BuildNetworkTests(BusyboxImage image)
         Assert.Equal($"{NetworkSandbox.InsideAddress}\neth0\nlo\nlo\n",
             s.Ok("run", "--rm", "--network", "none", "netbuild", "cat", "/peer", "/default-links", "/none-links"));
         Assert.Contains(s.Net.UplinkName, s.Ok("run", "--rm", "--network", "none", "netbuild", "cat", "/host-links"));
-        Assert.Empty(s.Veths());
+        s.WaitForNoVeths();
         Assert.Equal("", s.Endpoints());
 
         // build --network none: every step without its own --network has only lo.

@@ -35,6 +35,22 @@ public sealed class ContainerNetworkModeTests(BusyboxImage image)
         s.Run("run", "--rm", "--network", "container:", "busybox", "true").AssertExit(125, "Invalid network mode: invalid container format container:<name|id>");
     }
 
+    [Fact]
+    public void AnOwnerThatStopsTakesItsInterfacesFromTheContainersThatJoinedIt()
+    {
+        // As with docker: the namespace lives on in the sidecar, without the owner's veth and address. Its veth is
+        // deleted by the owner's end (not left to the namespace's death, which the sidecar holds off).
+        using var s = new BridgeSandbox(image);
+        s.Ok("run", "-d", "--name", "owner", "busybox", "sleep", "300");
+        s.Ok("run", "-d", "--name", "side", "--network", "container:owner", "busybox", "sleep", "300");
+        Assert.Single(s.Veths());
+        s.Ok("kill", "owner");
+        s.Ok("wait", "owner");
+        Wait.For(() => s.Endpoints() == "", "the owner's end to release its address");
+        Assert.Empty(s.Veths());
+        Assert.Equal("lo\n", s.Ok("exec", "side", "ls", "/sys/class/net"));
+    }
+
     [Theory]
     [InlineData("container:a1", "-h", "foo", "conflicting options: hostname and the network mode")]
     [InlineData("container:a1", "--dns", "10.0.0.9", "conflicting options: dns and the network mode")]

@@ -19,7 +19,7 @@ public sealed class DefaultBridgeTests(BusyboxImage image)
             "inet 172.17.0.2/16\ndefault via 172.17.0.1 dev eth0 \n172.17.0.0/16 dev eth0 scope link  src 172.17.0.2 \n" +
             $"172.17.0.2\tweb\n02:42:ac:11:00:02\n{NetworkSandbox.InsideAddress}\n", output);
         // --rm: the veth and the address are gone with the container; the bridge and berth's table stay (as docker0).
-        Assert.Empty(s.Veths());
+        s.WaitForNoVeths();
         Assert.Equal("", s.Endpoints());
         Assert.Contains("berth0", s.Net.InsideLinks());
         var table = s.Net.InsideShell("nft list table ip berth");
@@ -73,7 +73,7 @@ public sealed class DefaultBridgeTests(BusyboxImage image)
         monitor = Testing.Run.Shell($"ps -o ppid= -p {pid}").Stdout.Trim();
         Testing.Run.Shell($"kill -9 {monitor} {pid}");
         Wait.For(() => s.Ok("ps", "-a", "--format", "{{.Status}}").StartsWith("Exited", StringComparison.Ordinal), "the killed container to be seen exited");
-        Assert.Empty(s.Veths());
+        s.WaitForNoVeths();
         Assert.Equal("", s.Endpoints());
     }
 

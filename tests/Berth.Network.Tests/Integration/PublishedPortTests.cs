@@ -94,7 +94,7 @@ public sealed class PublishedPortTests(BusyboxImage image)
             r.AssertExit(125, "driver failed programming external connectivity on endpoint pc (");
             Assert.Contains("): Error starting userland proxy: listen tcp4 0.0.0.0:8095: bind: address already in use", r.Stderr);
             Assert.Equal("created\n", s.Ok("inspect", "-f", "{{.State.Status}}", "pc"));
-            Assert.Empty(s.Veths());
+            s.WaitForNoVeths();
             Assert.Equal("", s.Endpoints());
             Assert.DoesNotContain("8095", s.Net.InsideShell("nft list table ip berth").Stdout);
         }
