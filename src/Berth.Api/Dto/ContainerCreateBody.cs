@@ -28,10 +28,24 @@ public sealed record ContainerCreateBody
     public Dictionary<string, string>? Labels { get; init; }
     public string? StopSignal { get; init; }
     public int? StopTimeout { get; init; }
+    public HealthcheckBody? Healthcheck { get; init; }
     /// <summary>The MAC of the container's interface (API &lt; 1.44; later APIs say it per endpoint).</summary>
     public string? MacAddress { get; init; }
     public HostConfigBody? HostConfig { get; init; }
     public NetworkingConfigBody? NetworkingConfig { get; init; }
+}
+
+/// <summary><c>{"Test": ["CMD-SHELL", "…"], "Interval": 1000000000, …}</c>, durations in nanoseconds; fields left out
+/// or null (compose sends <c>"StartPeriod": null</c>; Go reads null as zero) take the image's HEALTHCHECK's, and
+/// <c>["NONE"]</c> disables it.</summary>
+public sealed record HealthcheckBody
+{
+    public List<string>? Test { get; init; }
+    public long? Interval { get; init; }
+    public long? Timeout { get; init; }
+    public long? StartPeriod { get; init; }
+    public long? StartInterval { get; init; }
+    public int? Retries { get; init; }
 }
 
 public sealed record HostConfigBody

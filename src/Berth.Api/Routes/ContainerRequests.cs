@@ -52,6 +52,13 @@ internal static class ContainerRequests
             OpenStdin = body.OpenStdin,
             StopSignal = Empty(body.StopSignal),
             StopTimeout = body.StopTimeout,
+            Healthcheck = body.Healthcheck is { } hc
+                ? new Berth.Oci.HealthConfig
+                {
+                    Test = hc.Test is { Count: > 0 } test ? test : null, Interval = hc.Interval ?? 0, Timeout = hc.Timeout ?? 0,
+                    StartPeriod = hc.StartPeriod ?? 0, StartInterval = hc.StartInterval ?? 0, Retries = hc.Retries ?? 0,
+                }
+                : null,
             AutoRemove = h.AutoRemove,
             Init = h.Init ?? false,
             Binds = binds,
