@@ -73,7 +73,7 @@ public sealed partial class Builder
                     var sb = new StringBuilder($"process \"{string.Join(' ', args)}\" did not complete successfully: exit code: {exit}");
                     lock (tail)
                         if (tail.Count > 0) sb.Append("\nlast output:\n  ").AppendJoin("\n  ", tail);
-                    throw new BerthException(ErrorKind.InvalidArgument, sb.ToString());
+                    throw new RunStepFailedException(args, exit, sb.ToString());
                 }
                 return true;
             }, ct);

@@ -31,8 +31,9 @@ internal static class AttachRoutes
 
     private static DetachKeys Keys(string? spec, string what) => string.IsNullOrEmpty(spec) ? DetachKeys.Default : DetachKeys.Parse(spec, what);
 
-    /// <summary>Attaches to a running container, or, before its start, waits for the start to attach it
-    /// (<see cref="ContainerRoutes"/>' start completes it), so the first output is not lost.</summary>
+    /// <summary>Attaches to a running container, or, before its start (created, or exited: <c>docker start -a</c>
+    /// attaches first), waits for the next start to attach it (<see cref="ContainerRoutes"/>' start completes it), so
+    /// the first output is not lost. A paused container is a conflict, as dockerd's.</summary>
     private static async Task Attach(HttpContext ctx)
     {
         var service = ctx.Engine().Containers;
@@ -41,9 +42,8 @@ internal static class AttachRoutes
         var tty = config.Request.Tty;
         var keys = Keys(ctx.Query("detachKeys"), "detach");
         if (!ctx.QueryBool("stream") && !ctx.QueryBool("logs")) throw BerthException.Invalid("Bad parameters: must specify at least one of stream or logs");
-        // logs=1 alone replays the log of any container; a live stream needs one that runs or will.
-        if (ctx.QueryBool("stream") && row.Status is not ("running" or "created"))
-            throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
+        if (ctx.QueryBool("stream") && service.IsPaused(row))
+            throw BerthException.Conflict($"container {row.Name} is paused, unpause the container before attach");
         var ct = ctx.StoppingToken();
         // Opened before the answer, as the logs route does: what the container wrote so far comes first.
         using var log = ctx.QueryBool("logs") && config.Request.LogConfig.Type == LogConfig.JsonFile ? service.OpenLog(row, new LogOptions()) : null;
@@ -65,9 +65,9 @@ internal static class AttachRoutes
             else
             {
                 var pending = Sessions(ctx).AddPending(row.Id, streams);
-                // A start between the status read above and AddPending did not see this attach: it is connected
-                // here then (or by the start's second look, ConnectLatePendingAttaches, whichever claims it).
-                if (service.TryResolve(row.Id, out var started) && started!.Status != "created" && pending.TryClaim())
+                // A start between the first look above and AddPending did not see this attach: it is connected here
+                // then (or by the start's second look, ConnectLatePendingAttaches, whichever claims it).
+                if (service.TryResolve(row.Id, out var started) && started!.StartedAt != row.StartedAt && pending.TryClaim())
                     pending.Session.TrySetResult(await service.AttachAsync(started, streams, ct));
                 await using (ct.Register(() => pending.Session.TrySetCanceled()))
                     session = await pending.Session.Task;
@@ -139,7 +139,9 @@ internal static class AttachRoutes
         var row = service.Resolve(Id(ctx));
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.ExecCreateBody, null!) ?? throw BerthException.Invalid("exec config cannot be empty");
         if (body.Cmd is not { Count: > 0 }) throw BerthException.Invalid("No exec command specified");
+        // dockerd refuses at create what could never start (daemon/exec.go getActiveContainer).
         if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
+        if (service.IsPaused(row)) throw BerthException.Conflict($"Container {Id(ctx)} is paused, unpause the container before exec");
         if (!string.IsNullOrEmpty(body.DetachKeys)) Keys(body.DetachKeys, "escape");
         var exec = Sessions(ctx).AddExec(new ExecInstance
         {

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Berth.Api.Dto;
 using Berth.Api.Streams;
 using Berth.Build;
@@ -16,7 +15,7 @@ namespace Berth.Api.Routes;
 
 /// <summary><c>/images/…</c> and <c>/build</c>. Image names in paths hold <c>/</c> and <c>:</c> unescaped
 /// (<c>/images/127.0.0.1:5000/bb/push</c>), so one catch-all route per method splits off the action itself.</summary>
-internal static partial class ImageRoutes
+internal static class ImageRoutes
 {
     public static void Map(IEndpointRouteBuilder app)
     {
@@ -357,9 +356,15 @@ internal static partial class ImageRoutes
                     foreach (var t in tags) writer.Stream($"Successfully tagged {ImageReference.Parse(t).FamiliarName}\n");
                 }
             }
+            catch (RunStepFailedException e)
+            {
+                // The legacy builder's words (docker-py's BuildError and the CLI without BuildKit print them) and the
+                // command's code, which the CLI exits with.
+                writer.Error($"The command '{string.Join(' ', e.Command)}' returned a non-zero code: {e.ExitCode}", e.ExitCode);
+            }
             catch (BerthException e)
             {
-                writer.Error(e.Message, ExitCodeOf(e.Message));
+                writer.Error(e.Message, 1);
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -370,14 +375,6 @@ internal static partial class ImageRoutes
             try { context.Delete(recursive: true); } catch (IOException) { }
         }
     }
-
-    /// <summary>The exit code of a failed RUN, from the builder's message (<c>… exit code: 7</c>), for the CLI to exit
-    /// with; 1 otherwise.</summary>
-    private static int ExitCodeOf(string message) =>
-        RunExitCode().Match(message) is { Success: true } m && int.TryParse(m.Groups[1].Value, out var code) ? code : 1;
-
-    [GeneratedRegex(@"did not complete successfully: exit code: (\d+)")]
-    private static partial Regex RunExitCode();
 
     private static Dictionary<string, string> JsonMap(string? text, string name)
     {

@@ -97,7 +97,7 @@ internal static class NetworkRoutes
             Subnets = [.. configs.Select(c => Empty(c.Subnet)).OfType<string>()],
             Gateways = [.. configs.Select(c => Empty(c.Gateway)).OfType<string>()],
             IpRanges = [.. configs.Select(c => Empty(c.IPRange)).OfType<string>()],
-            EnableIPv6 = body.EnableIPv6 == true, Internal = body.Internal,
+            EnableIPv6 = body.EnableIPv6 == true, Internal = body.Internal, Attachable = body.Attachable,
             Labels = body.Labels ?? [], Options = body.Options ?? [],
         });
         await ctx.WriteJsonAsync(new NetworkCreateResponse(row.Id, ""), ApiJsonContext.Default.NetworkCreateResponse, StatusCodes.Status201Created);

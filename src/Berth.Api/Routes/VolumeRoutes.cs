@@ -1,4 +1,6 @@
 using Berth.Api.Dto;
+using Berth.Engine.Containers;
+using Berth.Engine.Volumes;
 using Berth.Oci.Errors;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -32,8 +34,8 @@ internal static class VolumeRoutes
             volumes = key switch
             {
                 "name" => volumes.Where(v => values.Any(n => v.Name.Contains(n, StringComparison.Ordinal))),
-                "label" => volumes.Where(v => values.Any(l => l.Split('=', 2) is var kv && engine.Volumes.Inspect(v).Labels is var labels
-                    && (kv.Length == 2 ? labels.GetValueOrDefault(kv[0]) == kv[1] : labels.ContainsKey(kv[0])))),
+                // Compat: label terms must all hold, as dockerd's (filters.MatchKVList).
+                "label" => volumes.Where(v => values.All(l => ContainerService.LabelMatches(VolumeService.LabelsOf(v), l))),
                 "driver" => volumes.Where(_ => values.Contains("local")),
                 "dangling" => DanglingFilter(engine, volumes, values),
                 _ => throw BerthException.Invalid($"invalid filter '{key}'"),
@@ -46,7 +48,7 @@ internal static class VolumeRoutes
     {
         var used = engine.Containers.List().SelectMany(r => Engine.Containers.ContainerService.ConfigOf(r).Mounts)
             .Where(m => m.Type == "volume").Select(m => m.Name).ToHashSet();
-        var dangling = values.Any(v => v is "true" or "1");
+        var dangling = values.Any(v => ParseBool(v, "dangling"));
         return volumes.Where(v => used.Contains(v.Name) != dangling);
     }
 
@@ -74,16 +76,29 @@ internal static class VolumeRoutes
         return Task.CompletedTask;
     }
 
+    /// <summary>dockerd's filters: <c>all</c> (named volumes too; the default before API 1.42), <c>label</c> (every term
+    /// holds) and <c>label!</c> (not every term holds).</summary>
     private static async Task Prune(HttpContext ctx)
     {
         var filters = ctx.Filters();
-        bool all = false;
+        var all = ctx.Version() < new ApiVersion(1, 42);
         foreach (var (key, values) in filters)
         {
-            if (key != "all") throw BerthException.Invalid($"invalid filter '{key}'");
-            all = values.Any(v => v is "true" or "1");
+            if (key is not ("all" or "label" or "label!")) throw BerthException.Invalid($"invalid filter '{key}'");
+            if (key == "all") all = values.Any(v => ParseBool(v, "all"));
         }
-        var (removed, reclaimed) = ctx.Engine().Volumes.Prune(all);
+        var labels = filters.GetValueOrDefault("label") ?? [];
+        var notLabels = filters.GetValueOrDefault("label!") ?? [];
+        var (removed, reclaimed) = ctx.Engine().Volumes.Prune(all, v => VolumeService.LabelsOf(v) is var l
+            && labels.All(t => ContainerService.LabelMatches(l, t)) && (notLabels.Count == 0 || !notLabels.All(t => ContainerService.LabelMatches(l, t))));
         await ctx.WriteJsonAsync(new VolumesPruneResponse(removed.Count == 0 ? null : removed, reclaimed), ApiJsonContext.Default.VolumesPruneResponse);
     }
+
+    /// <summary>A boolean filter value as dockerd reads one (strconv.ParseBool); anything else is a 400 naming it.</summary>
+    private static bool ParseBool(string value, string key) => value switch
+    {
+        "1" or "t" or "T" or "true" or "TRUE" or "True" => true,
+        "0" or "f" or "F" or "false" or "FALSE" or "False" => false,
+        _ => throw BerthException.Invalid($"invalid filter '{key}={value}'"),
+    };
 }

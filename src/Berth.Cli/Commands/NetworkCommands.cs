@@ -50,10 +50,11 @@ internal static class NetworkCommands
         var ipRange = new Option<string[]>("--ip-range") { Description = "Allocate container ip from a sub-range" };
         var ipv6 = new Option<bool>("--ipv6") { Description = "Enable or disable IPv6 networking" };
         var @internal = new Option<bool>("--internal") { Description = "Restrict external access to the network" };
+        var attachable = new Option<bool>("--attachable") { Description = "Enable manual container attachment" };
         var label = new Option<string[]>("--label") { Description = "Set metadata on a network" };
         var opt = new Option<string[]>("--opt", "-o") { Description = "Set driver specific options (com.docker.network.bridge.name)" };
         var name = new Argument<string>("NETWORK");
-        var c = new Command("create", "Create a network") { driver, subnet, gateway, ipRange, ipv6, @internal, label, opt, name };
+        var c = new Command("create", "Create a network") { driver, subnet, gateway, ipRange, ipv6, @internal, attachable, label, opt, name };
         return With(c, (ctx, p, ct) =>
         {
             var subnets = p.GetValue(subnet) ?? [];
@@ -61,7 +62,7 @@ internal static class NetworkCommands
             {
                 Name = p.GetValue(name)!, Driver = p.GetValue(driver)!, Subnets = subnets, Gateways = p.GetValue(gateway) ?? [],
                 IpRanges = p.GetValue(ipRange) ?? [], EnableIPv6 = p.GetValue(ipv6) || subnets.Any(s => s.Contains(':')),
-                Internal = p.GetValue(@internal), Labels = Pairs(p.GetValue(label)), Options = Pairs(p.GetValue(opt)),
+                Internal = p.GetValue(@internal), Attachable = p.GetValue(attachable), Labels = Pairs(p.GetValue(label)), Options = Pairs(p.GetValue(opt)),
             });
             ctx.Out.WriteLine(row.Id);
             return 0;

@@ -57,7 +57,7 @@ public sealed partial class ContainerService
     }
 
     /// <summary>docker's <c>label=KEY</c> / <c>label=KEY=VALUE</c>.</summary>
-    internal static bool LabelMatches(IReadOnlyDictionary<string, string> labels, string filter)
+    public static bool LabelMatches(IReadOnlyDictionary<string, string> labels, string filter)
     {
         var eq = filter.IndexOf('=');
         if (eq < 0) return labels.ContainsKey(filter);

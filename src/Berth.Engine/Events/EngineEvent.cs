@@ -68,7 +68,9 @@ public sealed record EventFilter(IReadOnlyDictionary<string, IReadOnlyList<strin
                 "image" => values.Any(v => e.Type == "image" ? Names(e, v) : attrs.GetValueOrDefault("image") == v),
                 "volume" => e.Type == "volume" && values.Any(v => Names(e, v)),
                 "network" => e.Type == "network" && values.Any(v => Names(e, v)),
-                "label" => values.Any(v => v.Split('=', 2) is [var k, var val] ? attrs.GetValueOrDefault(k) == val : attrs.ContainsKey(v)),
+                // Compat: label terms must all hold (dockerd's MatchKVList): compose watches its project's events
+                // with project=P and oneoff=False together.
+                "label" => values.All(v => Containers.ContainerService.LabelMatches(attrs, v)),
                 "scope" => values.Contains(e.Scope),
                 _ => false, // "daemon": berth sends no daemon events
             };

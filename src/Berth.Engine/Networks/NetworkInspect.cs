@@ -64,6 +64,7 @@ public sealed record NetworkCreateRequest
     /// <summary><c>--ipv6</c> (implied by an IPv6 <c>--subnet</c>).</summary>
     public bool EnableIPv6 { get; init; }
     public bool Internal { get; init; }
+    public bool Attachable { get; init; }
     public IReadOnlyDictionary<string, string> Labels { get; init; } = new Dictionary<string, string>();
     public IReadOnlyDictionary<string, string> Options { get; init; } = new Dictionary<string, string>();
 }

@@ -88,7 +88,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
             var r = new NetworkRow
             {
                 Id = id, Name = request.Name, Driver = "bridge", Created = time.GetUtcNow(), Subnet = chosen.ToString(),
-                Gateway = Ipv4Subnet.Format(ipam.Gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal,
+                Gateway = Ipv4Subnet.Format(ipam.Gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal, Attachable = request.Attachable,
                 Options = System.Text.Json.JsonSerializer.Serialize(request.Options.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
                 Labels = System.Text.Json.JsonSerializer.Serialize(request.Labels.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
                 IpRange = ipam.IpRange?.ToString(), UserSubnet = ipam.Subnet is not null || ipam.Subnet6 is not null,
@@ -161,7 +161,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
         return new NetworkInspect
         {
             Name = n.Name, Id = n.Id, Created = n.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-            Driver = n.Driver, Internal = n.Internal, EnableIPv6 = n.Subnet6 is not null,
+            Driver = n.Driver, Internal = n.Internal, Attachable = n.Attachable, EnableIPv6 = n.Subnet6 is not null,
             // Compat: docker 20.10 shows no Gateway for the default bridge (reference §1.1).
             IPAM = new NetworkIpam
             {

@@ -87,13 +87,18 @@ public sealed class VolumeService(Store store, TimeProvider time)
     }
 
     /// <summary><c>volume prune</c>: unused anonymous volumes, or with <paramref name="all"/> every unused volume.</summary>
-    public (IReadOnlyList<string> Removed, long Reclaimed) Prune(bool all)
+    public (IReadOnlyList<string> Removed, long Reclaimed) Prune(bool all) => Prune(all, _ => true);
+
+    /// <summary><c>volume prune</c>: the unused volumes (anonymous ones only unless <paramref name="all"/>) that
+    /// <paramref name="matches"/> selects (docker's <c>label</c>/<c>label!</c> filters).</summary>
+    public (IReadOnlyList<string> Removed, long Reclaimed) Prune(bool all, Func<VolumeRow, bool> matches)
     {
         var removed = new List<string>();
         long bytes = 0;
         foreach (var v in List())
         {
             if (!all && !v.Anonymous) continue;
+            if (!matches(v)) continue;
             if (UsedBy(v.Name).Count > 0) continue;
             bytes += DirectorySize.Of(Path.Combine(VolumesDir, v.Name));
             store.Metadata.DeleteVolume(v.Name);

@@ -23,6 +23,8 @@ public sealed record NetworkRow
     /// <summary><c>--ipv6</c>: the IPv6 subnet (CIDR) and its gateway; null for an IPv4-only network.</summary>
     public string? Subnet6 { get; init; }
     public string? Gateway6 { get; init; }
+    /// <summary><c>--attachable</c>: kept and shown, as dockerd does outside swarm mode.</summary>
+    public bool Attachable { get; init; }
 }
 
 /// <summary>A container's attachment to a network while it runs: the address handed out (unique within the
