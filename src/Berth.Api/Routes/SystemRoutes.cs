@@ -160,11 +160,13 @@ internal static class SystemRoutes
         }
     }
 
-    /// <summary>dockerd's times: Unix seconds (with fraction) or RFC 3339.</summary>
+    /// <summary>dockerd's times: Unix seconds (with a fraction down to nanoseconds: the docker CLI sends
+    /// <c>SECONDS.NANOSECONDS</c>) or RFC 3339. Kept to the tick (100 ns), the engine's precision: a since a moment
+    /// after an event leaves it out, as it does in-process.</summary>
     internal static DateTimeOffset ParseTime(string s, DateTimeOffset now)
     {
         if (decimal.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var unix))
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
+            return DateTimeOffset.UnixEpoch.AddTicks((long)(unix * TimeSpan.TicksPerSecond));
         if (DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t;
         throw BerthException.Invalid($"invalid time '{s}'");
     }
