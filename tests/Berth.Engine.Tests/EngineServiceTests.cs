@@ -135,6 +135,36 @@ public sealed class EngineServiceTests(BusyboxTar image)
     }
 
     [Theory, MemberData(nameof(Backends))]
+    public async Task RefusalsHaveTheSameKindOnBothFrontEnds(string backend)
+    {
+        // Clients branch on the kind of a refusal (docker's exit codes, the SDKs' NotFound and Conflict exceptions):
+        // the API must answer each with the status of the engine's kind, and change nothing.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        async Task<ErrorKind> KindOf(Func<Task> act) => (await Assert.ThrowsAsync<BerthException>(act)).Kind;
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.StartContainerAsync("missing", Ct)));
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.RemoveContainerAsync("missing", force: true, removeVolumes: false, Ct)));
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.RemoveImageAsync("missing:1", Ct)));
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.TagImageAsync("missing:1", "other:1", Ct)));
+        Assert.Equal(ErrorKind.InvalidArgument, await KindOf(() => c.TagImageAsync("busybox", "Upper/Case:1", Ct)));
+        Assert.Equal(ErrorKind.InvalidArgument, await KindOf(() => c.ListContainersAsync(all: true, Filter("colour", "red"), Ct)));
+
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "busy", Cmd = ["sleep", "60"] }, Ct);
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.TopAsync("busy", [], Ct)));
+        await c.StartContainerAsync(row.Id, Ct);
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.RemoveContainerAsync("busy", force: false, removeVolumes: false, Ct)));
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.RemoveImageAsync("busybox", Ct)));
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "busy" }, Ct)));
+
+        // Nothing changed: the container still runs under its name, the image keeps its tag.
+        Assert.Equal(("busy", "running"), (await c.InspectContainerAsync(row.Id, Ct)) is var state ? (state.Name, state.Status) : default);
+        Assert.Equal([row.Id], await c.ListContainersAsync(all: true, null, Ct));
+        Assert.Equal(["busybox:latest"], (await c.ListImagesAsync(null, Ct)).Select(i => i.Tag));
+        await c.RemoveContainerAsync("busy", force: true, removeVolumes: true, Ct);
+        Assert.Empty(e.LeftoverCgroups());
+    }
+
+    [Theory, MemberData(nameof(Backends))]
     public async Task EveryChangeIsAnEventInOrder(string backend)
     {
         // Clients follow state through events (docker events, compose, wait): each change is one, in order, with

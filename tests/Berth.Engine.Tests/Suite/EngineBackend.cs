@@ -17,6 +17,7 @@ public sealed class EngineBackend : IAsyncDisposable
     private readonly TempDirectory _dir = new("berth-engine-suite");
     private readonly Testing.Berth _installation;
     private readonly BerthDaemon? _daemon;
+    private readonly int? _daemonPid;
 
     private EngineBackend(string backend)
     {
@@ -37,6 +38,7 @@ public sealed class EngineBackend : IAsyncDisposable
                 break;
             case Api:
                 _daemon = new BerthDaemon(_installation, [], environment: new Dictionary<string, string> { [EngineOptions.DefaultNetworkVariable] = "none" });
+                _daemonPid = _daemon.Pid;
                 Client = new ApiEngineClient(_daemon);
                 break;
             default:
@@ -111,6 +113,7 @@ public sealed class EngineBackend : IAsyncDisposable
                 await Client.DisposeAsync();
                 _daemon?.Dispose();
             }
+            if (_daemonPid is { } pid) Assert.False(Directory.Exists($"/proc/{pid}"), $"berth daemon {pid} still runs");
             Assert.Empty(LeftoverCgroups());
             Assert.DoesNotContain(Options.Root, File.ReadAllText("/proc/self/mountinfo"));
         }
