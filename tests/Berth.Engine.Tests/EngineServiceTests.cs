@@ -1,146 +1,193 @@
-using Berth.Testing;
-using Berth.Build;
-using Berth.Build.Progress;
-using Berth.Engine.Containers;
-using Berth.Engine.Events;
-using Berth.Engine.Images;
+using Berth.Engine.Tests.Suite;
 using Berth.Oci.Errors;
+using Berth.Testing;
 
 namespace Berth.Engine.Tests;
 
-/// <summary>The engine driven in-process through its typed requests: images, containers, volumes, builds and the
-/// event log, with assertions on behaviour (the CLI is a thin client over exactly these calls).</summary>
+/// <summary>The shared engine suite: images, containers, volumes, builds and the event log, asserted on behaviour,
+/// each test run twice, against the engine in this process (what the CLI drives) and against the Docker Engine API
+/// of <c>berth daemon</c> (what docker, compose and the SDKs drive). A difference between the two is a bug in one
+/// front end.</summary>
 [Collection("engine")]
 public sealed class EngineServiceTests(BusyboxTar image)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    [Fact]
-    public void ImagesAreTaggedListedFilteredAndRemoved()
+    public static TheoryData<string> Backends => EngineBackend.All;
+
+    private static Dictionary<string, IReadOnlyList<string>> Filter(string key, string value) => new() { [key] = [value] };
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task ImagesAreTaggedListedFilteredAndRemoved(string backend)
     {
-        using var e = new EngineUnderTest(image);
-        var images = e.Engine.Images;
-        images.Tag("busybox", "example.com/team/app:1", Ct);
-        var entries = images.List(new ImageService.ListQuery());
-        Assert.Equal(["busybox:latest", "example.com/team/app:1"], entries.Select(x => x.Tag!.FamiliarName).Order(StringComparer.Ordinal));
-        Assert.All(entries, x => Assert.Equal(e.BusyboxId, x.View.Record.Id));
-        var filtered = images.List(new ImageService.ListQuery { Filters = new Dictionary<string, IReadOnlyList<string>> { ["reference"] = ["example.com/*/*"] } });
-        Assert.Equal("example.com/team/app:1", Assert.Single(filtered).Tag!.FamiliarName);
-        var bad = Assert.Throws<BerthException>(() => images.List(new ImageService.ListQuery { Filters = new Dictionary<string, IReadOnlyList<string>> { ["size"] = ["1"] } }));
+        // Tags are names of one image: listing shows each, removing a name only untags until the last one goes.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        await c.TagImageAsync("busybox", "example.com/team/app:1", Ct);
+        var entries = await c.ListImagesAsync(null, Ct);
+        Assert.Equal(["busybox:latest", "example.com/team/app:1"], entries.Select(x => x.Tag!).Order(StringComparer.Ordinal));
+        Assert.All(entries, x => Assert.Equal(e.BusyboxId, x.Id));
+        var filtered = await c.ListImagesAsync(Filter("reference", "example.com/*/*"), Ct);
+        Assert.Equal("example.com/team/app:1", Assert.Single(filtered).Tag);
+        var bad = await Assert.ThrowsAsync<BerthException>(() => c.ListImagesAsync(Filter("size", "1"), Ct));
         Assert.Equal(ErrorKind.InvalidArgument, bad.Kind);
 
         // Removing by one of two names only untags; by the last name deletes.
-        var first = images.Remove("example.com/team/app:1", force: false, prune: true, Ct);
+        var first = await c.RemoveImageAsync("example.com/team/app:1", Ct);
         Assert.Equal(["example.com/team/app:1"], first.Untagged);
         Assert.Empty(first.Deleted);
-        var second = images.Remove("busybox", force: false, prune: true, Ct);
+        var second = await c.RemoveImageAsync("busybox", Ct);
         Assert.Equal([e.BusyboxId], second.Deleted);
-        Assert.Empty(images.List(new ImageService.ListQuery()));
-        Assert.Equal(ErrorKind.NotFound, Assert.Throws<BerthException>(() => images.Resolve("busybox")).Kind);
-        Assert.True(images.Check(repair: false, Ct).Clean);
+        Assert.Empty(await c.ListImagesAsync(null, Ct));
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<BerthException>(() => c.InspectImageAsync("busybox", Ct))).Kind);
+        Assert.True(e.StoreIsClean(Ct));
     }
 
-    [Fact]
-    public void AContainerRunsDetachedLogsWaitsAndIsRemovedWithoutTrace()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task AContainerRunsDetachedLogsWaitsAndIsRemovedWithoutTrace(string backend)
     {
-        using var e = new EngineUnderTest(image);
-        var containers = e.Engine.Containers;
-        var row = containers.Create(new ContainerRequest { Image = "busybox", Name = "worker", Cmd = ["sh", "-c", "echo out; echo err >&2; exit 4"] }, Ct);
-        Assert.Equal("created", row.Status);
-        Assert.Equal(ErrorKind.Conflict, Assert.Throws<BerthException>(() => containers.Create(new ContainerRequest { Image = "busybox", Name = "worker" }, Ct)).Kind);
+        // The life of a detached container: its exit code, its two streams kept apart, and nothing left once removed.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        var created = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "worker", Cmd = ["sh", "-c", "echo out; echo err >&2; exit 4"] }, Ct);
+        Assert.Equal("created", created.Status);
+        Assert.Equal("worker", created.Name);
+        Assert.Equal(ErrorKind.Conflict, (await Assert.ThrowsAsync<BerthException>(() => c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "worker" }, Ct))).Kind);
 
-        containers.StartDetached(row, Ct);
-        Assert.Equal(4, containers.Wait(containers.Resolve("worker"), Ct));
-        var logs = new List<LogEntry>();
-        containers.Logs(containers.Resolve("worker"), new LogOptions(), logs.Add, Ct);
-        Assert.Equal([("stderr", "err\n"), ("stdout", "out\n")], logs.Select(l => (l.Stream, l.Log)).Order());
-        var exited = containers.Resolve("worker");
+        await c.StartContainerAsync(created.Id, Ct);
+        Assert.Equal(4, await c.WaitContainerAsync("worker", Ct));
+        var logs = await c.LogsAsync("worker", Ct);
+        Assert.Equal([("stderr", "err\n"), ("stdout", "out\n")], logs.Select(l => (l.Stream, l.Text)).Order());
+        var exited = await c.InspectContainerAsync("worker", Ct);
+        Assert.Equal(created.Id, exited.Id);
         Assert.Equal("exited", exited.Status);
         Assert.Equal(4, exited.ExitCode);
-        Assert.Equal([exited.Id], containers.List(new ContainerListQuery { All = true, Filters = new Dictionary<string, IReadOnlyList<string>> { ["exited"] = ["4"] } }).Select(r => r.Id));
-        Assert.Empty(containers.List(new ContainerListQuery()));
+        Assert.Equal([exited.Id], await c.ListContainersAsync(all: true, Filter("exited", "4"), Ct));
+        Assert.Empty(await c.ListContainersAsync(all: false, null, Ct));
 
-        containers.Remove(exited, force: false, removeVolumes: true, Ct);
-        Assert.False(containers.TryResolve("worker", out _));
-        Assert.False(Directory.Exists(containers.DirOf(exited.Id)));
+        await c.RemoveContainerAsync("worker", force: false, removeVolumes: true, Ct);
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<BerthException>(() => c.InspectContainerAsync("worker", Ct))).Kind);
+        Assert.False(Directory.Exists(e.ContainerDirOf(exited.Id)));
         Assert.Empty(e.LeftoverCgroups());
-        Assert.False(File.Exists(containers.AttachSocketOf(exited.Id)));
+        Assert.False(File.Exists(e.AttachSocketOf(exited.Id)));
     }
 
-    [Fact]
-    public void TopListsTheContainersProcessesOnly()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task TopListsTheContainersProcessesOnly(string backend)
     {
-        using var e = new EngineUnderTest(image);
-        var containers = e.Engine.Containers;
-        var row = containers.Create(new ContainerRequest { Image = "busybox", Cmd = ["sleep", "60"] }, Ct);
-        containers.StartDetached(row, Ct);
-        var top = containers.Top(containers.Resolve(row.Id), ["-o", "pid,comm"]);
+        // top shows the container's own processes, with the host PIDs the engine records, in the columns asked for.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Cmd = ["sleep", "60"] }, Ct);
+        await c.StartContainerAsync(row.Id, Ct);
+        var top = await c.TopAsync(row.Id, ["-o", "pid,comm"], Ct);
         Assert.Equal(["PID", "COMMAND"], top.Titles);
         var process = Assert.Single(top.Processes);
         Assert.Equal("sleep", process[1]);
-        Assert.Equal(containers.Resolve(row.Id).Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), process[0]);
-        Assert.Equal(ErrorKind.InvalidArgument, Assert.Throws<BerthException>(() => containers.Top(containers.Resolve(row.Id), ["-o", "comm"])).Kind);
-        containers.Remove(containers.Resolve(row.Id), force: true, removeVolumes: true, Ct);
+        var running = await c.InspectContainerAsync(row.Id, Ct);
+        Assert.Equal("running", running.Status);
+        Assert.Equal(running.Pid.ToString(System.Globalization.CultureInfo.InvariantCulture), process[0]);
+        Assert.Equal(ErrorKind.InvalidArgument, (await Assert.ThrowsAsync<BerthException>(() => c.TopAsync(row.Id, ["-o", "comm"], Ct))).Kind);
+        await c.RemoveContainerAsync(row.Id, force: true, removeVolumes: true, Ct);
+        Assert.Empty(e.LeftoverCgroups());
     }
 
-    [Fact]
-    public void VolumesInUseAreKeptAndFreeOnesRemoved()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task VolumesInUseAreKeptAndFreeOnesRemoved(string backend)
     {
-        using var e = new EngineUnderTest(image);
-        var volumes = e.Engine.Volumes;
-        Assert.True(volumes.Ensure("data", anonymous: false));
-        Assert.False(volumes.Ensure("data", anonymous: false));
-        var row = e.Engine.Containers.Create(new ContainerRequest { Image = "busybox", Binds = [new MountRequest { Type = MountKind.Volume, Source = "data", Target = "/data" }], Cmd = ["true"] }, Ct);
-        Assert.Equal(ErrorKind.Conflict, Assert.Throws<BerthException>(() => volumes.Remove("data", force: false)).Kind);
-        e.Engine.Containers.Remove(row, force: false, removeVolumes: false, Ct);
-        volumes.Remove("data", force: false);
-        Assert.Empty(volumes.List());
+        // A volume a container uses cannot be removed from under it; once the container is gone, it can.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        Assert.True(await c.EnsureVolumeAsync("data", Ct));
+        Assert.False(await c.EnsureVolumeAsync("data", Ct));
+        Assert.Equal(["data"], await c.ListVolumesAsync(Ct));
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Volumes = [("data", "/data")], Cmd = ["true"] }, Ct);
+        Assert.Equal(ErrorKind.Conflict, (await Assert.ThrowsAsync<BerthException>(() => c.RemoveVolumeAsync("data", force: false, Ct))).Kind);
+        await c.RemoveContainerAsync(row.Id, force: false, removeVolumes: false, Ct);
+        Assert.Equal(["data"], await c.ListVolumesAsync(Ct));
+        await c.RemoveVolumeAsync("data", force: false, Ct);
+        Assert.Empty(await c.ListVolumesAsync(Ct));
+        Assert.Equal(ErrorKind.NotFound, (await Assert.ThrowsAsync<BerthException>(() => c.RemoveVolumeAsync("data", force: false, Ct))).Kind);
     }
 
-    [Fact]
-    public async Task ABuildRunsItsStepsInContainersAndReusesItsCache()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task ABuildRunsItsStepsInContainersAndReusesItsCache(string backend)
     {
-        using var e = new EngineUnderTest(image);
+        // A rebuild of an unchanged context reuses every step and gives the same image; RUN steps leave no cgroup.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
         var context = e.Dir.Sub("ctx");
         File.WriteAllText(Path.Combine(context, "greeting"), "hello");
-        var request = new BuildRequest
-        {
-            ContextDirectory = context,
-            DockerfileText = "FROM busybox\nCOPY greeting /g\nRUN cat /g > /copied && echo ran\n",
-            Tags = ["built:1"],
-        };
-        var first = await e.Engine.Builds.BuildAsync(request, new NullProgress(), Ct);
+        const string dockerfile = "FROM busybox\nCOPY greeting /g\nRUN cat /g > /copied && echo ran\n";
+        var first = await c.BuildAsync(context, dockerfile, ["built:1"], Ct);
+        Assert.Equal(2, first.Steps);
         Assert.Equal(0, first.CachedSteps);
-        var again = await e.Engine.Builds.BuildAsync(request, new NullProgress(), Ct);
+        var again = await c.BuildAsync(context, dockerfile, ["built:1"], Ct);
         Assert.Equal(first.ImageId, again.ImageId);
         Assert.Equal(again.Steps, again.CachedSteps);
+        Assert.Equal(first.ImageId, await c.InspectImageAsync("built:1", Ct));
 
-        var row = e.Engine.Containers.Create(new ContainerRequest { Image = "built:1", Cmd = ["cat", "/copied"] }, Ct);
-        e.Engine.Containers.StartDetached(row, Ct);
-        Assert.Equal(0, e.Engine.Containers.Wait(e.Engine.Containers.Resolve(row.Id), Ct));
-        var logs = new List<LogEntry>();
-        e.Engine.Containers.Logs(e.Engine.Containers.Resolve(row.Id), new LogOptions(), logs.Add, Ct);
-        Assert.Equal("hello", string.Concat(logs.Select(l => l.Log)));
-        Assert.DoesNotContain(e.LeftoverCgroups(), c => !c.EndsWith(row.Id, StringComparison.Ordinal));
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "built:1", Cmd = ["cat", "/copied"] }, Ct);
+        await c.StartContainerAsync(row.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(row.Id, Ct));
+        Assert.Equal("hello", string.Concat((await c.LogsAsync(row.Id, Ct)).Select(l => l.Text)));
+        Assert.DoesNotContain(e.LeftoverCgroups(), g => !g.EndsWith(row.Id, StringComparison.Ordinal));
     }
 
-    [Fact]
-    public async Task EveryChangeIsAnEventInOrder()
+    [Theory, MemberData(nameof(Backends))]
+    public async Task RefusalsHaveTheSameKindOnBothFrontEnds(string backend)
     {
-        using var e = new EngineUnderTest(image);
-        var since = DateTimeOffset.UtcNow;
-        var row = e.Engine.Containers.Create(new ContainerRequest { Image = "busybox", Name = "evented", Cmd = ["true"] }, Ct);
-        e.Engine.Containers.StartDetached(row, Ct);
-        e.Engine.Containers.Wait(e.Engine.Containers.Resolve(row.Id), Ct);
-        e.Engine.Containers.Remove(e.Engine.Containers.Resolve(row.Id), force: false, removeVolumes: true, Ct);
-        e.Engine.Images.Tag("busybox", "again:1", Ct);
+        // Clients branch on the kind of a refusal (docker's exit codes, the SDKs' NotFound and Conflict exceptions):
+        // the API must answer each with the status of the engine's kind, and change nothing.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        async Task<ErrorKind> KindOf(Func<Task> act) => (await Assert.ThrowsAsync<BerthException>(act)).Kind;
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.StartContainerAsync("missing", Ct)));
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.RemoveContainerAsync("missing", force: true, removeVolumes: false, Ct)));
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.RemoveImageAsync("missing:1", Ct)));
+        Assert.Equal(ErrorKind.NotFound, await KindOf(() => c.TagImageAsync("missing:1", "other:1", Ct)));
+        Assert.Equal(ErrorKind.InvalidArgument, await KindOf(() => c.TagImageAsync("busybox", "Upper/Case:1", Ct)));
+        Assert.Equal(ErrorKind.InvalidArgument, await KindOf(() => c.ListContainersAsync(all: true, Filter("colour", "red"), Ct)));
 
-        var seen = new List<EngineEvent>();
-        await foreach (var ev in e.Engine.Events.ReadAsync(since, null, EventFilter.None, follow: false, Ct)) seen.Add(ev);
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "busy", Cmd = ["sleep", "60"] }, Ct);
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.TopAsync("busy", [], Ct)));
+        await c.StartContainerAsync(row.Id, Ct);
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.RemoveContainerAsync("busy", force: false, removeVolumes: false, Ct)));
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.RemoveImageAsync("busybox", Ct)));
+        Assert.Equal(ErrorKind.Conflict, await KindOf(() => c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "busy" }, Ct)));
+
+        // Nothing changed: the container still runs under its name, the image keeps its tag.
+        Assert.Equal(("busy", "running"), (await c.InspectContainerAsync(row.Id, Ct)) is var state ? (state.Name, state.Status) : default);
+        Assert.Equal([row.Id], await c.ListContainersAsync(all: true, null, Ct));
+        Assert.Equal(["busybox:latest"], (await c.ListImagesAsync(null, Ct)).Select(i => i.Tag));
+        await c.RemoveContainerAsync("busy", force: true, removeVolumes: true, Ct);
+        Assert.Empty(e.LeftoverCgroups());
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task EveryChangeIsAnEventInOrder(string backend)
+    {
+        // Clients follow state through events (docker events, compose, wait): each change is one, in order, with
+        // the container's ID and attributes, and a since time leaves out what came before it.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        var since = DateTimeOffset.UtcNow;
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "evented", Cmd = ["true"] }, Ct);
+        await c.StartContainerAsync(row.Id, Ct);
+        await c.WaitContainerAsync(row.Id, Ct);
+        await c.RemoveContainerAsync(row.Id, force: false, removeVolumes: true, Ct);
+        await c.TagImageAsync("busybox", "again:1", Ct);
+
+        var seen = await c.EventsAsync(since, Ct);
         Assert.Equal(["container create", "container start", "container die", "container destroy", "image tag"], seen.Select(x => $"{x.Type} {x.Action}"));
-        Assert.All(seen.Take(4), x => Assert.Equal(row.Id, x.Actor.Id));
-        Assert.Equal("0", seen[2].Actor.Attributes["exitCode"]);
-        Assert.Equal("again:1", seen[4].Actor.Attributes["name"]);
+        Assert.All(seen.Take(4), x => Assert.Equal(row.Id, x.ActorId));
+        Assert.All(seen.Take(4), x => Assert.Equal(("evented", "busybox"), (x.Attributes["name"], x.Attributes["image"])));
+        Assert.Equal("0", seen[2].Attributes["exitCode"]);
+        Assert.Equal("again:1", seen[4].Attributes["name"]);
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First.TimeNano <= p.Second.TimeNano));
+
+        // The next tick (100 ns) after the start: the start and what came before it are left out.
+        var afterStart = DateTimeOffset.UnixEpoch.AddTicks(seen[1].TimeNano / 100 + 1);
+        Assert.Equal(["container die", "container destroy", "image tag"], (await c.EventsAsync(afterStart, Ct)).Select(x => $"{x.Type} {x.Action}"));
     }
 }

@@ -11,9 +11,12 @@ internal sealed class JsonBuildProgress(JsonMessageWriter writer, bool quiet) : 
         if (!quiet) writer.Stream(StepLine(step.Name) + "\n");
     }
 
+    /// <summary>A step answered from the cache. The builder reports its FROM steps so too (the base image is at
+    /// hand), but the legacy builder says "Using cache" for the steps after FROM only: clients count those lines
+    /// as the steps the cache saved.</summary>
     public void Cached(BuildStepInfo step)
     {
-        if (!quiet) writer.Stream(" ---> Using cache\n");
+        if (!quiet && !Instruction(step.Name).StartsWith("FROM ", StringComparison.Ordinal)) writer.Stream(" ---> Using cache\n");
     }
 
     public void Running(BuildStepInfo step, string reason)
@@ -48,8 +51,12 @@ internal sealed class JsonBuildProgress(JsonMessageWriter writer, bool quiet) : 
             var counter = name[1..end];
             var space = counter.LastIndexOf(' ');
             var stage = space < 0 ? "" : counter[..space] + " ";
-            return $"Step {stage}{counter[(space + 1)..]} : {name[(end + 2)..]}";
+            return $"Step {stage}{counter[(space + 1)..]} : {Instruction(name)}";
         }
         return "Step " + name;
     }
+
+    /// <summary>The instruction of a step name, without its <c>[stage N/M]</c> counter.</summary>
+    private static string Instruction(string name) =>
+        name.StartsWith('[') && name.IndexOf("] ", StringComparison.Ordinal) is > 0 and var end ? name[(end + 2)..] : name;
 }
