@@ -32,8 +32,13 @@ public sealed class ApiServer
     public async Task<int> RunAsync(CancellationToken ct)
     {
         var listens = _options.ParseHosts();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
+        // The empty builder, with only what the daemon uses: Kestrel, routing, logging to stderr. The slim one also
+        // reads appsettings*.json from the working directory, watching it, and every directory under it, for changes
+        // (a recursive inotify watch of wherever the daemon was started, / under systemd), binds "Logging" and
+        // "Kestrel" configuration sections nobody writes, and takes ASPNETCORE_* variables.
+        var builder = WebApplication.CreateEmptyBuilder(new WebApplicationOptions());
+        builder.WebHost.UseKestrelCore();
+        builder.Services.AddRoutingCore();
         builder.Logging.AddSimpleConsole(o =>
         {
             o.SingleLine = true;
@@ -99,6 +104,8 @@ public sealed class ApiServer
         var log = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("berth.daemon");
         foreach (var l in listens.Where(l => l.Scheme == "tcp"))
             log.LogWarning("API listening on tcp://{Address}:{Port} without TLS: anyone who can reach it is root on this machine", l.Address, l.Port);
+        using var idle = new IdleMemory(engine.Time);
+        app.Use(idle.InvokeAsync);
         app.Use(VersionMiddleware.InvokeAsync);
         app.UseRouting();
         app.UseRateLimiter();
@@ -125,6 +132,8 @@ public sealed class ApiServer
         foreach (var l in listens.Where(l => l.Scheme == "unix")) SecureSocket(l.Address, log);
         log.LogInformation("API listen on {Hosts}", string.Join(", ", listens.Select(l => l.Scheme == "unix" ? "unix://" + l.Address : $"{l.Scheme}://{l.Address}:{l.Port}")));
         log.LogInformation("Daemon has completed initialization (root {Root}, state {State})", _options.Engine.Root, _options.Engine.StateDir);
+        // Start-up's garbage (configuration, the host's wiring) goes as soon as the daemon is quiet.
+        idle.Touch();
         await app.WaitForShutdownAsync(ct);
         log.LogInformation("Daemon shutdown complete");
         await app.DisposeAsync();

@@ -13,13 +13,16 @@ internal static class VersionMiddleware
 {
     public const string VersionItem = "berth.api-version";
 
+    /// <summary>This build's Server header: made once (the stamp reads the executable's attributes and its file).</summary>
+    private static readonly string s_server = $"berth/{SystemVersion.Stamp().Version} (linux)";
+
     public static async Task InvokeAsync(HttpContext ctx, RequestDelegate next)
     {
         var headers = ctx.Response.Headers;
         headers["Api-Version"] = ApiVersion.Current.ToString();
         headers["Docker-Experimental"] = "false";
         headers["Ostype"] = "linux";
-        headers["Server"] = $"berth/{SystemVersion.Stamp().Version} (linux)";
+        headers["Server"] = s_server;
         var path = ctx.Request.Path.Value ?? "/";
         var version = ApiVersion.Current;
         if (path.Length > 2 && path[1] == 'v' && char.IsAsciiDigit(path[2]))

@@ -61,8 +61,17 @@ public sealed partial class ImageService(Store store, TimeProvider time)
         return image is not null;
     }
 
-    public ImageConfig ReadConfig(ImageRecord image) =>
-        OciJson.Parse<ImageConfig>(Store.Content.ReadAllBytes(image.Id), $"image config {image.Id}");
+    /// <summary>Parsed configs by image ID. A config is content-addressed (the ID is its digest), so a parse never
+    /// goes stale: a long-lived process (the daemon) reads and parses each image's config once, not on every
+    /// <c>images</c>, <c>create</c> or <c>inspect</c>. <see cref="List()"/> drops the configs of images gone.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<Digest, ImageConfig> _configs = new();
+
+    public ImageConfig ReadConfig(ImageRecord image)
+    {
+        if (_configs.TryGetValue(image.Id, out var config)) return config;
+        config = OciJson.Parse<ImageConfig>(Store.Content.ReadAllBytes(image.Id), $"image config {image.Id}");
+        return _configs.GetOrAdd(image.Id, config);
+    }
 
     public IReadOnlyList<ImageReference> TagsOf(Digest id) =>
         Store.Metadata.ListTags().Where(t => t.Image == id).Select(t => ImageReference.Parse(t.Name)).ToList();
@@ -75,14 +84,22 @@ public sealed partial class ImageService(Store store, TimeProvider time)
 
     public IReadOnlyList<ImageView> List()
     {
-        var tags = Store.Metadata.ListTags();
+        var tags = Store.Metadata.ListTags().ToLookup(t => t.Image);
         var snaps = Store.Metadata.ListSnapshots().ToDictionary(s => s.ChainId, s => s.ContentSize);
-        return Store.Metadata.ListImages()
+        var images = Store.Metadata.ListImages();
+        var views = images
             .Select(i => new ImageView(i, ReadConfig(i),
-                tags.Where(t => t.Image == i.Id).Select(t => ImageReference.Parse(t.Name)).ToList(),
+                tags[i.Id].Select(t => ImageReference.Parse(t.Name)).ToList(),
                 i.Layers.Sum(l => snaps.GetValueOrDefault(l.ChainId))))
             .OrderByDescending(v => v.Record.Created ?? v.Record.Added)
             .ToList();
+        if (_configs.Count > images.Count)
+        {
+            var present = images.Select(i => i.Id).ToHashSet();
+            foreach (var id in _configs.Keys)
+                if (!present.Contains(id)) _configs.TryRemove(id, out _);
+        }
+        return views;
     }
 
     public void Tag(string source, string target, CancellationToken ct)

@@ -62,13 +62,37 @@ public sealed partial class MetadataStore
     public IReadOnlyList<ContainerRow> FindContainersByIdPrefix(string prefix) =>
         QueryContainers("WHERE substr(id, 1, length($a)) = $a", ("$a", prefix));
 
-    public IReadOnlyList<ContainerRow> ListContainers() => QueryContainers("ORDER BY created DESC");
+    public IReadOnlyList<ContainerRow> ListContainers()
+    {
+        var rows = QueryContainers("ORDER BY created DESC");
+        if (_configs.Count > rows.Count)
+        {
+            var present = rows.Select(r => r.Id).ToHashSet(StringComparer.Ordinal);
+            foreach (var id in _configs.Keys)
+                if (!present.Contains(id)) _configs.TryRemove(id, out _);
+        }
+        return rows;
+    }
+
+    /// <summary>The config string last read of each container. A row read again with its config unchanged carries the
+    /// very string read before, so whoever parsed that string finds its parse (the engine keeps parses by string)
+    /// instead of parsing a copy: a daemon lists the same containers over and over, and a parse costs more than
+    /// comparing the two strings. <see cref="ListContainers"/> and <see cref="DeleteContainer"/> drop those gone.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, string> _configs = new(StringComparer.Ordinal);
+
+    private string KnownConfig(string id, string config)
+    {
+        if (_configs.TryGetValue(id, out var known) && string.Equals(known, config, StringComparison.Ordinal)) return known;
+        _configs[id] = config;
+        return config;
+    }
 
     public bool DeleteContainer(string id)
     {
         // Its network memberships go with it (they have no meaning without the container).
         Exec("DELETE FROM network_attachments WHERE container_id=$id", ("$id", id));
         using var cmd = Cmd("DELETE FROM containers WHERE id=$id", ("$id", id));
+        _configs.TryRemove(id, out _);
         return cmd.ExecuteNonQuery() > 0;
     }
 
@@ -97,10 +121,11 @@ public sealed partial class MetadataStore
         using var r = cmd.ExecuteReader();
         while (r.Read())
         {
+            var id = r.GetString(0);
             list.Add(new ContainerRow
             {
-                Id = r.GetString(0), Name = r.GetString(1), ImageId = r.GetString(2), ImageName = r.GetString(3),
-                Created = DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture), Config = r.GetString(5),
+                Id = id, Name = r.GetString(1), ImageId = r.GetString(2), ImageName = r.GetString(3),
+                Created = DateTimeOffset.Parse(r.GetString(4), CultureInfo.InvariantCulture), Config = KnownConfig(id, r.GetString(5)),
                 Status = r.GetString(6), Pid = r.GetInt32(7), PidStart = (ulong)r.GetInt64(8), MonitorPid = r.GetInt32(9),
                 MonitorStart = (ulong)r.GetInt64(10),
                 StartedAt = r.IsDBNull(11) ? null : DateTimeOffset.Parse(r.GetString(11), CultureInfo.InvariantCulture),
