@@ -72,24 +72,32 @@ public sealed class ApiServer
             k.AllowSynchronousIO = true;
             k.Limits.MaxRequestBodySize = _options.MaxJsonBody;
             k.Limits.MaxRequestHeadersTotalSize = 64 << 10;
+            // A request whose headers do not come in time is dropped (dockerd: 5 minutes, ReadHeaderTimeout); the
+            // connection middleware that holds heads until they are whole keeps this bound too.
+            k.Limits.RequestHeadersTimeout = _options.RequestHeadersTimeout;
+            // No minimum data rates, as dockerd: bodies are clients' pipes that may stall (cp -, load, build
+            // contexts), and readers may pause (logs -f into a pager). A stream's memory stays bounded anyway: its
+            // writer waits once Kestrel's response buffer (64 KiB) is full.
+            k.Limits.MinRequestBodyDataRate = null;
+            k.Limits.MinResponseDataRate = null;
             foreach (var l in listens)
             {
                 switch (l.Scheme)
                 {
                     case "unix":
                         PrepareSocketPath(l.Address);
-                        k.ListenUnixSocket(l.Address, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create()); });
+                        k.ListenUnixSocket(l.Address, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create(_options.RequestHeadersTimeout)); });
                         break;
                     case "tcp":
                         k.Listen(IPAddress.TryParse(l.Address, out var ip) ? ip : l.Address == "localhost" ? IPAddress.Loopback
-                            : throw BerthException.Invalid($"invalid host tcp://{l.Address}:{l.Port}: not an IP address"), l.Port, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create()); });
+                            : throw BerthException.Invalid($"invalid host tcp://{l.Address}:{l.Port}: not an IP address"), l.Port, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create(_options.RequestHeadersTimeout)); });
                         break;
                     case "fd":
                         // systemd socket activation: the listening sockets start at fd 3 (sd_listen_fds(3)).
                         if (Environment.GetEnvironmentVariable("LISTEN_PID") != Environment.ProcessId.ToString(CultureInfo.InvariantCulture) ||
                             !int.TryParse(Environment.GetEnvironmentVariable("LISTEN_FDS"), NumberStyles.None, CultureInfo.InvariantCulture, out var n) || n < 1)
                             throw BerthException.Invalid("fd://: no sockets were passed (LISTEN_FDS/LISTEN_PID not set for this process)");
-                        for (var fd = 3; fd < 3 + n; fd++) k.ListenHandle((ulong)fd, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create()); });
+                        for (var fd = 3; fd < 3 + n; fd++) k.ListenHandle((ulong)fd, o => { o.Protocols = HttpProtocols.Http1; o.Use(Streams.UpgradeBodyMiddleware.Create(_options.RequestHeadersTimeout)); });
                         break;
                 }
             }

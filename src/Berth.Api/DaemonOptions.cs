@@ -26,6 +26,10 @@ public sealed record DaemonOptions
     /// load). Streams that wait on containers (logs -f, wait, events, attach) do not count.</summary>
     public int MaxConcurrentRequests { get; init; } = 32;
 
+    /// <summary>A connection whose request headers have not all come after this long is closed (Kestrel answers 408).
+    /// dockerd allows 5 minutes; a client sends its headers at once.</summary>
+    public TimeSpan RequestHeadersTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     public string DefaultSocket => Path.Combine(Engine.StateDir, "berth.sock");
 
     /// <summary>A listening address, parsed.</summary>

@@ -22,12 +22,11 @@ internal static class ErrorMapping
         _ => StatusCodes.Status500InternalServerError,
     };
 
-    /// <summary>The status and message for <paramref name="e"/>: berth's own kinds, a request body that is not
-    /// JSON (400), one over the size bound (413), anything else 500.</summary>
+    /// <summary>The status and message for <paramref name="e"/>: berth's own kinds (a request body that is not JSON
+    /// is one, see <see cref="HttpExtensions.ParseBody"/>), a body over the size bound (413), anything else 500.</summary>
     public static (int Status, string Message) Classify(Exception e) => e switch
     {
         BerthException b => (StatusOf(b.Kind), b.Message),
-        JsonException j => (StatusCodes.Status400BadRequest, "invalid JSON in request body: " + j.Message),
         BadHttpRequestException h => (h.StatusCode, h.Message),
         ArgumentException a => (StatusCodes.Status400BadRequest, a.Message),
         FormatException f => (StatusCodes.Status400BadRequest, f.Message),

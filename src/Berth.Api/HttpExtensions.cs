@@ -82,8 +82,21 @@ internal static class HttpExtensions
         using var buffer = new MemoryStream();
         await ctx.Request.Body.CopyToAsync(buffer, ctx.RequestAborted);
         if (buffer.Length == 0 || buffer.ToArray().All(b => b is (byte)' ' or (byte)'\n' or (byte)'\r' or (byte)'\t')) return empty;
-        buffer.Position = 0;
-        return JsonSerializer.Deserialize(buffer, type) ?? empty;
+        return ParseBody(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), type) ?? empty;
+    }
+
+    /// <summary>A request body's JSON document: one that does not parse, or has a value of the wrong type, is the
+    /// client's error (400, naming the problem), unlike a JSON failure of the engine's own records (500).</summary>
+    public static T? ParseBody<T>(ReadOnlySpan<byte> json, JsonTypeInfo<T> type)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, type);
+        }
+        catch (JsonException e)
+        {
+            throw BerthException.Invalid("invalid JSON in request body: " + e.Message);
+        }
     }
 
     public static async Task WriteJsonAsync<T>(this HttpContext ctx, T value, JsonTypeInfo<T> type, int status = StatusCodes.Status200OK)

@@ -50,6 +50,10 @@ internal static class VersionMiddleware
         try
         {
             await next(ctx);
+            // Compat: dockerd answers a known path asked with another method as an unknown one (its router's
+            // MethodNotAllowedHandler is its NotFoundHandler); the routing's own 405 has no body at all.
+            if (ctx.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !ctx.Response.HasStarted)
+                await ErrorMapping.WriteAsync(ctx, StatusCodes.Status404NotFound, "page not found");
         }
         catch (OperationCanceledException) when (ctx.RequestAborted.IsCancellationRequested)
         {

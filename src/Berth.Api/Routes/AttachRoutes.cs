@@ -164,7 +164,7 @@ internal static class AttachRoutes
         var exec = Sessions(ctx).GetExec(Id(ctx));
         // The body of an upgrading exec start comes in a header (see UpgradeBodyMiddleware).
         var body = ctx.Request.Headers[UpgradeBodyMiddleware.Header] is [{ Length: > 0 } moved]
-            ? JsonSerializer.Deserialize(Convert.FromBase64String(moved), ApiJsonContext.Default.ExecStartBody) ?? new ExecStartBody()
+            ? HttpExtensions.ParseBody(Convert.FromBase64String(moved), ApiJsonContext.Default.ExecStartBody) ?? new ExecStartBody()
             : await ctx.ReadJsonAsync(ApiJsonContext.Default.ExecStartBody, new ExecStartBody());
         var service = ctx.Engine().Containers;
         lock (exec)

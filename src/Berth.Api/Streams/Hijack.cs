@@ -30,9 +30,11 @@ internal sealed class Hijack : IAsyncDisposable
         if (upgrade is { IsUpgradableRequest: true })
         {
             ctx.Response.Headers.Upgrade = "tcp";
-            var stream = await upgrade.UpgradeAsync();
-            var end = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items.TryGetValue(typeof(UpgradeBodyMiddleware.InputEnd), out var e) == true
-                ? (UpgradeBodyMiddleware.InputEnd)e! : null;
+            var upgraded = await upgrade.UpgradeAsync();
+            var items = ctx.Features.Get<Microsoft.AspNetCore.Connections.Features.IConnectionItemsFeature>()?.Items;
+            var end = items?.TryGetValue(typeof(UpgradeBodyMiddleware.InputEnd), out var e) == true ? (UpgradeBodyMiddleware.InputEnd)e! : null;
+            var stream = items?.TryGetValue(typeof(UpgradeBodyMiddleware.OutputEnd), out var o) == true
+                ? new ClientOutputStream(upgraded, (UpgradeBodyMiddleware.OutputEnd)o!) : upgraded;
             return new Hijack(stream, upgraded: true) { _input = end is null ? stream : new HalfClosedReader(stream, end) };
         }
         await ctx.Response.StartAsync(ctx.RequestAborted);
@@ -65,6 +67,70 @@ internal sealed class Hijack : IAsyncDisposable
         catch (IOException)
         {
         }
+    }
+}
+
+/// <summary>A hijacked connection whose writes fail once the client is gone (as a socket's would with EPIPE), so that
+/// whatever relays to it (attach, exec) stops at its next write, as dockerd's copy does, instead of writing into
+/// nothing until the container exits.</summary>
+internal sealed class ClientOutputStream(Stream inner, UpgradeBodyMiddleware.OutputEnd end) : Stream
+{
+    public override bool CanRead => inner.CanRead;
+    public override bool CanSeek => false;
+    public override bool CanWrite => true;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    private void ThrowIfGone()
+    {
+        if (end.Gone.IsCancellationRequested) throw new IOException("the client closed the connection");
+    }
+
+    public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
+
+    public override void Write(byte[] buffer, int offset, int count)
+    {
+        ThrowIfGone();
+        inner.Write(buffer, offset, count);
+        ThrowIfGone();
+    }
+
+    public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken ct = default)
+    {
+        ThrowIfGone();
+        await inner.WriteAsync(buffer, ct);
+        ThrowIfGone();
+    }
+
+    public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken ct) => WriteAsync(buffer.AsMemory(offset, count), ct).AsTask();
+
+    public override void Flush()
+    {
+        ThrowIfGone();
+        inner.Flush();
+    }
+
+    public override async Task FlushAsync(CancellationToken ct)
+    {
+        ThrowIfGone();
+        await inner.FlushAsync(ct);
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) inner.Dispose();
+        base.Dispose(disposing);
+    }
+
+    public override async ValueTask DisposeAsync()
+    {
+        await inner.DisposeAsync();
+        await base.DisposeAsync();
     }
 }
 

@@ -16,13 +16,19 @@ internal static class UpgradeBodyMiddleware
     private const int MaxHead = 64 << 10;
     private const int MaxBody = 64 << 10;
 
-    public static Func<ConnectionDelegate, ConnectionDelegate> Create() => next => async connection =>
+    /// <param name="headersTimeout">How long a request's head may take to arrive once it has begun; the connection is
+    /// closed after that. This middleware holds a head until it is whole, so Kestrel's own RequestHeadersTimeout
+    /// never sees a partial one: the bound is kept here.</param>
+    public static Func<ConnectionDelegate, ConnectionDelegate> Create(TimeSpan headersTimeout) => next => async connection =>
     {
         var pipe = new Pipe();
-        await using var wrapped = new HalfClosableConnection(connection, new DuplexPipe(pipe.Reader, connection.Transport.Output));
+        var outputEnd = new OutputEnd();
+        connection.Items[typeof(OutputEnd)] = outputEnd;
+        await using var wrapped = new HalfClosableConnection(connection, new DuplexPipe(pipe.Reader, new ObservedPipeWriter(connection.Transport.Output, outputEnd)));
         var inputEnd = new InputEnd();
         connection.Items[typeof(InputEnd)] = inputEnd;
-        var pump = PumpAsync(connection.Transport.Input, pipe.Writer, () => wrapped.Upgraded = true, () => wrapped.Upgraded, inputEnd);
+        var pump = PumpAsync(connection.Transport.Input, pipe.Writer, () => wrapped.Upgraded = true, () => wrapped.Upgraded, inputEnd, headersTimeout,
+            () => connection.Abort(new ConnectionAbortedException($"the request headers did not arrive within {headersTimeout.TotalSeconds:0} s")));
         try
         {
             await next(wrapped);
@@ -85,21 +91,104 @@ internal static class UpgradeBodyMiddleware
         public void Signal() => _ended.Cancel();
     }
 
+    /// <summary>The end of a connection's output, in the connection's Items: <see cref="Gone"/> is cancelled once the
+    /// transport takes no more bytes (the client closed its end entirely, or reset it). After an upgrade Kestrel no
+    /// longer watches the connection (see <see cref="HalfClosableConnection"/>) and a write to a gone client vanishes
+    /// without an error: a hijacked stream asks this instead (<see cref="Hijack"/>).</summary>
+    internal sealed class OutputEnd
+    {
+        private readonly CancellationTokenSource _gone = new();
+        public CancellationToken Gone => _gone.Token;
+
+        public void Signal()
+        {
+            try
+            {
+                _gone.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+            }
+        }
+    }
+
+    /// <summary>The connection's output as Kestrel writes it, telling <see cref="OutputEnd"/> when a flush finds the
+    /// transport's reader gone (the socket's sender failed).</summary>
+    private sealed class ObservedPipeWriter(PipeWriter inner, OutputEnd end) : PipeWriter
+    {
+        public override void Advance(int bytes) => inner.Advance(bytes);
+        public override Memory<byte> GetMemory(int sizeHint = 0) => inner.GetMemory(sizeHint);
+        public override Span<byte> GetSpan(int sizeHint = 0) => inner.GetSpan(sizeHint);
+        public override void CancelPendingFlush() => inner.CancelPendingFlush();
+        public override void Complete(Exception? exception = null) => inner.Complete(exception);
+        public override ValueTask CompleteAsync(Exception? exception = null) => inner.CompleteAsync(exception);
+        public override bool CanGetUnflushedBytes => inner.CanGetUnflushedBytes;
+        public override long UnflushedBytes => inner.UnflushedBytes;
+
+        public override ValueTask<FlushResult> FlushAsync(CancellationToken ct = default)
+        {
+            var flush = inner.FlushAsync(ct);
+            if (flush.IsCompletedSuccessfully)
+            {
+                if (flush.Result.IsCompleted) end.Signal();
+                return flush;
+            }
+            return Observed(flush);
+        }
+
+        private async ValueTask<FlushResult> Observed(ValueTask<FlushResult> flush)
+        {
+            try
+            {
+                var result = await flush;
+                if (result.IsCompleted) end.Signal();
+                return result;
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                end.Signal();
+                throw;
+            }
+        }
+    }
+
     private sealed class DuplexPipe(PipeReader input, PipeWriter output) : IDuplexPipe
     {
         public PipeReader Input { get; } = input;
         public PipeWriter Output { get; } = output;
     }
 
-    private static async Task PumpAsync(PipeReader input, PipeWriter output, Action upgraded, Func<bool> isUpgraded, InputEnd inputEnd)
+    private static async Task PumpAsync(PipeReader input, PipeWriter output, Action upgraded, Func<bool> isUpgraded, InputEnd inputEnd,
+        TimeSpan headersTimeout, Action abort)
     {
         var raw = false;
         long body = 0;
+        // When the head held now (not yet whole) began to arrive; null when none is held.
+        long? headSince = null;
         try
         {
             while (true)
             {
-                var result = await input.ReadAsync();
+                ReadResult result;
+                if (headSince is { } since)
+                {
+                    var left = headersTimeout - TimeSpan.FromMilliseconds(Environment.TickCount64 - since);
+                    using var timer = new CancellationTokenSource(left > TimeSpan.Zero ? left : TimeSpan.Zero);
+                    try
+                    {
+                        result = await input.ReadAsync(timer.Token);
+                    }
+                    catch (OperationCanceledException) when (timer.IsCancellationRequested)
+                    {
+                        // A client that began a request and never finished its head (stuck, or hostile).
+                        abort();
+                        break;
+                    }
+                }
+                else
+                {
+                    result = await input.ReadAsync();
+                }
                 if (result.IsCanceled) break;
                 var buffer = result.Buffer;
                 while (true)
@@ -118,8 +207,10 @@ internal static class UpgradeBodyMiddleware
                     if (end < 0)
                     {
                         if (buffer.Length > MaxHead) raw = true; // not HTTP as we know it: Kestrel will say so
+                        else if (!buffer.IsEmpty) headSince ??= Environment.TickCount64;
                         break;
                     }
+                    headSince = null;
                     var head = Encoding.Latin1.GetString(buffer.Slice(0, end + 4));
                     var (length, chunked, upgrade) = Framing(head);
                     if (upgrade && length is > 0 and <= MaxBody && !chunked)

@@ -42,13 +42,15 @@ public sealed partial class ContainerService
             return stat;
         });
 
-    /// <summary>Extracts <paramref name="tar"/> into the directory <paramref name="path"/> of the container (it must
-    /// exist: docker's PUT archive). Owners are the archive's, or with <paramref name="copyUidGid"/> (<c>cp -a</c>)
+    /// <summary>Extracts <paramref name="tar"/> (plain or compressed) into the directory <paramref name="path"/> of the
+    /// container (it must exist: docker's PUT archive). Owners are the archive's, or with <paramref name="copyUidGid"/> (<c>cp -a</c>)
     /// the container's user's, as dockerd's tarCopyOptions.</summary>
     public void PutArchive(ContainerRow row, string path, Stream tar, bool copyUidGid, CancellationToken ct)
     {
         (int Uid, int Gid)? owner = null;
-        if (copyUidGid && ContainerRuntime.LoadSpec(DirOf(row.Id)).Process?.User is { } user) owner = ((int)user.Uid, (int)user.Gid);
+        if (copyUidGid && SpecOf(DirOf(row.Id)).Process?.User is { } user) owner = ((int)user.Uid, (int)user.Gid);
+        // A compressed archive (gzip, zstd) is taken too, as dockerd's DecompressStream takes it.
+        using var plain = Compressions.OpenDecompressed(tar, out _, leaveOpen: true);
         WithRootFs(row, write: true, root =>
         {
             string prefix;
@@ -58,7 +60,7 @@ public sealed partial class ContainerService
                 using var dir = tree.Find(prefix, followFinal: false) ?? throw NotFoundIn(row, path);
                 if (!dir.IsDirectory) throw BerthException.Invalid("extraction point is not a directory");
             }
-            ApplyRebased(tar, root, prefix, owner, ct);
+            ApplyRebased(plain, root, prefix, owner, ct);
             return 0;
         });
         Record(row, "extract-to-dir");
@@ -240,10 +242,12 @@ public sealed partial class ContainerService
                 while (input.GetNextEntry(copyData: true) is { } entry)
                 {
                     ct.ThrowIfCancellationRequested();
-                    var name = Rebased(entry.Name, prefix);
+                    var what = $"archive entry \"{entry.Name}\"";
+                    var name = Rebased(entry.Name, prefix, what);
                     if (name is null) continue;
+                    if (entry.EntryType == TarEntryType.HardLink)
+                        entry.LinkName = Rebased(entry.LinkName, prefix, $"{what}: hard link target \"{entry.LinkName}\"") ?? prefix;
                     entry.Name = name;
-                    if (entry.EntryType == TarEntryType.HardLink) entry.LinkName = Rebased(entry.LinkName, prefix) ?? prefix;
                     if (owner is { } o) (entry.Uid, entry.Gid) = o;
                     output.WriteEntry(entry);
                 }
@@ -283,7 +287,7 @@ public sealed partial class ContainerService
 
     /// <summary>An archive entry's name under <paramref name="prefix"/>; null for one to leave out (the extraction
     /// directory's own entry at the root, whiteout-named files, which the applier would take for overlay marks).</summary>
-    private static string? Rebased(string name, string prefix)
+    private static string? Rebased(string name, string prefix, string what)
     {
         var parts = new List<string>();
         foreach (var element in Elements(name))
@@ -293,7 +297,7 @@ public sealed partial class ContainerService
                 parts.Add(element);
                 continue;
             }
-            if (parts.Count == 0) throw BerthException.Invalid($"archive entry \"{name}\": path escapes the extraction directory (breakout attempt)");
+            if (parts.Count == 0) throw BerthException.Invalid($"{what}: path escapes the extraction directory (breakout attempt)");
             parts.RemoveAt(parts.Count - 1);
         }
         if (parts.Count > 0 && parts[^1].StartsWith(".wh.", StringComparison.Ordinal)) return null;

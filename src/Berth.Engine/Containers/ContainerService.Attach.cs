@@ -49,8 +49,9 @@ public sealed partial class ContainerService
             using (socket)
             using (exit)
             {
-                RelayOutput(socket, tty, streams.Stdout ?? Stream.Null, streams.Stderr ?? streams.Stdout ?? Stream.Null);
-                if (Volatile.Read(ref detached) == 1) return new SessionEnd(0, Detached: true);
+                var callerGone = !RelayOutput(socket, tty, streams.Stdout ?? Stream.Null, streams.Stderr ?? streams.Stdout ?? Stream.Null);
+                // A caller whose output failed (a client that went away) leaves, the container runs on: a detach.
+                if (Volatile.Read(ref detached) == 1 || callerGone) return new SessionEnd(0, Detached: true);
                 // The monitor sends the exit code once recorded; one that died says nothing, and the store answers.
                 var code = new byte[4];
                 return ReceiveExactly(exit, code)
@@ -78,8 +79,8 @@ public sealed partial class ContainerService
     }
 
     /// <summary>Copies the monitor's output to the caller's streams until the monitor closes it (the container
-    /// exited) or the session is shut down (a detach).</summary>
-    private static void RelayOutput(Socket socket, bool tty, Stream stdout, Stream stderr)
+    /// exited) or the session is shut down (a detach): true; false when a write to the caller failed (it went away).</summary>
+    private static bool RelayOutput(Socket socket, bool tty, Stream stdout, Stream stderr)
     {
         var buffer = new byte[64 * 1024];
         var header = new byte[8];
@@ -90,27 +91,42 @@ public sealed partial class ContainerService
                 if (tty)
                 {
                     var n = socket.Receive(buffer);
-                    if (n <= 0) return;
-                    stdout.Write(buffer, 0, n);
-                    stdout.Flush();
+                    if (n <= 0) return true;
+                    if (!Deliver(stdout, buffer, n, flush: true)) return false;
                     continue;
                 }
-                if (!ReceiveExactly(socket, header)) return;
+                if (!ReceiveExactly(socket, header)) return true;
                 var length = (int)BinaryPrimitives.ReadUInt32BigEndian(header.AsSpan(4));
                 var target = header[0] == 2 ? stderr : stdout;
                 while (length > 0)
                 {
                     var n = socket.Receive(buffer, 0, Math.Min(length, buffer.Length), SocketFlags.None);
-                    if (n <= 0) return;
-                    target.Write(buffer, 0, n);
+                    if (n <= 0) return true;
+                    if (!Deliver(target, buffer, n, flush: false)) return false;
                     length -= n;
                 }
-                target.Flush();
+                if (!Deliver(target, buffer, 0, flush: true)) return false;
             }
         }
         catch (Exception e) when (e is SocketException or IOException or ObjectDisposedException)
         {
-            // The monitor went away, or the caller's output did: the session ends either way.
+            // The monitor went away: the session ends.
+            return true;
+        }
+    }
+
+    /// <summary>Writes to the caller's output; false when it failed (the caller went away).</summary>
+    private static bool Deliver(Stream target, byte[] buffer, int count, bool flush)
+    {
+        try
+        {
+            if (count > 0) target.Write(buffer, 0, count);
+            if (flush) target.Flush();
+            return true;
+        }
+        catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException)
+        {
+            return false;
         }
     }
 

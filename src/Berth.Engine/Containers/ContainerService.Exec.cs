@@ -38,7 +38,7 @@ public sealed partial class ContainerService
         if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
         if (IsPaused(row)) throw BerthException.Conflict($"Container {row.Name} is paused, unpause the container before exec");
         if (request.Command.Count == 0) throw BerthException.Invalid("no command specified");
-        var spec = ContainerRuntime.LoadSpec(DirOf(row.Id));
+        var spec = SpecOf(DirOf(row.Id));
         var container = spec.Process ?? throw BerthException.DataLoss($"container {row.Id}: config.json has no process");
 
         var user = request.User is { Length: > 0 } u

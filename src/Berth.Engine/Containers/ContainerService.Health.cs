@@ -188,7 +188,7 @@ public sealed partial class ContainerService
             new() { Start = RfcNano(start), End = RfcNano(Time.GetUtcNow()), ExitCode = exitCode, Output = output };
         try
         {
-            var container = ContainerRuntime.LoadSpec(DirOf(row.Id)).Process ?? throw BerthException.DataLoss($"container {row.Id}: config.json has no process");
+            var container = SpecOf(DirOf(row.Id)).Process ?? throw BerthException.DataLoss($"container {row.Id}: config.json has no process");
             var process = new ProcessSpec
             {
                 User = container.User, Args = command, Env = container.Env, Cwd = container.Cwd,

@@ -42,7 +42,7 @@ public sealed partial class ContainerService
             // The spec this process has just written to config.json is used as is rather than read back.
             var spec = TakeFreshSpec(row.Id);
             if (Berth.Engine.Networks.NetworkService.ContainerOf(ConfigOf(row).Request.Network) is { } joined)
-                spec = JoinNetworkOf(row, joined, spec ?? ContainerRuntime.LoadSpec(DirOf(row.Id)));
+                spec = JoinNetworkOf(row, joined, spec ?? SpecOf(DirOf(row.Id)));
             container = spec is not null
                 ? Runtime.Create(row.Id, DirOf(row.Id), spec, createOptions)
                 : Runtime.Create(row.Id, DirOf(row.Id), createOptions);

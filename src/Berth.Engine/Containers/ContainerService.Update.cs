@@ -95,7 +95,7 @@ public sealed partial class ContainerService
         if (u.PidsLimit is <= 0) resources = resources with { Pids = new LinuxPids { Limit = -1 } };
 
         var dir = DirOf(row.Id);
-        var spec = ContainerRuntime.LoadSpec(dir);
+        var spec = SpecOf(dir);
         var linux = spec.Linux ?? new LinuxSpec();
         // The device rules are not update's to change.
         spec = spec with { Linux = linux with { Resources = resources with { Devices = linux.Resources?.Devices } } };

@@ -111,9 +111,34 @@ public sealed partial class ContainerService
             ? current with { Config = known.Config }
             : current;
 
+    /// <summary>The container's stored config; one that does not parse is the store's damage (DataLoss), named.</summary>
     public static StoredContainerConfig ConfigOf(ContainerRow row) =>
-        s_parsedConfigs.GetValue(row.Config, json => JsonSerializer.Deserialize(json, ContainerJsonContext.Default.StoredContainerConfig)
-            ?? throw BerthException.DataLoss($"container {row.Id}: empty config"));
+        s_parsedConfigs.GetValue(row.Config, json =>
+        {
+            try
+            {
+                return JsonSerializer.Deserialize(json, ContainerJsonContext.Default.StoredContainerConfig)
+                    ?? throw BerthException.DataLoss($"container {row.Id}: empty config");
+            }
+            catch (JsonException e)
+            {
+                throw new BerthException(ErrorKind.DataLoss, $"container {row.Id}: stored config: {e.Message}", e);
+            }
+        });
+
+    /// <summary>The OCI spec of the container's bundle. Berth wrote it: one that cannot be read is the store's damage
+    /// (DataLoss, the daemon's 500), not a caller's bad input as a bundle handed to <c>berth runtime</c> would be.</summary>
+    internal static Berth.Runtime.Spec.RuntimeSpec SpecOf(string bundle)
+    {
+        try
+        {
+            return ContainerRuntime.LoadSpec(bundle);
+        }
+        catch (BerthException e) when (e.Kind == ErrorKind.InvalidArgument)
+        {
+            throw new BerthException(ErrorKind.DataLoss, $"container bundle {e.Message}", e);
+        }
+    }
 
     /// <summary>Finds a container by full ID, name (with or without docker's leading '/') or unique ID prefix, and
     /// brings its state up to date. Throws NotFound with docker's wording.</summary>
