@@ -65,7 +65,7 @@ internal static class ContainerRoutes
     {
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.ContainerCreateBody, null!)
             ?? throw BerthException.Invalid("config cannot be empty in order to create a container");
-        var request = ContainerRequests.From(body, ctx.Query("name"));
+        var request = ContainerRequests.From(body, ctx.Query("name"), ctx.Version());
         var row = Service(ctx).Create(request, ctx.RequestAborted);
         await ctx.WriteJsonAsync(new IdResponse(row.Id, []), ApiJsonContext.Default.IdResponse, StatusCodes.Status201Created);
     }

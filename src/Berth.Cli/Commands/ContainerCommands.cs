@@ -163,10 +163,10 @@ internal static class ContainerCommands
         public readonly Option<bool> Tty = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
         public readonly Option<string?> Hostname = new("--hostname", "-h") { Description = "Container host name" };
         public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
-        public readonly Option<string> Network = new("--network", "--net")
+        public readonly Option<string[]> Network = new("--network", "--net")
         {
-            Description = "Connect a container to a network: bridge (the default), a user network, none (no network but loopback), host, or container:NAME|ID",
-            DefaultValueFactory = _ => "default",
+            Description = "Connect a container to a network: bridge (the default), a user network, none (no network but loopback), host, "
+                + "or container:NAME|ID; repeat for several networks, each as NAME or name=NAME[,alias=A][,ip=IP][,ip6=IP6][,mac-address=MAC]",
         };
         public readonly Option<string[]> NetworkAlias = new("--network-alias", "--net-alias") { Description = "Add network-scoped alias for the container" };
         public readonly Option<string?> Ip = new("--ip") { Description = "IPv4 address (e.g., 172.30.100.104)" };
@@ -311,6 +311,9 @@ internal static class ContainerCommands
             var logConfig = new LogConfig { Type = p.GetValue(LogDriver) is { Length: > 0 } driver ? driver : LogConfig.JsonFile, Config = logOpts };
             // docker/cli checks the MAC itself (usage error, 125); addresses are the daemon's to check.
             var mac = p.GetValue(MacAddress) is { Length: > 0 } m ? Engine.Networks.AddressRequest.NormalizeMac(m) : null;
+            var (network, moreNetworks) = NetworkFlag.Resolve(
+                [.. (p.GetValue(Network) ?? []).Select(n => FlagValue("--network", n, NetworkFlag.Parse))],
+                p.GetValue(NetworkAlias) ?? [], p.GetValue(Ip) is { Length: > 0 } ip ? ip : null, p.GetValue(Ip6) is { Length: > 0 } ip6 ? ip6 : null, mac);
             return new ContainerRequest
             {
                 Image = p.GetValue(Image)!,
@@ -357,11 +360,12 @@ internal static class ContainerCommands
                 MemoryReservation = p.GetValue(MemoryReservation),
                 MemorySwappiness = swappiness,
                 OomKillDisable = p.GetValue(OomKillDisable),
-                Network = p.GetValue(Network) switch { null or "" => "default", var n => n },
-                NetworkAliases = p.GetValue(NetworkAlias) ?? [],
-                IPv4Address = p.GetValue(Ip) is { Length: > 0 } ip ? ip : null,
-                IPv6Address = p.GetValue(Ip6) is { Length: > 0 } ip6 ? ip6 : null,
-                MacAddress = mac,
+                Network = network.Target is "" ? "default" : network.Target,
+                NetworkAliases = network.Aliases,
+                IPv4Address = network.IPv4Address,
+                IPv6Address = network.IPv6Address,
+                MacAddress = network.MacAddress is { } first ? Engine.Networks.AddressRequest.NormalizeMac(first) : null,
+                MoreNetworks = moreNetworks,
                 Memory = p.GetValue(Memory),
                 MemorySwap = p.GetValue(MemorySwap),
                 NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,
@@ -722,7 +726,7 @@ internal static class ContainerCommands
             ["Names"] = r.Name,
             ["Labels"] = string.Join(',', config.Labels.Select(kv => $"{kv.Key}={kv.Value}")),
             ["Mounts"] = string.Join(',', config.Mounts.Select(m => m.Name ?? m.Source)),
-            ["Networks"] = config.Request.Network,
+            ["Networks"] = string.Join(',', service.NetworkNamesOf(r)),
             ["LocalVolumes"] = config.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture),
         };
     }

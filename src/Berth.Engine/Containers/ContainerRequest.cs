@@ -42,6 +42,10 @@ public sealed record ContainerRequest
     [JsonPropertyName("ipv6Address")] public string? IPv6Address { get; init; }
     /// <summary><c>--mac-address</c> (normalised, lower case); null for docker's 02:42 and the IPv4 address.</summary>
     [JsonPropertyName("macAddress")] public string? MacAddress { get; init; }
+    /// <summary>The networks the container joins besides <see cref="Network"/>, in order (eth1, eth2, …): the Engine
+    /// API's further EndpointsConfig entries (1.44+), the CLI's second and later <c>--network</c>. Each with its
+    /// own aliases, addresses and MAC; recorded at create as <c>network connect</c> would.</summary>
+    [JsonPropertyName("moreNetworks")] public IReadOnlyList<NetworkEndpointRequest> MoreNetworks { get; init; } = [];
     /// <summary><c>-p</c> specs as written (<c>[IP:][HOSTPORT:]CONTAINERPORT[/PROTO]</c>).</summary>
     [JsonPropertyName("publish")] public IReadOnlyList<string> Publish { get; init; } = [];
     /// <summary><c>-P</c>: every exposed port on a random host port.</summary>

@@ -67,6 +67,7 @@ public sealed partial class ContainerService
         var network = NetworkService.IsBuiltinMode(request.Network) ? null : Networks.Resolve(request.Network);
         if (request.NetworkAliases.Count > 0 && (network is null || network.Name == NetworkService.DefaultNetwork))
             throw BerthException.Invalid("network-scoped aliases are only supported for user-defined networks");
+        var moreNetworks = ResolveMoreNetworks(request, network);
         // Specs are checked at create (docker's CLI does, before anything exists); ports are taken at start.
         var publishKeys = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).Select(p => p.Key).ToList();
 
@@ -205,11 +206,16 @@ public sealed partial class ContainerService
             // Known before the row is: the create event's labels (and run's start) read the config from here instead
             // of parsing it back, which would build the serializer's metadata for the whole stored config.
             s_parsedConfigs.AddOrUpdate(row.Config, stored);
-            if (!Store.Metadata.TryAddContainer(row, out var holder))
+            // The container and its memberships (eth0 for --network, then one per further network) in one
+            // transaction: no reader sees the container on some of its networks only.
+            var attachments = network is null ? [] : moreNetworks.Select(m => new Berth.Storage.Metadata.AttachmentRow
+                {
+                    ContainerId = id, NetworkId = m.Network.Id, Aliases = m.Endpoint.Aliases,
+                    IPv4Address = m.Endpoint.IPv4Address, IPv6Address = m.Endpoint.IPv6Address, MacAddress = m.Endpoint.MacAddress,
+                }).Prepend(new Berth.Storage.Metadata.AttachmentRow { ContainerId = id, NetworkId = network.Id, Aliases = request.NetworkAliases }).ToList();
+            if (!Store.Metadata.TryAddContainer(row, attachments, out var holder))
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
             recorded = true;
-            if (network is not null)
-                Store.Metadata.TryAddAttachment(new Berth.Storage.Metadata.AttachmentRow { ContainerId = id, NetworkId = network.Id, Aliases = request.NetworkAliases });
             Record(row, "create");
             lock (_freshSpecs) _freshSpecs[id] = spec;
             if (request.CidFile is { } idFile) File.WriteAllText(idFile, id);
