@@ -95,10 +95,18 @@ internal static class ContainerRequests
             MemorySwappiness = h.MemorySwappiness is >= 0 and <= 100 ? (ulong)h.MemorySwappiness : h.MemorySwappiness is null or -1 ? null
                 : throw BerthException.Invalid($"invalid value: {h.MemorySwappiness}, valid memory swappiness range is 0-100"),
             OomKillDisable = h.OomKillDisable ?? false,
+            BlkioWeight = h.BlkioWeight == 0 ? null : h.BlkioWeight,
+            BlkioWeightDevice = (h.BlkioWeightDevice ?? []).Select(d => new WeightDevice(d.Path ?? "", d.Weight)).ToList(),
+            BlkioDeviceReadBps = Throttles(h.BlkioDeviceReadBps),
+            BlkioDeviceWriteBps = Throttles(h.BlkioDeviceWriteBps),
+            BlkioDeviceReadIOps = Throttles(h.BlkioDeviceReadIOps),
+            BlkioDeviceWriteIOps = Throttles(h.BlkioDeviceWriteIOps),
             LogConfig = h.LogConfig is { Type: { Length: > 0 } type } lc ? new LogConfig { Type = type, Config = lc.Config ?? new Dictionary<string, string>() }
                 : new LogConfig { Config = h.LogConfig?.Config ?? new Dictionary<string, string>() },
         };
     }
+
+    private static List<ThrottleDevice> Throttles(List<ThrottleDeviceBody>? list) => (list ?? []).Select(d => new ThrottleDevice(d.Path ?? "", d.Rate)).ToList();
 
     private static Ulimit Validated(Ulimit u) { u.Validate(); return u; }
 

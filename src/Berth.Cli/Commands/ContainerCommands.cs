@@ -213,6 +213,7 @@ internal static class ContainerCommands
         public readonly Option<string[]> LogOpt = new("--log-opt") { Description = "Log driver options (json-file: max-size=10m, max-file=3, compress=true)" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly ExtraCreateFlags Health = new();
+        public readonly BlockIOFlags BlockIO = new();
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Option<string?> Pull = new("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")" };
         public readonly Option<string?> Platform = new("--platform") { Description = "Set platform if server is multi-platform capable" };
@@ -227,6 +228,7 @@ internal static class ContainerCommands
                          MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform, Publish, PublishAll, NetworkAlias })
                 c.Options.Add(o);
             Health.AddTo(c);
+            BlockIO.AddTo(c);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
         }
@@ -314,7 +316,7 @@ internal static class ContainerCommands
             var (network, moreNetworks) = NetworkFlag.Resolve(
                 [.. (p.GetValue(Network) ?? []).Select(n => FlagValue("--network", n, NetworkFlag.Parse))],
                 p.GetValue(NetworkAlias) ?? [], p.GetValue(Ip) is { Length: > 0 } ip ? ip : null, p.GetValue(Ip6) is { Length: > 0 } ip6 ? ip6 : null, mac);
-            return new ContainerRequest
+            return BlockIO.ApplyTo(new ContainerRequest
             {
                 Image = p.GetValue(Image)!,
                 Name = p.GetValue(Name),
@@ -379,7 +381,7 @@ internal static class ContainerCommands
                 Healthcheck = Health.Healthcheck(p),
                 Expose = p.GetValue(Health.Expose) ?? [],
                 VolumesFrom = p.GetValue(Health.VolumesFrom) ?? [],
-            };
+            }, p);
         }
 
         /// <summary>A flag's value through the engine's parser, whose refusal gains docker's flag context
@@ -455,11 +457,13 @@ internal static class ContainerCommands
         return c;
     }
 
-    /// <summary>dockerd's warning for <c>-p</c>/<c>-P</c> with <c>--network host</c>: the ports are the host's already.</summary>
-    private static void WarnDiscardedPorts(CliContext ctx, ContainerRequest request)
+    /// <summary>dockerd's warnings, as the docker CLI prints a create's: <c>-p</c>/<c>-P</c> with <c>--network host</c>
+    /// (the ports are the host's already), and what this host's cgroups cannot set (discarded).</summary>
+    private static void PrintCreateWarnings(CliContext ctx, ContainerRequest request)
     {
         if (request.Network == "host" && (request.Publish.Count > 0 || request.PublishAll))
             ctx.Err.WriteLine("WARNING: Published ports are discarded when using host network mode");
+        foreach (var warning in ContainerService.HostWarnings(request)) ctx.Err.WriteLine("WARNING: " + warning);
     }
 
     private static Command CreateCommand()
@@ -470,7 +474,7 @@ internal static class ContainerCommands
         return WithPull(c, flags, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             var request = flags.Request(p);
-            WarnDiscardedPorts(ctx, request);
+            PrintCreateWarnings(ctx, request);
             var row = Containers(ctx).Create(request, ct);
             ctx.Out.WriteLine(row.Id);
             return 0;
@@ -489,7 +493,7 @@ internal static class ContainerCommands
             // The container starts within milliseconds: get the kernel's cgroup lock switch going meanwhile.
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
-            WarnDiscardedPorts(ctx, request);
+            PrintCreateWarnings(ctx, request);
             var service = Containers(ctx);
             var keys = DetachKeys.Default;
             if (!p.GetValue(detach) && Refused(ctx, request.Tty, request.OpenStdin, p.GetValue(detachKeys), "detach", out keys)) return ExitCodes.Failure;

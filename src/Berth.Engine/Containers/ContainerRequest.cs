@@ -87,6 +87,15 @@ public sealed record ContainerRequest
     [JsonPropertyName("memoryReservation")] public long? MemoryReservation { get; init; }
     [JsonPropertyName("memorySwappiness")] public ulong? MemorySwappiness { get; init; }
     [JsonPropertyName("oomKillDisable")] public bool OomKillDisable { get; init; }
+    /// <summary><c>--blkio-weight</c>: the container's block I/O weight (10–1000); null leaves the kernel's.</summary>
+    [JsonPropertyName("blkioWeight")] public ushort? BlkioWeight { get; init; }
+    /// <summary><c>--blkio-weight-device</c>, <c>--device-read-bps</c>, <c>--device-write-bps</c>,
+    /// <c>--device-read-iops</c>, <c>--device-write-iops</c>: per block device, by path.</summary>
+    [JsonPropertyName("blkioWeightDevice")] public IReadOnlyList<WeightDevice> BlkioWeightDevice { get; init; } = [];
+    [JsonPropertyName("blkioDeviceReadBps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceReadBps { get; init; } = [];
+    [JsonPropertyName("blkioDeviceWriteBps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceWriteBps { get; init; } = [];
+    [JsonPropertyName("blkioDeviceReadIOps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceReadIOps { get; init; } = [];
+    [JsonPropertyName("blkioDeviceWriteIOps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceWriteIOps { get; init; } = [];
     /// <summary><c>--log-driver</c> and <c>--log-opt</c>; containers stored before they existed get the default.</summary>
     [JsonPropertyName("logConfig")] public LogConfig LogConfig { get; init; } = new();
 

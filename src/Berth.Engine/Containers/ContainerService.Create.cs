@@ -16,6 +16,11 @@ public sealed partial class ContainerService
 {
     private readonly Dictionary<string, RuntimeSpec> _freshSpecs = [];
 
+    /// <summary>dockerd's warnings for what a create or update asks that this host cannot do (its cgroups lack the
+    /// control): <see cref="Create"/> and <see cref="Update"/> drop those settings; the front ends show the warnings
+    /// (the Engine API's Warnings, the CLI's <c>WARNING:</c> lines). A value out of range is refused here already.</summary>
+    public static IReadOnlyList<string> HostWarnings(ContainerRequest request) => BlockIO.CheckOnHost(BlockIOSettings.Of(request)).Warnings;
+
     /// <summary><c>create</c>: resolves the image, the mounts and the user, writes the bundle (config.json, hostname,
     /// hosts, resolv.conf, overlay dirs) and the row. Nothing runs yet. On any failure nothing is left behind.</summary>
     public ContainerRow Create(ContainerRequest request, CancellationToken ct)
@@ -45,6 +50,10 @@ public sealed partial class ContainerService
         if (request.NanoCpus is { } nano && (nano < 0 || nano > HostOptions.CpuCount() * 1_000_000_000L))
             throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
+        // What the host's cgroups cannot do is dropped (the front ends showed dockerd's warning: HostWarnings).
+        var (blockIO, _) = BlockIO.CheckOnHost(BlockIOSettings.Of(request));
+        request = blockIO.ApplyTo(request);
+        var blockIOSpec = BlockIO.ToSpec(blockIO);
         request.LogConfig.Validate();
         if (request.Network is "default" or "") request = request with { Network = Options.DefaultNetwork };
         AddressRequest.CheckAddresses(request.IPv4Address, request.IPv6Address);
@@ -169,6 +178,7 @@ public sealed partial class ContainerService
                 MemoryReservation = request.MemoryReservation,
                 MemorySwappiness = request.MemorySwappiness,
                 OomKillDisable = request.OomKillDisable,
+                BlockIO = blockIOSpec,
             };
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);
