@@ -39,6 +39,9 @@ internal static class FlagParsers
             case Option<ulong?> o when o.CustomParser is null:
                 o.CustomParser = r => ParseOrReport(r, o, s => (ulong?)ParseUint(s, 64));
                 break;
+            case Option<ushort?> o when o.CustomParser is null:
+                o.CustomParser = r => ParseOrReport(r, o, s => (ushort?)ParseUint(s, 16));
+                break;
         }
     }
 

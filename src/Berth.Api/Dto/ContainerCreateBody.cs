@@ -88,6 +88,12 @@ public sealed record HostConfigBody
     public long MemorySwap { get; init; }
     public long? MemorySwappiness { get; init; }
     public bool? OomKillDisable { get; init; }
+    public ushort BlkioWeight { get; init; }
+    public List<WeightDeviceBody>? BlkioWeightDevice { get; init; }
+    public List<ThrottleDeviceBody>? BlkioDeviceReadBps { get; init; }
+    public List<ThrottleDeviceBody>? BlkioDeviceWriteBps { get; init; }
+    public List<ThrottleDeviceBody>? BlkioDeviceReadIOps { get; init; }
+    public List<ThrottleDeviceBody>? BlkioDeviceWriteIOps { get; init; }
     public long? PidsLimit { get; init; }
     public List<UlimitBody>? Ulimits { get; init; }
     public bool? Init { get; init; }
@@ -130,6 +136,20 @@ public sealed record RestartPolicyBody
 {
     public string? Name { get; init; }
     public int MaximumRetryCount { get; init; }
+}
+
+/// <summary>HostConfig.BlkioWeightDevice's entries.</summary>
+public sealed record WeightDeviceBody
+{
+    public string? Path { get; init; }
+    public ushort Weight { get; init; }
+}
+
+/// <summary>HostConfig.BlkioDevice{Read,Write}{Bps,IOps}'s entries.</summary>
+public sealed record ThrottleDeviceBody
+{
+    public string? Path { get; init; }
+    public ulong Rate { get; init; }
 }
 
 public sealed record DeviceBody

@@ -10,7 +10,7 @@ namespace Berth.Api.Routes;
 /// make, so a container created either way is the same container.</summary>
 internal static class ContainerRequests
 {
-    public static ContainerRequest From(ContainerCreateBody body, string? name)
+    public static ContainerRequest From(ContainerCreateBody body, string? name, ApiVersion version)
     {
         if (string.IsNullOrEmpty(body.Image)) throw BerthException.Invalid("config cannot be empty in order to create a container");
         var h = body.HostConfig ?? new HostConfigBody();
@@ -24,21 +24,13 @@ internal static class ContainerRequests
             ? RestartPolicy.Parse(policy == "on-failure" && h.RestartPolicy.MaximumRetryCount > 0
                 ? policy + ":" + h.RestartPolicy.MaximumRetryCount.ToString(CultureInfo.InvariantCulture) : policy)
             : null;
-        // The endpoint of the network the container is created on: --ip/--ip6 (IPAMConfig) and, from API 1.44, its MAC.
-        var network = string.IsNullOrEmpty(h.NetworkMode) ? "default" : h.NetworkMode;
-        JsonElement? endpoint = body.NetworkingConfig?.EndpointsConfig is { } endpoints
-            ? endpoints.TryGetValue(network, out var e) ? e : endpoints.Count == 1 ? endpoints.Values.First() : null
-            : null;
-        string? EndpointString(string section, string field) =>
-            endpoint is { ValueKind: JsonValueKind.Object } ep
-            && (section.Length == 0 ? ep : ep.TryGetProperty(section, out var s) ? s : default) is { ValueKind: JsonValueKind.Object } o
-            && o.TryGetProperty(field, out var v) && v.ValueKind == JsonValueKind.String && v.GetString() is { Length: > 0 } text ? text : null;
+        var (network, endpoint, more) = Networks(h.NetworkMode, body.NetworkingConfig, version);
         return new ContainerRequest
         {
             Image = body.Image,
-            IPv4Address = EndpointString("IPAMConfig", "IPv4Address"),
-            IPv6Address = EndpointString("IPAMConfig", "IPv6Address"),
-            MacAddress = EndpointString("", "MacAddress") ?? Empty(body.MacAddress),
+            IPv4Address = endpoint.IPv4Address,
+            IPv6Address = endpoint.IPv6Address,
+            MacAddress = endpoint.MacAddress ?? Empty(body.MacAddress),
             Name = string.IsNullOrEmpty(name) ? null : name.TrimStart('/'),
             Cmd = Strings(body.Cmd, "Cmd"),
             Entrypoint = Strings(body.Entrypoint, "Entrypoint") is { } ep ? ep is [""] ? [] : ep : null,
@@ -65,8 +57,9 @@ internal static class ContainerRequests
             Mounts = mounts,
             Tmpfs = h.Tmpfs ?? new Dictionary<string, string>(),
             ReadOnly = h.ReadonlyRootfs,
-            Network = NetworkOf(h.NetworkMode, body.NetworkingConfig),
-            NetworkAliases = AliasesOf(body.NetworkingConfig),
+            Network = network,
+            NetworkAliases = endpoint.Aliases,
+            MoreNetworks = more,
             Expose = [.. (body.ExposedPorts ?? []).Keys],
             Publish = PublishOf(h.PortBindings),
             PublishAll = h.PublishAllPorts,
@@ -102,10 +95,18 @@ internal static class ContainerRequests
             MemorySwappiness = h.MemorySwappiness is >= 0 and <= 100 ? (ulong)h.MemorySwappiness : h.MemorySwappiness is null or -1 ? null
                 : throw BerthException.Invalid($"invalid value: {h.MemorySwappiness}, valid memory swappiness range is 0-100"),
             OomKillDisable = h.OomKillDisable ?? false,
+            BlkioWeight = h.BlkioWeight == 0 ? null : h.BlkioWeight,
+            BlkioWeightDevice = (h.BlkioWeightDevice ?? []).Select(d => new WeightDevice(d.Path ?? "", d.Weight)).ToList(),
+            BlkioDeviceReadBps = Throttles(h.BlkioDeviceReadBps),
+            BlkioDeviceWriteBps = Throttles(h.BlkioDeviceWriteBps),
+            BlkioDeviceReadIOps = Throttles(h.BlkioDeviceReadIOps),
+            BlkioDeviceWriteIOps = Throttles(h.BlkioDeviceWriteIOps),
             LogConfig = h.LogConfig is { Type: { Length: > 0 } type } lc ? new LogConfig { Type = type, Config = lc.Config ?? new Dictionary<string, string>() }
                 : new LogConfig { Config = h.LogConfig?.Config ?? new Dictionary<string, string>() },
         };
     }
+
+    private static List<ThrottleDevice> Throttles(List<ThrottleDeviceBody>? list) => (list ?? []).Select(d => new ThrottleDevice(d.Path ?? "", d.Rate)).ToList();
 
     private static Ulimit Validated(Ulimit u) { u.Validate(); return u; }
 
@@ -151,25 +152,47 @@ internal static class ContainerRequests
                 : null,
         };
     }
-    /// <summary>The network to join: HostConfig.NetworkMode, or the one network NetworkingConfig.EndpointsConfig
-    /// names (the docker CLI and compose send both, naming the same network). "default" is the engine's default
-    /// network (docker's bridge), as the CLI's --network. A second network at create is refused by name (connect it
-    /// afterwards).</summary>
-    private static string NetworkOf(string? mode, NetworkingConfigBody? networking)
+    /// <summary>The networks to join: HostConfig.NetworkMode's with its EndpointsConfig entry (the docker CLI and
+    /// compose name the same network in both; with no NetworkMode, the first entry's network, as dockerd ends up on
+    /// the networks EndpointsConfig names), then every other entry in the body's order (eth1, …). "default" is the
+    /// engine's default network (docker's bridge), as the CLI's --network. Before API 1.44 dockerd refuses more than
+    /// one entry (400).</summary>
+    private static (string Network, EndpointRequest Endpoint, List<NetworkEndpointRequest> More) Networks(
+        string? mode, NetworkingConfigBody? networking, ApiVersion version)
     {
+        var endpoints = (networking?.EndpointsConfig ?? []).ToList();
+        if (endpoints.Count > 1 && version < new ApiVersion(1, 44))
+            throw BerthException.Invalid($"Container cannot be created with multiple network endpoints: {string.Join(", ", endpoints.Select(e => e.Key))}");
         var network = string.IsNullOrEmpty(mode) ? "default" : mode;
-        var endpoints = networking?.EndpointsConfig ?? [];
-        if (endpoints.Count > 1)
-            throw new BerthException(ErrorKind.NotImplemented,
-                $"Container cannot be connected to network endpoints: {string.Join(", ", endpoints.Keys)} (berth joins a container to one network)");
-        foreach (var name in endpoints.Keys)
+        var index = endpoints.FindIndex(e => e.Key == network);
+        // An entry under another name than NetworkMode's: the first network when NetworkMode is the default, or
+        // NetworkMode's own when it is the only one (a client naming the network by ID in one place, name in the other).
+        if (index < 0 && endpoints.Count > 0 && (network == "default" || endpoints.Count == 1))
         {
-            if (network == "default") network = name;
-            else if (name != network)
-                throw new BerthException(ErrorKind.NotImplemented,
-                    $"Container cannot be connected to network endpoints: {network}, {name} (berth joins a container to one network)");
+            index = 0;
+            if (network == "default") network = endpoints[0].Key;
         }
-        return network;
+        var endpoint = index < 0 ? new EndpointRequest() : Endpoint(endpoints[index].Value);
+        var more = endpoints.Where((_, i) => i != index)
+            .Select(e => new NetworkEndpointRequest { Network = e.Key, Endpoint = Endpoint(e.Value) }).ToList();
+        return (network, endpoint, more);
+    }
+
+    /// <summary>An EndpointSettings object's Aliases, IPAMConfig addresses and MacAddress.</summary>
+    private static EndpointRequest Endpoint(JsonElement settings)
+    {
+        string? Text(JsonElement? e, string field) =>
+            e is { } o && Property(o, field) is { ValueKind: JsonValueKind.String } v && v.GetString() is { Length: > 0 } text ? text : null;
+        var ipam = Property(settings, "IPAMConfig");
+        return new EndpointRequest
+        {
+            Aliases = Property(settings, "Aliases") is { ValueKind: JsonValueKind.Array } aliases
+                ? aliases.EnumerateArray().Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).ToList()
+                : [],
+            IPv4Address = Text(ipam, "IPv4Address"),
+            IPv6Address = Text(ipam, "IPv6Address"),
+            MacAddress = Text(settings, "MacAddress"),
+        };
     }
 
     /// <summary>HostConfig.PortBindings as the CLI's <c>-p</c> specs (<c>[IP:][HOSTPORT:]PORT/PROTO</c>); an IPv6
@@ -190,12 +213,6 @@ internal static class ContainerRequests
         }
         return specs;
     }
-
-    /// <summary>EndpointsConfig's Aliases of the one network (<see cref="NetworkOf"/> refused more than one).</summary>
-    private static List<string> AliasesOf(NetworkingConfigBody? networking) =>
-        (networking?.EndpointsConfig ?? []).Values.Select(e => Property(e, "Aliases")).OfType<JsonElement>()
-            .Where(a => a.ValueKind == JsonValueKind.Array)
-            .SelectMany(a => a.EnumerateArray()).Where(a => a.ValueKind == JsonValueKind.String).Select(a => a.GetString()!).ToList();
 
     /// <summary>A member of a JSON object by name, case-insensitively as Go's encoding/json reads dockerd's bodies.</summary>
     internal static JsonElement? Property(JsonElement element, string name)

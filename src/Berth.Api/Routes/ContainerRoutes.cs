@@ -65,9 +65,10 @@ internal static class ContainerRoutes
     {
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.ContainerCreateBody, null!)
             ?? throw BerthException.Invalid("config cannot be empty in order to create a container");
-        var request = ContainerRequests.From(body, ctx.Query("name"));
+        var request = ContainerRequests.From(body, ctx.Query("name"), ctx.Version());
+        var warnings = ContainerService.HostWarnings(request);
         var row = Service(ctx).Create(request, ctx.RequestAborted);
-        await ctx.WriteJsonAsync(new IdResponse(row.Id, []), ApiJsonContext.Default.IdResponse, StatusCodes.Status201Created);
+        await ctx.WriteJsonAsync(new IdResponse(row.Id, warnings), ApiJsonContext.Default.IdResponse, StatusCodes.Status201Created);
     }
 
     private static async Task Inspect(HttpContext ctx)
@@ -299,19 +300,19 @@ internal static class ContainerRoutes
     }
 
     /// <summary><c>POST /containers/{id}/update</c>: the engine's update (the CLI's <c>update</c>); zero leaves a value
-    /// as it is, as dockerd; what berth cannot set is refused by name.</summary>
+    /// as it is, as dockerd; what berth cannot set is refused by name, what the host cannot is a warning.</summary>
     private static async Task Update(HttpContext ctx)
     {
         var body = await ctx.ReadJsonAsync(ApiJsonContext.Default.ContainerUpdateBody, new ContainerUpdateBody());
-        if (body.BlkioWeight != 0) throw new BerthException(ErrorKind.NotImplemented, "BlkioWeight cannot be updated: berth sets no block I/O weights");
         if (body.KernelMemory != 0) throw BerthException.Invalid("Kernel memory limit is not supported");
         if (body.CpuShares < 0) throw BerthException.Invalid($"invalid CPU shares ({body.CpuShares}): value must be a positive integer");
         var restart = body.RestartPolicy is { Name: { Length: > 0 } policy }
             ? RestartPolicy.Parse(policy == "on-failure" && body.RestartPolicy.MaximumRetryCount > 0
                 ? $"{policy}:{body.RestartPolicy.MaximumRetryCount.ToString(System.Globalization.CultureInfo.InvariantCulture)}" : policy)
             : null;
-        Service(ctx).Update(Resolve(ctx), new ContainerUpdate
+        var warnings = Service(ctx).Update(Resolve(ctx), new ContainerUpdate
         {
+            BlkioWeight = body.BlkioWeight == 0 ? null : body.BlkioWeight,
             Memory = NonZero(body.Memory),
             MemorySwap = NonZero(body.MemorySwap),
             MemoryReservation = NonZero(body.MemoryReservation),
@@ -324,7 +325,7 @@ internal static class ContainerRoutes
             PidsLimit = body.PidsLimit,
             Restart = restart,
         });
-        await ctx.WriteJsonAsync(new ContainerUpdateResponse([]), ApiJsonContext.Default.ContainerUpdateResponse);
+        await ctx.WriteJsonAsync(new ContainerUpdateResponse([.. warnings]), ApiJsonContext.Default.ContainerUpdateResponse);
     }
 
     private static long? NonZero(long value) => value == 0 ? null : value;
@@ -369,6 +370,21 @@ internal static class ContainerRoutes
         }
     }
 
+    /// <summary>dockerd's blkio_stats: on cgroup v1 every list (bytes and operations from the throttle counters, the
+    /// CFQ-only ones empty), on v2 the bytes alone; nothing for a container that is not running.</summary>
+    private static BlkioStats BlkioOf(Berth.Runtime.Cgroups.CgroupStats? cgroup)
+    {
+        static List<BlkioEntry>? Entries(IReadOnlyList<Berth.Runtime.Cgroups.BlkioStatEntry>? list) =>
+            list?.Select(e => new BlkioEntry(e.Major, e.Minor, e.Op, e.Value)).ToList();
+        if (cgroup is null) return new BlkioStats();
+        if (cgroup.Version != "v1") return new BlkioStats { IoServiceBytesRecursive = Entries(cgroup.IoServiceBytes) };
+        return new BlkioStats
+        {
+            IoServiceBytesRecursive = Entries(cgroup.IoServiceBytes), IoServicedRecursive = Entries(cgroup.IoServiced) ?? [],
+            IoQueueRecursive = [], IoServiceTimeRecursive = [], IoWaitTimeRecursive = [], IoMergedRecursive = [], IoTimeRecursive = [], SectorsRecursive = [],
+        };
+    }
+
     private static StatsResponse StatsOf(Storage.Metadata.ContainerRow row, ContainerStatsSample now, ContainerStatsSample? before)
     {
         static string Time(DateTimeOffset? t) => t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture) : "0001-01-01T00:00:00Z";
@@ -383,10 +399,7 @@ internal static class ContainerRoutes
             Read = cgroup is null ? Time(null) : Time(now.Read),
             PreRead = before?.Cgroup is null ? Time(null) : Time(before.Read),
             PidsStats = new PidsStats { Current = cgroup?.Pids ?? 0 },
-            BlkioStats = new BlkioStats
-            {
-                IoServiceBytesRecursive = cgroup is null ? null : [new BlkioEntry(0, 0, "read", cgroup.BlockRead), new BlkioEntry(0, 0, "write", cgroup.BlockWrite)],
-            },
+            BlkioStats = BlkioOf(cgroup),
             CpuStats = Cpu(cgroup is null ? null : now),
             PreCpuStats = Cpu(before),
             MemoryStats = cgroup is null ? new MemoryStats() : new MemoryStats

@@ -164,12 +164,12 @@ internal static class ImageRoutes
 
     /// <summary><c>POST /images/create?fromSrc=-&amp;repo=&amp;tag=&amp;changes=&amp;message=&amp;platform=</c>: <c>docker
     /// import</c> of the tar in the request body (gzip and zstd too), answered as dockerd: a JSON message with the new
-    /// image's ID. A URL as source is refused (berth reads the body only).</summary>
+    /// image's ID. With <c>fromSrc=URL</c> the tar is downloaded (dockerd's GET: a failure to reach it or a 4xx/5xx
+    /// status is the request's error), with <c>Downloading from URL</c> and <c>Importing</c> progress first; an
+    /// import that fails once that has been sent is an in-band error.</summary>
     private static async Task Import(HttpContext ctx, string source)
     {
-        if (source != "-")
-            throw new BerthException(ErrorKind.NotImplemented, $"import from {source}: berth imports from the request body only (fromSrc=-)");
-        ctx.UnboundedBody();
+        if (source == "-") ctx.UnboundedBody();
         var repo = ctx.Query("repo");
         var tag = ctx.Query("tag");
         var options = new ImageService.ImportOptions
@@ -184,6 +184,23 @@ internal static class ImageRoutes
         var ct = ctx.StreamToken();
         // The tag is checked before anything is read or answered: a bad one is a 400, not an in-band error.
         if (options.Reference is { } reference) ImageReference.Parse(reference);
+        if (source != "-")
+        {
+            using var download = await images.OpenImportSourceAsync(source, ct);
+            ctx.Response.ContentType = "application/json";
+            await ctx.Response.StartAsync(ct);
+            var progressWriter = new JsonMessageWriter(ctx.Response.Body);
+            try
+            {
+                var imported = await HttpExtensions.RunLongAsync(() => images.Import(download, options with { SourceName = source }, new MessageProgress(progressWriter), ct));
+                progressWriter.Write(new JsonMessage { Status = imported.ToString() });
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                progressWriter.Error(ErrorMapping.Classify(e).Message);
+            }
+            return;
+        }
         var id = await HttpExtensions.RunLongAsync(() => images.Import(ctx.Request.Body, options, ct));
         ctx.Response.ContentType = "application/json";
         var writer = new JsonMessageWriter(ctx.Response.Body);

@@ -28,7 +28,7 @@ internal static class Summaries
             SizeRw = sizes?.Rw,
             SizeRootFs = sizes is { } s ? s.Rw + s.Image : null,
             HostConfig = new SummaryHostConfig(network),
-            NetworkSettings = new SummaryNetworkSettings(new Dictionary<string, SummaryEndpoint> { [network] = new() }),
+            NetworkSettings = new SummaryNetworkSettings(service.NetworkNamesOf(r).ToDictionary(n => n, _ => new SummaryEndpoint())),
             Mounts = config.Mounts.Select(m => new SummaryMount
             {
                 Type = m.Type, Name = m.Name, Source = m.Type == "volume" ? m.Source : m.Source, Destination = m.Destination,

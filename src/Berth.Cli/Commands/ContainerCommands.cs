@@ -163,10 +163,10 @@ internal static class ContainerCommands
         public readonly Option<bool> Tty = new("--tty", "-t") { Description = "Allocate a pseudo-TTY" };
         public readonly Option<string?> Hostname = new("--hostname", "-h") { Description = "Container host name" };
         public readonly Option<string[]> Label = new("--label") { Description = "Set meta data on a container (key=value)" };
-        public readonly Option<string> Network = new("--network", "--net")
+        public readonly Option<string[]> Network = new("--network", "--net")
         {
-            Description = "Connect a container to a network: bridge (the default), a user network, none (no network but loopback), host, or container:NAME|ID",
-            DefaultValueFactory = _ => "default",
+            Description = "Connect a container to a network: bridge (the default), a user network, none (no network but loopback), host, "
+                + "or container:NAME|ID; repeat for several networks, each as NAME or name=NAME[,alias=A][,ip=IP][,ip6=IP6][,mac-address=MAC]",
         };
         public readonly Option<string[]> NetworkAlias = new("--network-alias", "--net-alias") { Description = "Add network-scoped alias for the container" };
         public readonly Option<string?> Ip = new("--ip") { Description = "IPv4 address (e.g., 172.30.100.104)" };
@@ -213,6 +213,7 @@ internal static class ContainerCommands
         public readonly Option<string[]> LogOpt = new("--log-opt") { Description = "Log driver options (json-file: max-size=10m, max-file=3, compress=true)" };
         public readonly Option<string?> Restart = new("--restart") { Description = "Restart policy when the container exits: no, always, unless-stopped, on-failure[:max-retries]" };
         public readonly ExtraCreateFlags Health = new();
+        public readonly BlockIOFlags BlockIO = new();
         public readonly Argument<string> Image = new("IMAGE");
         public readonly Option<string?> Pull = new("--pull") { Description = "Pull image before running (\"always\", \"missing\", \"never\")" };
         public readonly Option<string?> Platform = new("--platform") { Description = "Set platform if server is multi-platform capable" };
@@ -227,6 +228,7 @@ internal static class ContainerCommands
                          MemoryReservation, MemorySwappiness, OomKillDisable, LogDriver, LogOpt, Pull, Platform, Publish, PublishAll, NetworkAlias })
                 c.Options.Add(o);
             Health.AddTo(c);
+            BlockIO.AddTo(c);
             c.Arguments.Add(Image);
             c.Arguments.Add(Command);
         }
@@ -311,7 +313,10 @@ internal static class ContainerCommands
             var logConfig = new LogConfig { Type = p.GetValue(LogDriver) is { Length: > 0 } driver ? driver : LogConfig.JsonFile, Config = logOpts };
             // docker/cli checks the MAC itself (usage error, 125); addresses are the daemon's to check.
             var mac = p.GetValue(MacAddress) is { Length: > 0 } m ? Engine.Networks.AddressRequest.NormalizeMac(m) : null;
-            return new ContainerRequest
+            var (network, moreNetworks) = NetworkFlag.Resolve(
+                [.. (p.GetValue(Network) ?? []).Select(n => FlagValue("--network", n, NetworkFlag.Parse))],
+                p.GetValue(NetworkAlias) ?? [], p.GetValue(Ip) is { Length: > 0 } ip ? ip : null, p.GetValue(Ip6) is { Length: > 0 } ip6 ? ip6 : null, mac);
+            return BlockIO.ApplyTo(new ContainerRequest
             {
                 Image = p.GetValue(Image)!,
                 Name = p.GetValue(Name),
@@ -357,11 +362,12 @@ internal static class ContainerCommands
                 MemoryReservation = p.GetValue(MemoryReservation),
                 MemorySwappiness = swappiness,
                 OomKillDisable = p.GetValue(OomKillDisable),
-                Network = p.GetValue(Network) switch { null or "" => "default", var n => n },
-                NetworkAliases = p.GetValue(NetworkAlias) ?? [],
-                IPv4Address = p.GetValue(Ip) is { Length: > 0 } ip ? ip : null,
-                IPv6Address = p.GetValue(Ip6) is { Length: > 0 } ip6 ? ip6 : null,
-                MacAddress = mac,
+                Network = network.Target is "" ? "default" : network.Target,
+                NetworkAliases = network.Aliases,
+                IPv4Address = network.IPv4Address,
+                IPv6Address = network.IPv6Address,
+                MacAddress = network.MacAddress is { } first ? Engine.Networks.AddressRequest.NormalizeMac(first) : null,
+                MoreNetworks = moreNetworks,
                 Memory = p.GetValue(Memory),
                 MemorySwap = p.GetValue(MemorySwap),
                 NanoCpus = p.GetValue(Cpus) is { } nano and not 0 ? nano : null,
@@ -375,7 +381,7 @@ internal static class ContainerCommands
                 Healthcheck = Health.Healthcheck(p),
                 Expose = p.GetValue(Health.Expose) ?? [],
                 VolumesFrom = p.GetValue(Health.VolumesFrom) ?? [],
-            };
+            }, p);
         }
 
         /// <summary>A flag's value through the engine's parser, whose refusal gains docker's flag context
@@ -451,11 +457,13 @@ internal static class ContainerCommands
         return c;
     }
 
-    /// <summary>dockerd's warning for <c>-p</c>/<c>-P</c> with <c>--network host</c>: the ports are the host's already.</summary>
-    private static void WarnDiscardedPorts(CliContext ctx, ContainerRequest request)
+    /// <summary>dockerd's warnings, as the docker CLI prints a create's: <c>-p</c>/<c>-P</c> with <c>--network host</c>
+    /// (the ports are the host's already), and what this host's cgroups cannot set (discarded).</summary>
+    private static void PrintCreateWarnings(CliContext ctx, ContainerRequest request)
     {
         if (request.Network == "host" && (request.Publish.Count > 0 || request.PublishAll))
             ctx.Err.WriteLine("WARNING: Published ports are discarded when using host network mode");
+        foreach (var warning in ContainerService.HostWarnings(request)) ctx.Err.WriteLine("WARNING: " + warning);
     }
 
     private static Command CreateCommand()
@@ -466,7 +474,7 @@ internal static class ContainerCommands
         return WithPull(c, flags, (ctx, p, ct) => RunGuard(ctx, () =>
         {
             var request = flags.Request(p);
-            WarnDiscardedPorts(ctx, request);
+            PrintCreateWarnings(ctx, request);
             var row = Containers(ctx).Create(request, ct);
             ctx.Out.WriteLine(row.Id);
             return 0;
@@ -485,7 +493,7 @@ internal static class ContainerCommands
             // The container starts within milliseconds: get the kernel's cgroup lock switch going meanwhile.
             Berth.Runtime.Cgroups.CgroupMigration.Begin();
             var request = flags.Request(p);
-            WarnDiscardedPorts(ctx, request);
+            PrintCreateWarnings(ctx, request);
             var service = Containers(ctx);
             var keys = DetachKeys.Default;
             if (!p.GetValue(detach) && Refused(ctx, request.Tty, request.OpenStdin, p.GetValue(detachKeys), "detach", out keys)) return ExitCodes.Failure;
@@ -722,7 +730,7 @@ internal static class ContainerCommands
             ["Names"] = r.Name,
             ["Labels"] = string.Join(',', config.Labels.Select(kv => $"{kv.Key}={kv.Value}")),
             ["Mounts"] = string.Join(',', config.Mounts.Select(m => m.Name ?? m.Source)),
-            ["Networks"] = config.Request.Network,
+            ["Networks"] = string.Join(',', service.NetworkNamesOf(r)),
             ["LocalVolumes"] = config.Mounts.Count(m => m.Type == "volume").ToString(CultureInfo.InvariantCulture),
         };
     }

@@ -228,14 +228,21 @@ internal static class ImageCommands
         return With(c, (ctx, p, ct) =>
         {
             string src = p.GetValue(file)!;
-            if (src.StartsWith("http://", StringComparison.Ordinal) || src.StartsWith("https://", StringComparison.Ordinal))
-                throw new BerthException(ErrorKind.NotImplemented, $"import {src}: importing from a URL is not supported; download it and import the file");
-            using var input = src == "-" ? Console.OpenStandardInput(1 << 16) : OpenFile(src);
-            var id = ctx.Images.Import(input, new ImageService.ImportOptions
+            var options = new ImageService.ImportOptions
             {
                 Reference = p.GetValue(reference), Changes = p.GetValue(change) ?? [], Message = p.GetValue(message),
                 SourceName = src, Platform = p.GetValue(platform),
-            }, ct);
+            };
+            // docker/cli: an http(s) source is a URL the daemon downloads (its "Downloading from" line first).
+            if (src.StartsWith("http://", StringComparison.Ordinal) || src.StartsWith("https://", StringComparison.Ordinal))
+            {
+                if (options.Reference is { } tag) Berth.Oci.ImageReference.Parse(tag);
+                using var download = ctx.Images.OpenImportSourceAsync(src, ct).GetAwaiter().GetResult();
+                ctx.Out.WriteLine(ctx.Images.Import(download, options, ProgressPrinter.For(ctx.Out), ct).ToString());
+                return 0;
+            }
+            using var input = src == "-" ? Console.OpenStandardInput(1 << 16) : OpenFile(src);
+            var id = ctx.Images.Import(input, options, ct);
             ctx.Out.WriteLine(id.ToString());
             return 0;
         });

@@ -21,14 +21,15 @@ internal static class UpdateCommand
         var cpusetMems = new Option<string?>("--cpuset-mems") { Description = "MEMs in which to allow execution (0-3, 0,1)" };
         var pidsLimit = new Option<long?>("--pids-limit") { Description = "Tune container pids limit (set -1 for unlimited)" };
         var restart = new Option<string?>("--restart") { Description = "Restart policy to apply when a container exits" };
+        var blkioWeight = new Option<ushort?>("--blkio-weight") { Description = "Block IO (relative weight), between 10 and 1000, or 0 to disable (default 0)" };
         var containers = new Argument<string[]>("CONTAINER") { Arity = ArgumentArity.OneOrMore };
         var c = new Command("update", "Update configuration of one or more containers")
         {
-            memory, memorySwap, memoryReservation, cpus, cpuShares, cpuPeriod, cpuQuota, cpusetCpus, cpusetMems, pidsLimit, restart, containers,
+            memory, memorySwap, memoryReservation, cpus, cpuShares, cpuPeriod, cpuQuota, cpusetCpus, cpusetMems, pidsLimit, restart, blkioWeight, containers,
         };
         CliContext.Bind((ctx, p, ct) =>
         {
-            var flags = new Option[] { memory, memorySwap, memoryReservation, cpus, cpuShares, cpuPeriod, cpuQuota, cpusetCpus, cpusetMems, pidsLimit, restart };
+            var flags = new Option[] { memory, memorySwap, memoryReservation, cpus, cpuShares, cpuPeriod, cpuQuota, cpusetCpus, cpusetMems, pidsLimit, restart, blkioWeight };
             if (!flags.Any(f => p.GetResult(f) is { Implicit: false })) throw BerthException.Invalid("you must provide one or more flags when using this command");
             var restartPolicy = p.GetValue(restart) is { } policy ? RestartPolicy.Parse(policy) : null;
             if (p.GetValue(cpuShares) is < 0 and var shares) throw BerthException.Invalid($"invalid CPU shares ({shares}): value must be a positive integer");
@@ -45,13 +46,15 @@ internal static class UpdateCommand
                 CpusetMems = p.GetValue(cpusetMems),
                 PidsLimit = p.GetValue(pidsLimit),
                 Restart = restartPolicy,
+                BlkioWeight = p.GetValue(blkioWeight) is { } weight and not 0 ? weight : null,
             };
             var failed = false;
+            var warnings = new List<string>();
             foreach (var name in p.GetValue(containers)!)
             {
                 try
                 {
-                    ctx.Containers.Update(ctx.Containers.Resolve(name), update);
+                    warnings.AddRange(ctx.Containers.Update(ctx.Containers.Resolve(name), update));
                     ctx.Out.WriteLine(name);
                 }
                 catch (BerthException e)
@@ -60,6 +63,8 @@ internal static class UpdateCommand
                     failed = true;
                 }
             }
+            // docker/cli prints the daemon's warnings after the names, on stdout.
+            if (warnings.Count > 0) ctx.Out.WriteLine(string.Join('\n', warnings));
             return failed ? ExitCodes.Failure : 0;
         })(c);
         return c;

@@ -91,11 +91,11 @@ public sealed record HostConfigJson
     public long NanoCpus { get; init; }
     public string CgroupParent { get; init; } = "";
     public int BlkioWeight { get; init; }
-    public IReadOnlyList<string> BlkioWeightDevice { get; init; } = [];
-    public IReadOnlyList<string> BlkioDeviceReadBps { get; init; } = [];
-    public IReadOnlyList<string> BlkioDeviceWriteBps { get; init; } = [];
-    public IReadOnlyList<string> BlkioDeviceReadIOps { get; init; } = [];
-    public IReadOnlyList<string> BlkioDeviceWriteIOps { get; init; } = [];
+    public IReadOnlyList<WeightDeviceJson> BlkioWeightDevice { get; init; } = [];
+    public IReadOnlyList<ThrottleDeviceJson> BlkioDeviceReadBps { get; init; } = [];
+    public IReadOnlyList<ThrottleDeviceJson> BlkioDeviceWriteBps { get; init; } = [];
+    public IReadOnlyList<ThrottleDeviceJson> BlkioDeviceReadIOps { get; init; } = [];
+    public IReadOnlyList<ThrottleDeviceJson> BlkioDeviceWriteIOps { get; init; } = [];
     public long CpuPeriod { get; init; }
     public long CpuQuota { get; init; }
     public long CpuRealtimePeriod { get; init; }
@@ -124,6 +124,12 @@ public sealed record HostConfigJson
 }
 
 public sealed record UlimitJson(string Name, long Hard, long Soft);
+
+/// <summary>HostConfig.BlkioWeightDevice's entries.</summary>
+public sealed record WeightDeviceJson(string Path, ushort Weight);
+
+/// <summary>HostConfig.BlkioDevice{Read,Write}{Bps,IOps}'s entries.</summary>
+public sealed record ThrottleDeviceJson(string Path, ulong Rate);
 
 /// <summary>A <c>--device</c> as docker's inspect shows it.</summary>
 public sealed record DeviceJson(string PathOnHost, string PathInContainer, string CgroupPermissions);

@@ -42,6 +42,10 @@ public sealed record ContainerRequest
     [JsonPropertyName("ipv6Address")] public string? IPv6Address { get; init; }
     /// <summary><c>--mac-address</c> (normalised, lower case); null for docker's 02:42 and the IPv4 address.</summary>
     [JsonPropertyName("macAddress")] public string? MacAddress { get; init; }
+    /// <summary>The networks the container joins besides <see cref="Network"/>, in order (eth1, eth2, …): the Engine
+    /// API's further EndpointsConfig entries (1.44+), the CLI's second and later <c>--network</c>. Each with its
+    /// own aliases, addresses and MAC; recorded at create as <c>network connect</c> would.</summary>
+    [JsonPropertyName("moreNetworks")] public IReadOnlyList<NetworkEndpointRequest> MoreNetworks { get; init; } = [];
     /// <summary><c>-p</c> specs as written (<c>[IP:][HOSTPORT:]CONTAINERPORT[/PROTO]</c>).</summary>
     [JsonPropertyName("publish")] public IReadOnlyList<string> Publish { get; init; } = [];
     /// <summary><c>-P</c>: every exposed port on a random host port.</summary>
@@ -83,6 +87,15 @@ public sealed record ContainerRequest
     [JsonPropertyName("memoryReservation")] public long? MemoryReservation { get; init; }
     [JsonPropertyName("memorySwappiness")] public ulong? MemorySwappiness { get; init; }
     [JsonPropertyName("oomKillDisable")] public bool OomKillDisable { get; init; }
+    /// <summary><c>--blkio-weight</c>: the container's block I/O weight (10–1000); null leaves the kernel's.</summary>
+    [JsonPropertyName("blkioWeight")] public ushort? BlkioWeight { get; init; }
+    /// <summary><c>--blkio-weight-device</c>, <c>--device-read-bps</c>, <c>--device-write-bps</c>,
+    /// <c>--device-read-iops</c>, <c>--device-write-iops</c>: per block device, by path.</summary>
+    [JsonPropertyName("blkioWeightDevice")] public IReadOnlyList<WeightDevice> BlkioWeightDevice { get; init; } = [];
+    [JsonPropertyName("blkioDeviceReadBps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceReadBps { get; init; } = [];
+    [JsonPropertyName("blkioDeviceWriteBps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceWriteBps { get; init; } = [];
+    [JsonPropertyName("blkioDeviceReadIOps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceReadIOps { get; init; } = [];
+    [JsonPropertyName("blkioDeviceWriteIOps")] public IReadOnlyList<ThrottleDevice> BlkioDeviceWriteIOps { get; init; } = [];
     /// <summary><c>--log-driver</c> and <c>--log-opt</c>; containers stored before they existed get the default.</summary>
     [JsonPropertyName("logConfig")] public LogConfig LogConfig { get; init; } = new();
 

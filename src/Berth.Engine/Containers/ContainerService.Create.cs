@@ -16,6 +16,11 @@ public sealed partial class ContainerService
 {
     private readonly Dictionary<string, RuntimeSpec> _freshSpecs = [];
 
+    /// <summary>dockerd's warnings for what a create or update asks that this host cannot do (its cgroups lack the
+    /// control): <see cref="Create"/> and <see cref="Update"/> drop those settings; the front ends show the warnings
+    /// (the Engine API's Warnings, the CLI's <c>WARNING:</c> lines). A value out of range is refused here already.</summary>
+    public static IReadOnlyList<string> HostWarnings(ContainerRequest request) => BlockIO.CheckOnHost(BlockIOSettings.Of(request)).Warnings;
+
     /// <summary><c>create</c>: resolves the image, the mounts and the user, writes the bundle (config.json, hostname,
     /// hosts, resolv.conf, overlay dirs) and the row. Nothing runs yet. On any failure nothing is left behind.</summary>
     public ContainerRow Create(ContainerRequest request, CancellationToken ct)
@@ -45,6 +50,10 @@ public sealed partial class ContainerService
         if (request.NanoCpus is { } nano && (nano < 0 || nano > HostOptions.CpuCount() * 1_000_000_000L))
             throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
         if (request.StopSignal is { } stopSignal) Signals.Parse(stopSignal);
+        // What the host's cgroups cannot do is dropped (the front ends showed dockerd's warning: HostWarnings).
+        var (blockIO, _) = BlockIO.CheckOnHost(BlockIOSettings.Of(request));
+        request = blockIO.ApplyTo(request);
+        var blockIOSpec = BlockIO.ToSpec(blockIO);
         request.LogConfig.Validate();
         if (request.Network is "default" or "") request = request with { Network = Options.DefaultNetwork };
         AddressRequest.CheckAddresses(request.IPv4Address, request.IPv6Address);
@@ -67,6 +76,7 @@ public sealed partial class ContainerService
         var network = NetworkService.IsBuiltinMode(request.Network) ? null : Networks.Resolve(request.Network);
         if (request.NetworkAliases.Count > 0 && (network is null || network.Name == NetworkService.DefaultNetwork))
             throw BerthException.Invalid("network-scoped aliases are only supported for user-defined networks");
+        var moreNetworks = ResolveMoreNetworks(request, network);
         // Specs are checked at create (docker's CLI does, before anything exists); ports are taken at start.
         var publishKeys = request.Publish.SelectMany(Berth.Network.Ports.PortSpec.Parse).Select(p => p.Key).ToList();
 
@@ -168,6 +178,7 @@ public sealed partial class ContainerService
                 MemoryReservation = request.MemoryReservation,
                 MemorySwappiness = request.MemorySwappiness,
                 OomKillDisable = request.OomKillDisable,
+                BlockIO = blockIOSpec,
             };
             var users = LoadUsers(lowers);
             var spec = SpecGenerator.Generate(id, config, options, SpecHost.Detect(), users);
@@ -205,11 +216,16 @@ public sealed partial class ContainerService
             // Known before the row is: the create event's labels (and run's start) read the config from here instead
             // of parsing it back, which would build the serializer's metadata for the whole stored config.
             s_parsedConfigs.AddOrUpdate(row.Config, stored);
-            if (!Store.Metadata.TryAddContainer(row, out var holder))
+            // The container and its memberships (eth0 for --network, then one per further network) in one
+            // transaction: no reader sees the container on some of its networks only.
+            var attachments = network is null ? [] : moreNetworks.Select(m => new Berth.Storage.Metadata.AttachmentRow
+                {
+                    ContainerId = id, NetworkId = m.Network.Id, Aliases = m.Endpoint.Aliases,
+                    IPv4Address = m.Endpoint.IPv4Address, IPv6Address = m.Endpoint.IPv6Address, MacAddress = m.Endpoint.MacAddress,
+                }).Prepend(new Berth.Storage.Metadata.AttachmentRow { ContainerId = id, NetworkId = network.Id, Aliases = request.NetworkAliases }).ToList();
+            if (!Store.Metadata.TryAddContainer(row, attachments, out var holder))
                 throw BerthException.Conflict($"Conflict. The container name \"/{name}\" is already in use by container \"{holder}\". You have to remove (or rename) that container to be able to reuse that name.");
             recorded = true;
-            if (network is not null)
-                Store.Metadata.TryAddAttachment(new Berth.Storage.Metadata.AttachmentRow { ContainerId = id, NetworkId = network.Id, Aliases = request.NetworkAliases });
             Record(row, "create");
             lock (_freshSpecs) _freshSpecs[id] = spec;
             if (request.CidFile is { } idFile) File.WriteAllText(idFile, id);

@@ -1,19 +1,29 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Berth.Engine.Networks;
 using Berth.Oci.Errors;
 using Berth.Storage.Metadata;
 
 namespace Berth.Engine.Containers;
 
-/// <summary>What <c>network connect</c> asks for the new endpoint.</summary>
+/// <summary>What <c>network connect</c> (or a create joining several networks) asks for the endpoint.</summary>
 public sealed record EndpointRequest
 {
     /// <summary><c>--alias</c>: names the container also answers to on that network.</summary>
-    public IReadOnlyList<string> Aliases { get; init; } = [];
+    [JsonPropertyName("aliases")] public IReadOnlyList<string> Aliases { get; init; } = [];
     /// <summary><c>--ip</c>: the IPv4 address the container gets on that network (every time it starts).</summary>
-    public string? IPv4Address { get; init; }
+    [JsonPropertyName("ipv4Address")] public string? IPv4Address { get; init; }
     /// <summary><c>--ip6</c>: the IPv6 address likewise.</summary>
-    public string? IPv6Address { get; init; }
+    [JsonPropertyName("ipv6Address")] public string? IPv6Address { get; init; }
+    /// <summary>The endpoint's MAC address (API 1.44's EndpointSettings.MacAddress, <c>--network name=N,mac-address=M</c>).</summary>
+    [JsonPropertyName("macAddress")] public string? MacAddress { get; init; }
+}
+
+/// <summary>One more network a container is created on (<see cref="ContainerRequest.MoreNetworks"/>).</summary>
+public sealed record NetworkEndpointRequest
+{
+    [JsonPropertyName("network")] public required string Network { get; init; }
+    [JsonPropertyName("endpoint")] public EndpointRequest Endpoint { get; init; } = new();
 }
 
 public sealed partial class ContainerService
@@ -28,6 +38,22 @@ public sealed partial class ContainerService
             ? Store.Metadata.AttachmentsOfContainer(row.Id)
             : [new AttachmentRow { ContainerId = row.Id, NetworkId = Networks.Resolve(config.Request.Network).Id, Aliases = config.Request.NetworkAliases }];
         return attachments.Select(a => (a, Store.Metadata.GetNetwork(a.NetworkId) ?? throw BerthException.NotFound($"network {a.NetworkId} not found"))).ToList();
+    }
+
+    /// <summary>The names of the networks a container is on, in order (ps's NETWORKS, the list's NetworkSettings):
+    /// its mode for none, host and container:…; a network removed since is left out.</summary>
+    public IReadOnlyList<string> NetworkNamesOf(ContainerRow row)
+    {
+        var mode = ConfigOf(row).Request.Network;
+        if (NetworkService.IsBuiltinMode(mode) || mode.Length == 0) return [mode is "" ? "none" : mode];
+        try
+        {
+            return [.. NetworksOf(row).Select(n => n.Network.Name)];
+        }
+        catch (BerthException e) when (e.Kind == ErrorKind.NotFound)
+        {
+            return [.. Store.Metadata.AttachmentsOfContainer(row.Id).Select(a => Store.Metadata.GetNetwork(a.NetworkId)?.Name).OfType<string>()];
+        }
     }
 
     /// <summary>At start, once the init exists (so its network namespace does) and before its command runs: connects
@@ -105,15 +131,8 @@ public sealed partial class ContainerService
         var network = networkName == NetworkService.DefaultNetwork ? Networks.EnsureDefault() : Networks.Get(networkName);
         if (network.Name == NetworkService.DefaultNetwork && endpoint.Aliases.Count > 0)
             throw new BerthException(ErrorKind.PermissionDenied, "network-scoped alias is supported only for containers in user defined networks");
-        AddressRequest.CheckAddresses(endpoint.IPv4Address, endpoint.IPv6Address);
+        CheckAddresses(network, endpoint);
         var wanted = new AddressRequest { IPv4Address = endpoint.IPv4Address, IPv6Address = endpoint.IPv6Address };
-        if (wanted.IPv4Address is not null || wanted.IPv6Address is not null)
-        {
-            // Checked before anything is recorded, so a stopped container's membership never holds an address its
-            // next start would refuse.
-            if (network.Name == NetworkService.DefaultNetwork) throw BerthException.Invalid("user specified IP address is supported on user defined networks only");
-            if (!network.UserSubnet) throw BerthException.Invalid("user specified IP address is supported only when connecting to networks with user configured subnets");
-        }
         var row = Resolve(containerName);
         using var held = Store.LockContainer(row.Id, ct);
         row = Reconcile(CurrentOrGone(row.Id, held));
@@ -175,6 +194,48 @@ public sealed partial class ContainerService
         }
         Events.Record("network", "disconnect", network.Id, [new("container", row.Id), new("name", network.Name), new("type", network.Driver)]);
         return Task.CompletedTask;
+    }
+
+    /// <summary>An endpoint's <c>--ip</c>/<c>--ip6</c> against its network, checked before anything is recorded, so a
+    /// stopped container's membership never holds an address its next start would refuse.</summary>
+    private static void CheckAddresses(NetworkRow network, EndpointRequest endpoint)
+    {
+        AddressRequest.CheckAddresses(endpoint.IPv4Address, endpoint.IPv6Address);
+        if (endpoint.IPv4Address is null && endpoint.IPv6Address is null) return;
+        if (network.Name == NetworkService.DefaultNetwork) throw BerthException.Invalid("user specified IP address is supported on user defined networks only");
+        if (!network.UserSubnet) throw BerthException.Invalid("user specified IP address is supported only when connecting to networks with user configured subnets");
+    }
+
+    /// <summary>The memberships a create records besides its <c>--network</c>'s (<see cref="ContainerRequest.MoreNetworks"/>),
+    /// checked as dockerd checks each EndpointsConfig entry: a network container, host or none mode joins no other,
+    /// each network once, aliases on user networks only, addresses on user subnets, a valid MAC.</summary>
+    private List<(NetworkRow Network, EndpointRequest Endpoint)> ResolveMoreNetworks(ContainerRequest request, NetworkRow? first)
+    {
+        var more = new List<(NetworkRow, EndpointRequest)>();
+        if (request.MoreNetworks.Count == 0) return more;
+        CheckJoinsMore(request.Network);
+        var seen = new HashSet<string>(StringComparer.Ordinal) { first!.Id };
+        foreach (var (name, endpoint) in request.MoreNetworks.Select(m => (m.Network, m.Endpoint)))
+        {
+            var named = name is "default" ? Options.DefaultNetwork : name;
+            CheckJoinsMore(named);
+            var network = Networks.Resolve(named);
+            if (!seen.Add(network.Id)) throw BerthException.Invalid($"network \"{name}\" is specified multiple times");
+            if (endpoint.Aliases.Count > 0 && network.Name == NetworkService.DefaultNetwork)
+                throw BerthException.Invalid("network-scoped aliases are only supported for user-defined networks");
+            CheckAddresses(network, endpoint);
+            more.Add((network, endpoint.MacAddress is { } mac ? endpoint with { MacAddress = AddressRequest.NormalizeMac(mac) } : endpoint));
+        }
+        return more;
+    }
+
+    /// <summary>dockerd's runconfig errors for a mode that shares no network with others (400 at create).</summary>
+    private static void CheckJoinsMore(string mode)
+    {
+        if (NetworkService.ContainerOf(mode) is not null)
+            throw BerthException.Invalid("container sharing network namespace with another container or host cannot be connected to any other network");
+        if (mode == "host") throw BerthException.Invalid("container cannot be disconnected from host network or connected to host network");
+        if (mode == "none") throw BerthException.Invalid("container cannot be connected to multiple networks with one of the networks in private (none) mode");
     }
 
     private static void CheckNetworkMode(string mode)

@@ -23,29 +23,35 @@ public sealed record ContainerUpdate
     public long? PidsLimit { get; init; }
     /// <summary>The new restart policy; null keeps it.</summary>
     public RestartPolicy? Restart { get; init; }
+    /// <summary>The block I/O weight (10–1000); null or 0 keeps it. dockerd's update changes no other block I/O
+    /// setting.</summary>
+    public ushort? BlkioWeight { get; init; }
 }
 
 public sealed partial class ContainerService
 {
     /// <summary><c>update</c>: new resource limits and restart policy, checked as dockerd checks them
     /// (container.UpdateContainer), written live to a running container's cgroup, and stored in its config.json and
-    /// its record so inspect and every later start see them.</summary>
-    public void Update(ContainerRow row, ContainerUpdate update)
+    /// its record so inspect and every later start see them. Returns dockerd's warnings for what this host cannot set
+    /// (left as it was).</summary>
+    public IReadOnlyList<string> Update(ContainerRow row, ContainerUpdate update)
     {
         using var held = Store.LockContainer(row.Id, CancellationToken.None);
         row = Reconcile(CurrentOrGone(row.Id, held));
+        IReadOnlyList<string> warnings;
         try
         {
-            UpdateLocked(row, update);
+            warnings = UpdateLocked(row, update);
         }
         catch (BerthException e) when (e.Kind is ErrorKind.InvalidArgument or ErrorKind.Conflict)
         {
             throw new BerthException(e.Kind, $"Cannot update container {row.Id}: {e.Message}", e);
         }
         Record(row, "update");
+        return warnings;
     }
 
-    private void UpdateLocked(ContainerRow row, ContainerUpdate u)
+    private IReadOnlyList<string> UpdateLocked(ContainerRow row, ContainerUpdate u)
     {
         var config = ConfigOf(row);
         var r = config.Request;
@@ -62,8 +68,11 @@ public sealed partial class ContainerService
         if (u.NanoCpus is { } nano && (nano < 0 || nano > HostOptions.CpuCount() * 1_000_000_000L))
             throw BerthException.Invalid($"range of CPUs is from 0.01 to {HostOptions.CpuCount()}.00, as there are only {HostOptions.CpuCount()} CPUs available");
 
+        var (blockIO, warnings) = BlockIO.CheckOnHost(new BlockIOSettings { Weight = u.BlkioWeight is 0 ? null : u.BlkioWeight });
+
         var updated = r with
         {
+            BlkioWeight = blockIO.Weight ?? r.BlkioWeight,
             Memory = u.Memory is { } mem and not 0 ? mem : r.Memory,
             MemorySwap = u.MemorySwap is { } sw and not 0 ? sw : u.Memory is not null and not 0 && r.MemorySwap is null ? swap : r.MemorySwap,
             MemoryReservation = u.MemoryReservation is { } res and not 0 ? res : r.MemoryReservation,
@@ -90,6 +99,7 @@ public sealed partial class ContainerService
             CpusetCpus = updated.CpusetCpus,
             CpusetMems = updated.CpusetMems,
             PidsLimit = updated.PidsLimit,
+            BlockIO = BlockIO.ToSpec(BlockIOSettings.Of(updated)),
         });
         // Unlimited pids is written as such to a live cgroup ("max"), not left as it was.
         if (u.PidsLimit is <= 0) resources = resources with { Pids = new LinuxPids { Limit = -1 } };
@@ -109,5 +119,6 @@ public sealed partial class ContainerService
         File.Move(temp, Path.Combine(dir, "config.json"), overwrite: true);
         var stored = config with { Request = updated };
         Store.Metadata.UpdateContainerConfig(row.Id, JsonSerializer.Serialize(stored, ContainerJsonContext.Writer.StoredContainerConfig));
+        return warnings;
     }
 }

@@ -12,6 +12,12 @@ public sealed record CgroupStats
     public ulong? MemoryLimit { get; init; }
     public required ulong BlockRead { get; init; }
     public required ulong BlockWrite { get; init; }
+    /// <summary>Bytes per device and operation: v1's <c>blkio.throttle.io_service_bytes</c> lines (Read, Write, Sync,
+    /// Async, Discard, Total), v2's <c>io.stat</c> rbytes and wbytes as "read" and "write" (dockerd's shapes).</summary>
+    public IReadOnlyList<BlkioStatEntry> IoServiceBytes { get; init; } = [];
+    /// <summary>Operations per device and kind: v1's <c>blkio.throttle.io_serviced</c>; null on v2 (dockerd reports
+    /// only the bytes there).</summary>
+    public IReadOnlyList<BlkioStatEntry>? IoServiced { get; init; }
     public required ulong Pids { get; init; }
     /// <summary>The file pages not recently used that <see cref="MemoryUsage"/> leaves out (inactive_file in v2's
     /// memory.stat, total_inactive_file in v1's): docker's API reports the usage with them and the client subtracts.</summary>
@@ -26,7 +32,7 @@ public sealed record CgroupStats
         if (cgroup.Kind == "v2")
         {
             var dir = cgroup.Paths[""];
-            var (read, write) = IoStat(CgroupFs.TryRead(dir, "io.stat"));
+            var io = IoStat(CgroupFs.TryRead(dir, "io.stat"));
             var usage = Number(CgroupFs.TryRead(dir, "memory.current"));
             var inactive = (ulong)CgroupFs.KeyedValue(CgroupFs.TryRead(dir, "memory.stat"), "inactive_file");
             return new CgroupStats
@@ -34,8 +40,9 @@ public sealed record CgroupStats
                 CpuNanoseconds = (ulong)CgroupFs.KeyedValue(CgroupFs.TryRead(dir, "cpu.stat"), "usage_usec") * 1000,
                 MemoryUsage = usage > inactive ? usage - inactive : usage,
                 MemoryLimit = CgroupFs.TryRead(dir, "memory.max")?.Trim() is { } max && max != "max" ? Number(max) : null,
-                BlockRead = read,
-                BlockWrite = write,
+                BlockRead = Sum(io, "read"),
+                BlockWrite = Sum(io, "write"),
+                IoServiceBytes = io,
                 Pids = Number(CgroupFs.TryRead(dir, "pids.current")),
                 InactiveFile = usage > inactive ? inactive : 0,
             };
@@ -44,15 +51,19 @@ public sealed record CgroupStats
         var v1Usage = Number(File("memory.usage_in_bytes"));
         var v1Inactive = (ulong)CgroupFs.KeyedValue(File("memory.stat"), "total_inactive_file");
         var limit = Number(File("memory.limit_in_bytes"));
-        var (r, w) = Blkio(File("blkio.throttle.io_service_bytes_recursive"));
+        // The throttle layer's counters (dockerd's fallback without CFQ, and the only ones a kernel without CFQ or
+        // BFQ has); a container's cgroup is a leaf, so they are its whole subtree's.
+        var bytes = Blkio(File("blkio.throttle.io_service_bytes"));
         return new CgroupStats
         {
             CpuNanoseconds = Number(File("cpuacct.usage")),
             MemoryUsage = v1Usage > v1Inactive ? v1Usage - v1Inactive : v1Usage,
             // v1 writes "no limit" as the largest page-aligned long.
             MemoryLimit = limit is 0 or >= 0x7FFFFFFFFFFFF000 ? null : limit,
-            BlockRead = r,
-            BlockWrite = w,
+            BlockRead = Sum(bytes, "Read"),
+            BlockWrite = Sum(bytes, "Write"),
+            IoServiceBytes = bytes,
+            IoServiced = Blkio(File("blkio.throttle.io_serviced")),
             Pids = Number(File("pids.current")),
             InactiveFile = v1Usage > v1Inactive ? v1Inactive : 0,
             Version = "v1",
@@ -62,29 +73,44 @@ public sealed record CgroupStats
     private static ulong Number(string? text) =>
         ulong.TryParse(text?.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
-    /// <summary>io.stat: "MAJ:MIN rbytes=N wbytes=N …" per device.</summary>
-    private static (ulong Read, ulong Write) IoStat(string? text)
+    private static ulong Sum(IReadOnlyList<BlkioStatEntry> entries, string op) =>
+        entries.Where(e => e.Op == op).Aggregate(0UL, (total, e) => total + e.Value);
+
+    /// <summary>io.stat: "MAJ:MIN rbytes=N wbytes=N rios=N wios=N …" per device, as a "read" and a "write" entry each.</summary>
+    private static List<BlkioStatEntry> IoStat(string? text)
     {
-        ulong read = 0, write = 0;
-        foreach (var field in (text ?? "").Split([' ', '\n'], StringSplitOptions.RemoveEmptyEntries))
+        var entries = new List<BlkioStatEntry>();
+        foreach (var line in (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
-            if (field.StartsWith("rbytes=", StringComparison.Ordinal)) read += Number(field[7..]);
-            else if (field.StartsWith("wbytes=", StringComparison.Ordinal)) write += Number(field[7..]);
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            if (fields.Length == 0 || !Device(fields[0], out var major, out var minor)) continue;
+            ulong Field(string key) => fields.Where(f => f.StartsWith(key + "=", StringComparison.Ordinal)).Select(f => Number(f[(key.Length + 1)..])).FirstOrDefault();
+            entries.Add(new BlkioStatEntry(major, minor, "read", Field("rbytes")));
+            entries.Add(new BlkioStatEntry(major, minor, "write", Field("wbytes")));
         }
-        return (read, write);
+        return entries;
     }
 
-    /// <summary>blkio: "MAJ:MIN Read N" and "MAJ:MIN Write N" per device (the "Total" line is skipped).</summary>
-    private static (ulong Read, ulong Write) Blkio(string? text)
+    /// <summary>v1 blkio: "MAJ:MIN OP N" per device and operation (the closing "Total N" line is the sum, skipped).</summary>
+    private static List<BlkioStatEntry> Blkio(string? text)
     {
-        ulong read = 0, write = 0;
+        var entries = new List<BlkioStatEntry>();
         foreach (var line in (text ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
-            if (parts.Length != 3) continue;
-            if (parts[1] == "Read") read += Number(parts[2]);
-            else if (parts[1] == "Write") write += Number(parts[2]);
+            if (parts.Length == 3 && Device(parts[0], out var major, out var minor)) entries.Add(new BlkioStatEntry(major, minor, parts[1], Number(parts[2])));
         }
-        return (read, write);
+        return entries;
+    }
+
+    private static bool Device(string text, out ulong major, out ulong minor)
+    {
+        minor = 0;
+        var colon = text.IndexOf(':');
+        return ulong.TryParse(text.AsSpan(0, Math.Max(colon, 0)), NumberStyles.None, CultureInfo.InvariantCulture, out major)
+               & ulong.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out minor) && colon > 0;
     }
 }
+
+/// <summary>One block device counter (docker's BlkioStatEntry).</summary>
+public sealed record BlkioStatEntry(ulong Major, ulong Minor, string Op, ulong Value);

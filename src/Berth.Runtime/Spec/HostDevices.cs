@@ -23,4 +23,14 @@ public static class HostDevices
         };
         return new DeviceMapping(container, type, st.stx_rdev_major, st.stx_rdev_minor, (uint)(st.stx_mode & 0xFFF), st.stx_uid, st.stx_gid, permissions);
     }
+
+    /// <summary>The major and minor numbers of the block device at <paramref name="path"/> (the block I/O weights
+    /// and throttles name devices by number); dockerd's <c>stat PATH: …</c> when it is not one.</summary>
+    public static (long Major, long Minor) BlockDevice(string path)
+    {
+        if (statx(AT_FDCWD, path, 0, STATX_BASIC_STATS, out var st) != 0)
+            throw BerthException.Invalid($"stat {path}: {Berth.Interop.Errno.Describe(Berth.Interop.Errno.Last).ToLowerInvariant()}");
+        if ((st.stx_mode & S_IFMT) != S_IFBLK) throw BerthException.Invalid($"{path} is not a block device");
+        return (st.stx_rdev_major, st.stx_rdev_minor);
+    }
 }

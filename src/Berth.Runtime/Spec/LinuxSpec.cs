@@ -53,6 +53,7 @@ public sealed record LinuxResources
     [JsonPropertyName("memory")] public LinuxMemory? Memory { get; init; }
     [JsonPropertyName("cpu")] public LinuxCpu? Cpu { get; init; }
     [JsonPropertyName("pids")] public LinuxPids? Pids { get; init; }
+    [JsonPropertyName("blockIO")] public LinuxBlockIO? BlockIO { get; init; }
     [JsonPropertyName("unified")] public IReadOnlyDictionary<string, string>? Unified { get; init; }
 }
 
@@ -83,6 +84,33 @@ public sealed record LinuxCpu
     [JsonPropertyName("period")] public ulong? Period { get; init; }
     [JsonPropertyName("cpus")] public string? Cpus { get; init; }
     [JsonPropertyName("mems")] public string? Mems { get; init; }
+}
+
+/// <summary>Block I/O: a weight (10–1000) for the whole cgroup and per device, and per-device throttles.</summary>
+/// <see href="https://github.com/opencontainers/runtime-spec/blob/main/config-linux.md#block-io"/>
+public sealed record LinuxBlockIO
+{
+    [JsonPropertyName("weight")] public ushort? Weight { get; init; }
+    [JsonPropertyName("weightDevice")] public IReadOnlyList<LinuxWeightDevice>? WeightDevice { get; init; }
+    [JsonPropertyName("throttleReadBpsDevice")] public IReadOnlyList<LinuxThrottleDevice>? ThrottleReadBpsDevice { get; init; }
+    [JsonPropertyName("throttleWriteBpsDevice")] public IReadOnlyList<LinuxThrottleDevice>? ThrottleWriteBpsDevice { get; init; }
+    [JsonPropertyName("throttleReadIOPSDevice")] public IReadOnlyList<LinuxThrottleDevice>? ThrottleReadIOPSDevice { get; init; }
+    [JsonPropertyName("throttleWriteIOPSDevice")] public IReadOnlyList<LinuxThrottleDevice>? ThrottleWriteIOPSDevice { get; init; }
+}
+
+public sealed record LinuxWeightDevice
+{
+    [JsonPropertyName("major")] public long Major { get; init; }
+    [JsonPropertyName("minor")] public long Minor { get; init; }
+    [JsonPropertyName("weight")] public ushort? Weight { get; init; }
+}
+
+public sealed record LinuxThrottleDevice
+{
+    [JsonPropertyName("major")] public long Major { get; init; }
+    [JsonPropertyName("minor")] public long Minor { get; init; }
+    /// <summary>Bytes or operations per second; 0 lifts the limit.</summary>
+    [JsonPropertyName("rate")] public ulong Rate { get; init; }
 }
 
 public sealed record LinuxPids

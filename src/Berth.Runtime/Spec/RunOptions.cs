@@ -64,6 +64,8 @@ public sealed record RunOptions
     public long? MemoryReservation { get; init; }
     public ulong? MemorySwappiness { get; init; }
     public bool OomKillDisable { get; init; }
+    /// <summary>Block I/O weights and throttles, devices already resolved to their numbers.</summary>
+    public LinuxBlockIO? BlockIO { get; init; }
     /// <summary><c>--init</c>: berth's init stays PID 1, runs the command as its child, forwards signals and reaps
     /// orphans. Written as the spec annotation <c>io.berth.init=true</c> (other OCI runtimes ignore it).</summary>
     public bool Init { get; init; }

@@ -196,6 +196,7 @@ public static class SpecGenerator
             Memory = memory,
             Cpu = cpu,
             Pids = pids,
+            BlockIO = o.BlockIO,
         };
     }
 

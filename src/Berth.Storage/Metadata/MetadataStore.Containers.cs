@@ -32,12 +32,17 @@ public sealed partial class MetadataStore
 
     /// <summary>Adds a container, reserving its name in the same transaction; false when the name is taken, with
     /// the ID of the container that holds it (read in that transaction, so it names a container that existed).</summary>
-    public bool TryAddContainer(ContainerRow c, out string? holder) =>
+    public bool TryAddContainer(ContainerRow c, out string? holder) => TryAddContainer(c, [], out holder);
+
+    /// <summary>Adds a container and its network memberships (in <see cref="AttachmentRow.Seq"/> order) in one
+    /// transaction, as <see cref="TryAddContainer(ContainerRow, out string?)"/>.</summary>
+    public bool TryAddContainer(ContainerRow c, IReadOnlyList<AttachmentRow> attachments, out string? holder) =>
         (holder = Write(_ =>
         {
             using (var cmd = Cmd("SELECT id FROM containers WHERE name=$n", ("$n", c.Name)))
                 if (cmd.ExecuteScalar() is string id) return id;
             Exec($"INSERT INTO containers({ContainerColumns}) VALUES ($id,$n,$ii,$in,$cr,$cf,$st,$p,$ps,$mp,$ms,$sa,$fa,$ec,$oom,$err,$rc)", Params(c));
+            foreach (var a in attachments) TryAddAttachment(a);
             return null;
         })) is null;
 

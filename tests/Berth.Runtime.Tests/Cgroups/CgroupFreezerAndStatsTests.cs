@@ -45,9 +45,31 @@ public sealed class CgroupFreezerAndStatsTests : IDisposable
         File.WriteAllText(Path.Combine(leaf, "io.stat"), "8:0 rbytes=4096 wbytes=8192 rios=1 wios=2\n8:16 rbytes=1 wbytes=2 rios=1 wios=1\n");
         File.WriteAllText(Path.Combine(leaf, "pids.current"), "3\n");
         var stats = CgroupStats.Read(new CgroupV2Manager(_dir.Path, leaf));
-        Assert.Equal(new CgroupStats { CpuNanoseconds = 1_500_000, MemoryUsage = 6291456, MemoryLimit = 67108864, BlockRead = 4097, BlockWrite = 8194, Pids = 3, InactiveFile = 4194304 }, stats);
+        Assert.Equal(new CgroupStats { CpuNanoseconds = 1_500_000, MemoryUsage = 6291456, MemoryLimit = 67108864, BlockRead = 4097, BlockWrite = 8194, Pids = 3, InactiveFile = 4194304 },
+            stats with { IoServiceBytes = [] });
+        // dockerd's v2 shape: a "read" and a "write" entry per device, and no operation counts.
+        Assert.Equal([new(8, 0, "read", 4096), new(8, 0, "write", 8192), new(8, 16, "read", 1), new(8, 16, "write", 2)], stats.IoServiceBytes.ToArray<BlkioStatEntry>());
+        Assert.Null(stats.IoServiced);
         File.WriteAllText(Path.Combine(leaf, "memory.max"), "max\n");
         Assert.Null(CgroupStats.Read(new CgroupV2Manager(_dir.Path, leaf)).MemoryLimit);
+    }
+
+    [Fact]
+    public void V1StatsReadTheThrottleCounters()
+    {
+        // A v1 blkio directory as a kernel without CFQ has it: the throttle layer's per-device lines and a Total.
+        var blkio = _dir.Sub("blkio-c");
+        File.WriteAllText(Path.Combine(blkio, "blkio.throttle.io_service_bytes"),
+            "254:0 Read 4096\n254:0 Write 1048576\n254:0 Sync 1048576\n254:0 Async 4096\n254:0 Discard 0\n254:0 Total 1052672\nTotal 1052672\n");
+        File.WriteAllText(Path.Combine(blkio, "blkio.throttle.io_serviced"),
+            "254:0 Read 1\n254:0 Write 256\n254:0 Sync 256\n254:0 Async 1\n254:0 Discard 0\n254:0 Total 257\nTotal 257\n");
+        var hierarchy = new CgroupHierarchy { Name = "blkio", FsType = "cgroup", Options = "blkio", Controllers = ["blkio"], MountPoint = _dir.Path };
+        var stats = CgroupStats.Read(new Berth.Runtime.Cgroups.V1.CgroupV1Manager([(hierarchy, blkio)], []));
+        Assert.Equal("v1", stats.Version);
+        Assert.Equal((4096UL, 1048576UL), (stats.BlockRead, stats.BlockWrite));
+        Assert.Equal(["Read", "Write", "Sync", "Async", "Discard", "Total"], stats.IoServiceBytes.Select(e => e.Op).ToArray());
+        Assert.Equal(new BlkioStatEntry(254, 0, "Write", 256), stats.IoServiced![1]);
+        Assert.Equal(6, stats.IoServiced.Count);
     }
 
     public void Dispose() => _dir.Dispose();

@@ -94,6 +94,7 @@ public sealed class CgroupV1Manager : ICgroupManager
             var pids = DirOf("pids") ?? throw new BerthException(ErrorKind.NotImplemented, "pids limit: no pids cgroup hierarchy is mounted");
             CgroupFs.Write(pids, "pids.max", p.Limit > 0 ? CgroupLayout.Format(p.Limit) : "max");
         }
+        if (r.BlockIO is { } b) ApplyBlockIO(b);
         if (DeviceRules.For(r.Devices) is { Count: > 0 } rules && DirOf("devices") is { } devices)
         {
             foreach (var rule in rules)
@@ -103,6 +104,24 @@ public sealed class CgroupV1Manager : ICgroupManager
                 CgroupFs.Write(devices, rule.Allow ? "devices.allow" : "devices.deny", entry);
             }
         }
+    }
+
+    /// <summary>blkio: the weight in <c>blkio.weight</c> (BFQ's <c>blkio.bfq.weight</c> where that is the one there,
+    /// as runc), per-device weights, and the throttles as <c>MAJ:MIN RATE</c> lines (a rate of 0 lifts a limit).</summary>
+    private void ApplyBlockIO(LinuxBlockIO b)
+    {
+        var blkio = DirOf("blkio") ?? throw new BerthException(ErrorKind.NotImplemented, "block I/O limits: no blkio cgroup hierarchy is mounted");
+        var bfq = !File.Exists(Path.Combine(blkio, "blkio.weight")) && File.Exists(Path.Combine(blkio, "blkio.bfq.weight"));
+        if (b.Weight is { } weight and > 0) CgroupFs.Write(blkio, bfq ? "blkio.bfq.weight" : "blkio.weight", CgroupLayout.Format(weight));
+        foreach (var d in b.WeightDevice ?? [])
+            if (d.Weight is { } w and > 0) CgroupFs.Write(blkio, bfq ? "blkio.bfq.weight_device" : "blkio.weight_device", $"{d.Major}:{d.Minor} {w}");
+        foreach (var (file, list) in new[]
+                 {
+                     ("blkio.throttle.read_bps_device", b.ThrottleReadBpsDevice), ("blkio.throttle.write_bps_device", b.ThrottleWriteBpsDevice),
+                     ("blkio.throttle.read_iops_device", b.ThrottleReadIOPSDevice), ("blkio.throttle.write_iops_device", b.ThrottleWriteIOPSDevice),
+                 })
+            foreach (var t in list ?? [])
+                CgroupFs.Write(blkio, file, $"{t.Major}:{t.Minor} {t.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
     }
 
     private static string Number(long? n) => n is { } v and >= 0 ? CgroupLayout.Format(v) : "*";

@@ -77,6 +77,7 @@ public sealed class CgroupV2Manager : ICgroupManager
             if (c.Mems is { Length: > 0 } mems) CgroupFs.Write(_dir, "cpuset.mems", mems);
         }
         if (r.Pids is { } p) CgroupFs.Write(_dir, "pids.max", p.Limit > 0 ? CgroupLayout.Format(p.Limit) : "max");
+        if (r.BlockIO is { } b) ApplyBlockIO(b);
         foreach (var (file, value) in r.Unified ?? new Dictionary<string, string>())
         {
             if (file.Contains('/') || file.StartsWith('.')) throw BerthException.Invalid($"invalid unified cgroup key {file}");
@@ -84,6 +85,35 @@ public sealed class CgroupV2Manager : ICgroupManager
         }
         if (DeviceRules.For(r.Devices) is { Count: > 0 } rules) DeviceFilter.Apply(rules, _dir);
     }
+
+    /// <summary>io: the weight in BFQ's <c>io.bfq.weight</c> when the scheduler offers it, else in <c>io.weight</c>
+    /// converted from v1's range (runc's fs2.setIo); per-device weights need BFQ; the throttles as <c>io.max</c>
+    /// lines (<c>MAJ:MIN rbps=N</c>; a rate of 0 is written "max", no limit, as v1 reads 0).</summary>
+    private void ApplyBlockIO(LinuxBlockIO b)
+    {
+        var bfq = File.Exists(Path.Combine(_dir, "io.bfq.weight"));
+        if (b.Weight is { } weight and > 0)
+        {
+            if (bfq) CgroupFs.Write(_dir, "io.bfq.weight", CgroupLayout.Format(weight));
+            else CgroupFs.Write(_dir, "io.weight", "default " + CgroupLayout.Format(BlkioToIoWeight(weight)));
+        }
+        foreach (var d in b.WeightDevice ?? [])
+        {
+            if (d.Weight is not { } w || w == 0) continue;
+            if (bfq) CgroupFs.Write(_dir, "io.bfq.weight", $"{d.Major}:{d.Minor} {w}");
+            else CgroupFs.Write(_dir, "io.weight", $"{d.Major}:{d.Minor} {BlkioToIoWeight(w)}");
+        }
+        foreach (var (key, list) in new[]
+                 {
+                     ("rbps", b.ThrottleReadBpsDevice), ("wbps", b.ThrottleWriteBpsDevice),
+                     ("riops", b.ThrottleReadIOPSDevice), ("wiops", b.ThrottleWriteIOPSDevice),
+                 })
+            foreach (var t in list ?? [])
+                CgroupFs.Write(_dir, "io.max", $"{t.Major}:{t.Minor} {key}={(t.Rate == 0 ? "max" : t.Rate.ToString(System.Globalization.CultureInfo.InvariantCulture))}");
+    }
+
+    /// <summary>runc's conversion from blkio.weight [10, 1000] to io.weight [1, 10000].</summary>
+    public static long BlkioToIoWeight(ushort weight) => weight == 0 ? 0 : 1 + ((long)weight - 10) * 9999 / 990;
 
     /// <summary>runc's conversion from cpu.shares [2, 262144] to cpu.weight [1, 10000].</summary>
     public static long SharesToWeight(ulong shares) => shares == 0 ? 0 : 1 + ((long)Math.Clamp(shares, 2UL, 262144UL) - 2) * 9999 / 262142;
