@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Berth.Engine;
 using Berth.Api.Dto;
 using Berth.Api.Streams;
 using Berth.Engine.Containers;
@@ -271,8 +272,8 @@ internal static class ContainerRoutes
         {
             Follow = ctx.QueryBool("follow"),
             Tail = tailN,
-            Since = ctx.Query("since") is { Length: > 0 } s && s != "0" ? SystemRoutes.ParseTime(s, now) : null,
-            Until = ctx.Query("until") is { Length: > 0 } u && u != "0" ? SystemRoutes.ParseTime(u, now) : null,
+            Since = ctx.Query("since") is { Length: > 0 } s && s != "0" ? DockerTime.Parse(s, now) : null,
+            Until = ctx.Query("until") is { Length: > 0 } u && u != "0" ? DockerTime.Parse(u, now) : null,
         };
         var tty = ContainerService.ConfigOf(row).Request.Tty;
         var ct = ctx.StreamToken();

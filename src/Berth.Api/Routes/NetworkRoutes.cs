@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Berth.Engine;
 using Berth.Api.Dto;
 using Berth.Engine.Containers;
 using Berth.Engine.Networks;
@@ -124,7 +125,7 @@ internal static class NetworkRoutes
         DateTimeOffset? until = null;
         foreach (var (key, values) in filters)
         {
-            if (key == "until" && values.Count > 0) until = SystemRoutes.ParseTime(values[0], now);
+            if (key == "until" && values.Count > 0) until = DockerTime.Parse(values[0], now);
             else if (key is not ("label" or "label!" or "until")) throw BerthException.Invalid($"invalid filter '{key}'");
         }
         var labels = filters.GetValueOrDefault("label") ?? [];

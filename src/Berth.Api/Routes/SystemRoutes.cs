@@ -135,8 +135,8 @@ internal static class SystemRoutes
     {
         var engine = ctx.Engine();
         var now = DateTimeOffset.UtcNow;
-        var since = ctx.Query("since") is { Length: > 0 } s ? ParseTime(s, now) : (DateTimeOffset?)null;
-        var until = ctx.Query("until") is { Length: > 0 } u ? ParseTime(u, now) : (DateTimeOffset?)null;
+        var since = ctx.Query("since") is { Length: > 0 } s ? DockerTime.Parse(s, now) : (DateTimeOffset?)null;
+        var until = ctx.Query("until") is { Length: > 0 } u ? DockerTime.Parse(u, now) : (DateTimeOffset?)null;
         var filters = ctx.Filters();
         foreach (var key in filters.Keys)
             if (!EventFilter.Keys.Contains(key)) throw BerthException.Invalid($"invalid filter '{key}'");
@@ -158,17 +158,6 @@ internal static class SystemRoutes
         {
             // The client stopped listening, or the daemon is stopping: the stream ends.
         }
-    }
-
-    /// <summary>dockerd's times: Unix seconds with a fraction down to nanoseconds (<c>1700000000.123456789</c>, what the
-    /// CLI sends for <c>--since 5m</c> and a log line's timestamp) or RFC 3339. Kept to the tick (100 ns): a log line
-    /// is shown from its own timestamp on, not from the millisecond before.</summary>
-    internal static DateTimeOffset ParseTime(string s, DateTimeOffset now)
-    {
-        if (decimal.TryParse(s, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var unix))
-            return DateTimeOffset.UnixEpoch.AddTicks((long)(unix * TimeSpan.TicksPerSecond));
-        if (DateTimeOffset.TryParse(s, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal, out var t)) return t;
-        throw BerthException.Invalid($"invalid time '{s}'");
     }
 
     /// <summary><c>POST /auth</c>: checks the credentials against the registry through the engine's registry client

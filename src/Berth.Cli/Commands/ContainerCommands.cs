@@ -758,8 +758,8 @@ internal static class ContainerCommands
             {
                 Follow = p.GetValue(follow),
                 Tail = tailN,
-                Since = p.GetValue(since) is { } s ? ParseTime(s, now) : null,
-                Until = p.GetValue(until) is { } u ? ParseTime(u, now) : null,
+                Since = p.GetValue(since) is { } s ? DockerTime.Parse(s, now) : null,
+                Until = p.GetValue(until) is { } u ? DockerTime.Parse(u, now) : null,
             };
             using var stdout = Console.OpenStandardOutput();
             using var stderr = Console.OpenStandardError();
@@ -767,34 +767,6 @@ internal static class ContainerCommands
             service.Logs(row, options, printer, ct);
             return 0;
         });
-    }
-
-    /// <summary>docker's --since/--until: RFC 3339, a date, Unix seconds, or a duration before now (10m, 1h30m).</summary>
-    internal static DateTimeOffset ParseTime(string s, DateTimeOffset now)
-    {
-        if (decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var unix))
-            return DateTimeOffset.FromUnixTimeMilliseconds((long)(unix * 1000));
-        if (DateTimeOffset.TryParse(s, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var t)) return t;
-        var total = TimeSpan.Zero;
-        var number = "";
-        for (var i = 0; i < s.Length; i++)
-        {
-            var ch = s[i];
-            if (char.IsAsciiDigit(ch) || ch == '.') { number += ch; continue; }
-            if (number.Length == 0) throw BerthException.Invalid($"invalid time '{s}'");
-            var v = double.Parse(number, CultureInfo.InvariantCulture);
-            number = "";
-            if (ch == 'm' && i + 1 < s.Length && s[i + 1] == 's') { total += TimeSpan.FromMilliseconds(v); i++; continue; }
-            total += ch switch
-            {
-                'h' => TimeSpan.FromHours(v),
-                'm' => TimeSpan.FromMinutes(v),
-                's' => TimeSpan.FromSeconds(v),
-                _ => throw BerthException.Invalid($"invalid time '{s}'"),
-            };
-        }
-        if (number.Length > 0) throw BerthException.Invalid($"invalid time '{s}'");
-        return now - total;
     }
 
     // ---- top / prune / inspect ----

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using Berth.Engine;
 using Berth.Cli.Output;
 using Berth.Engine.Events;
 using Berth.Oci.Errors;
@@ -31,8 +32,8 @@ internal static class EventsCommand
                 if (!filters.TryGetValue(key, out var list)) filters[key] = list = [];
                 list.Add(f[(eq + 1)..]);
             }
-            var from = p.GetValue(since) is { } s ? ContainerCommands.ParseTime(s, now) : (DateTimeOffset?)null;
-            var to = p.GetValue(until) is { } u ? ContainerCommands.ParseTime(u, now) : (DateTimeOffset?)null;
+            var from = p.GetValue(since) is { } s ? DockerTime.Parse(s, now) : (DateTimeOffset?)null;
+            var to = p.GetValue(until) is { } u ? DockerTime.Parse(u, now) : (DateTimeOffset?)null;
             var fmt = p.GetValue(format);
             var template = string.IsNullOrEmpty(fmt) || fmt == "json" ? null : GoTemplate.Parse(fmt);
             var events = ctx.Engine.Events.ReadAsync(from, to, new EventFilter(filters.ToDictionary(kv => kv.Key, kv => (IReadOnlyList<string>)kv.Value)),
