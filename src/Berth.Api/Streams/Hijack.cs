@@ -126,12 +126,6 @@ internal sealed class ClientOutputStream(Stream inner, UpgradeBodyMiddleware.Out
         if (disposing) inner.Dispose();
         base.Dispose(disposing);
     }
-
-    public override async ValueTask DisposeAsync()
-    {
-        await inner.DisposeAsync();
-        await base.DisposeAsync();
-    }
 }
 
 /// <summary>The input side of a hijacked connection: reads end (0) at the client's half-close, once every byte the

@@ -128,12 +128,11 @@ internal static class UpgradeBodyMiddleware
         public override ValueTask<FlushResult> FlushAsync(CancellationToken ct = default)
         {
             var flush = inner.FlushAsync(ct);
-            if (flush.IsCompletedSuccessfully)
-            {
-                if (flush.Result.IsCompleted) end.Signal();
-                return flush;
-            }
-            return Observed(flush);
+            if (!flush.IsCompletedSuccessfully) return Observed(flush);
+            // Its result taken once (a pipe's ValueTask may be backed by a reusable source) and handed on as a value.
+            var result = flush.Result;
+            if (result.IsCompleted) end.Signal();
+            return new ValueTask<FlushResult>(result);
         }
 
         private async ValueTask<FlushResult> Observed(ValueTask<FlushResult> flush)
