@@ -161,7 +161,7 @@ public sealed class DockerCliTests(BusyboxFixture image)
         // The built image runs, from the CLI of the same store.
         Assert.Equal("hi-api\nfrom-context\n", s.Berth.Ok("run", "--rm", "t:1"));
         File.WriteAllText(Path.Combine(ctx, "Dockerfile"), "FROM busybox:latest\nRUN exit 7\n");
-        s.Docker("build", "-t", "t:2", ctx).AssertExit(7, "exit code: 7");
+        s.Docker("build", "-t", "t:2", ctx).AssertExit(7, "The command '/bin/sh -c exit 7' returned a non-zero code: 7");
         s.Docker("image", "inspect", "t:2").AssertExit(1, "No such image");
     }
 

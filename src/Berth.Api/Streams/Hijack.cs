@@ -37,7 +37,10 @@ internal sealed class Hijack : IAsyncDisposable
                 ? new ClientOutputStream(upgraded, (UpgradeBodyMiddleware.OutputEnd)o!) : upgraded;
             return new Hijack(stream, upgraded: true) { _input = end is null ? stream : new HalfClosedReader(stream, end) };
         }
+        // The headers go at once, as dockerd's hijack writes them: an attach waiting for a start sends nothing else
+        // until then, and its client waits for the answer before it starts the container.
         await ctx.Response.StartAsync(ctx.RequestAborted);
+        await ctx.Response.Body.FlushAsync(ctx.RequestAborted);
         return new Hijack(ctx.Response.Body, upgraded: false);
     }
 
