@@ -31,6 +31,9 @@ public sealed class ApiServer
 
     public async Task<int> RunAsync(CancellationToken ct)
     {
+        // Two malloc arenas (SQLite's and libc's allocations) for the daemon's many threads instead of up to 16 on
+        // two cores, each kept once made: 3 MB less anonymous memory after concurrent requests (docs/benchmarks.md).
+        Libc.mallopt(Libc.M_ARENA_MAX, 2);
         var listens = _options.ParseHosts();
         // The empty builder, with only what the daemon uses: Kestrel, routing, logging to stderr. The slim one also
         // reads appsettings*.json from the working directory, watching it, and every directory under it, for changes

@@ -207,6 +207,13 @@ internal static unsafe partial class Libc
     [LibraryImport(Libraries.Libc)]
     internal static partial uint umask(uint mask);
 
+    /// <summary>mallopt(3)'s M_ARENA_MAX: the most malloc arenas glibc makes (by default 8 per core: a thread that
+    /// finds the arenas busy gets one of its own, kept for good).</summary>
+    internal const int M_ARENA_MAX = -8;
+
+    [LibraryImport(Libraries.Libc)]
+    internal static partial int mallopt(int param, int value);
+
     [LibraryImport(Libraries.Libc, SetLastError = true)]
     internal static partial int utimensat(SafeFdHandle dirfd, byte* path, Timespec* times, int flags);
 
