@@ -15,18 +15,21 @@ public sealed class Sessions
     private readonly ConcurrentDictionary<string, ConcurrentBag<StdioSession>> _attached = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, ExecInstance> _execs = new(StringComparer.Ordinal);
 
-    /// <summary>An attach made before the start: the start completes it with the session.</summary>
-    /// <summary>Claimed once, by the start that connects it or by the attach itself when the start came first.</summary>
-    public sealed record PendingAttach(AttachStreams Streams, TaskCompletionSource<StdioSession> Session)
+    /// <summary>An attach made before the start: the start completes it with the session. It is registered before
+    /// the client has its answer (a client starts the container once it has), and its streams follow once the
+    /// connection is taken over. Claimed once, by the start that connects it or by the attach itself when the start
+    /// came first.</summary>
+    public sealed record PendingAttach(TaskCompletionSource<AttachStreams> Streams, TaskCompletionSource<StdioSession> Session)
     {
         private int _claimed;
 
         public bool TryClaim() => !Session.Task.IsCompleted && Interlocked.Exchange(ref _claimed, 1) == 0;
     }
 
-    public PendingAttach AddPending(string containerId, AttachStreams streams)
+    public PendingAttach AddPending(string containerId)
     {
-        var p = new PendingAttach(streams, new TaskCompletionSource<StdioSession>(TaskCreationOptions.RunContinuationsAsynchronously));
+        var p = new PendingAttach(new TaskCompletionSource<AttachStreams>(TaskCreationOptions.RunContinuationsAsynchronously),
+            new TaskCompletionSource<StdioSession>(TaskCreationOptions.RunContinuationsAsynchronously));
         _pending.GetOrAdd(containerId, _ => new ConcurrentQueue<PendingAttach>()).Enqueue(p);
         return p;
     }

@@ -98,6 +98,7 @@ public sealed partial class Builder
                     var argInfo = Step(stage, index, total, Shown(raw));
                     state.Key = new CacheKey("arg").Add("parent", state.Key).Add("args", parts).Finish();
                     Progress.Cached(argInfo);
+                    Progress.Result(argInfo, state.Key);
                     return;
                 }
                 case LabelInstruction l:
@@ -209,6 +210,7 @@ public sealed partial class Builder
             state.History.Add(new History { Created = Now, CreatedBy = createdBy, Comment = "buildkit.dockerfile.v0", EmptyLayer = true });
             state.Key = new CacheKey("metadata").Add("parent", state.Key).Add("instruction", createdBy).Finish();
             Progress.Cached(info);
+            Progress.Result(info, state.Key);
         }
 
         private static IReadOnlyList<string> CommandArgs(CommandLine command, StageState state) =>

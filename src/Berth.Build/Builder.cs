@@ -201,6 +201,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             var state = await BaseStateAsync(stage, from, ct);
             state.NoCache = _req.NoCache || _req.NoCacheStages.Contains(stage.DisplayName);
             Progress.Cached(info);
+            Progress.Result(info, state.Key);
             var instructions = new List<Instruction>();
             // Compat: a base image's ONBUILD triggers run first, then the image no longer carries them (docker).
             if (state.Config.OnBuild is { Count: > 0 } triggers)
@@ -308,6 +309,7 @@ public sealed partial class Builder(Store store, IImageSource images, IRunStepEx
             state.Layers.Add(new LayerRef(record.BlobDigest, record.BlobSize, record.MediaType, record.DiffId, record.ChainId));
             state.History.Add(new History { Created = _req.SourceDateEpoch ?? record.Created, CreatedBy = createdBy, Comment = "buildkit.dockerfile.v0" });
             state.Key = key;
+            Progress.Result(info, key);
         }
 
         /// <summary>The summary's first line (the parent's key) with the ARG values in effect, so that

@@ -62,7 +62,7 @@ public sealed class DockerCliTests(BusyboxFixture image)
         Assert.Equal($"{id[..12]} web Up\n", Normalize(s.DockerOk("ps", "--format", "{{.ID}} {{.Names}} {{.Status}}")));
         Assert.Equal("web\n", s.Berth.Ok("ps", "--format", "{{.Names}}"));
         // A running container is not removed without force: 409, the CLI's exit 1.
-        s.Docker("rm", "web").AssertExit(1, "container is running");
+        s.Docker("rm", "web").AssertExit(1, "You cannot remove a running container");
         Assert.Equal("web\n", s.DockerOk("stop", "-t", "1", "web"));
         Assert.Matches("^Exited \\(137\\)", s.DockerOk("ps", "-a", "--format", "{{.Status}}"));
         // Stopping a stopped container is dockerd's 304, a success for the CLI.

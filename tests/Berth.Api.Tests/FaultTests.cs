@@ -443,7 +443,7 @@ public sealed class FaultTests(BusyboxFixture image)
             (HttpMethod.Get, "/v1.47/no/such/route", null, HttpStatusCode.NotFound, "page not found"),
             (HttpMethod.Put, "/v1.47/containers/json", null, HttpStatusCode.NotFound, "page not found"),
             (HttpMethod.Post, "/v1.47/containers/create?name=up", "{\"Image\":\"busybox:latest\"}", HttpStatusCode.Conflict, "is already in use"),
-            (HttpMethod.Delete, "/v1.47/containers/up", null, HttpStatusCode.Conflict, "container is running: stop the container before removing or force remove"),
+            (HttpMethod.Delete, "/v1.47/containers/up", null, HttpStatusCode.Conflict, "You cannot remove a running container"),
             (HttpMethod.Post, "/v1.47/containers/down/exec", "{\"Cmd\":[\"true\"]}", HttpStatusCode.Conflict, "is not running"),
             (HttpMethod.Delete, "/v1.47/images/busybox:latest", null, HttpStatusCode.Conflict, "conflict"),
         };

@@ -64,7 +64,7 @@ public sealed class ContainerExtraCommandsTests(BusyboxFixture image)
         AssertEventually(() => s.Ok("inspect", "-f", "{{.State.Status}} {{.State.ExitCode}}", "counter") == "exited 137\n");
         s.Ok("start", "counter");
         s.Ok("pause", "counter");
-        AssertFails(s.Run("rm", "counter"), "container is running");
+        AssertFails(s.Run("rm", "counter"), "You cannot remove a running container");
         s.Ok("rm", "-f", "counter");
     }
 

@@ -86,7 +86,7 @@ public sealed class FlagMessageTests(BusyboxFixture image)
         // --pull never: the missing image is the next step to fail, with no registry asked (issue 10 made create pull).
         var r = new Testing.Berth(dir.Combine("root")).Run("create", "--pull", "never", flag, value, "nosuchimage");
         Assert.Equal(125, r.ExitCode);
-        Assert.Equal("berth: Unable to find image 'nosuchimage:latest' locally\n", r.Stderr);
+        Assert.Equal("berth: No such image: nosuchimage:latest\n", r.Stderr);
     }
 
     [Fact]
@@ -98,7 +98,7 @@ public sealed class FlagMessageTests(BusyboxFixture image)
         var r = berth.Run("run", "--memory-swappiness", "101", "busybox");
         Assert.Equal(125, r.ExitCode);
         Assert.Equal("berth: invalid value: 101. Valid memory swappiness range is 0-100\n", r.Stderr);
-        Assert.Equal("berth: Unable to find image 'nosuchimage:latest' locally\n", berth.Run("create", "--pull", "never", "--memory-swappiness", "-1", "nosuchimage").Stderr);
+        Assert.Equal("berth: No such image: nosuchimage:latest\n", berth.Run("create", "--pull", "never", "--memory-swappiness", "-1", "nosuchimage").Stderr);
     }
 
     [Fact]

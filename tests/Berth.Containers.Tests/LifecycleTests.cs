@@ -128,7 +128,7 @@ public sealed class LifecycleTests(BusyboxFixture image)
         var id = s.Ok("run", "-d", "busybox", "sleep", "100").Trim();
         var r = s.Run("rm", id[..12]);
         Assert.Equal(1, r.ExitCode);
-        Assert.Contains("container is running", r.Stderr);
+        Assert.Contains("You cannot remove a running container", r.Stderr);
         Assert.Equal(id[..12] + "\n", s.Ok("rm", "-f", id[..12]));
         Assert.Empty(s.AllIds());
         s.AssertClean([id]);

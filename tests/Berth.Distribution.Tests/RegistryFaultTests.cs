@@ -54,11 +54,11 @@ public sealed class RegistryFaultTests
     [Fact]
     public void AMissingManifestIsNotFoundNamingTheReference()
     {
-        // docker: "manifest unknown" with the name the user typed.
+        // dockerd: "manifest for NAME not found:" and the registry's code and message.
         var (dir, berth) = Install();
         using var _ = dir;
         using var registry = new FakeRegistry(Fault.ManifestNotFound);
-        berth.RunTimed(TimeSpan.FromSeconds(60), "pull", registry.Image).AssertExit(1, $"{registry.Host}/fake/app:1: not found: manifest unknown");
+        berth.RunTimed(TimeSpan.FromSeconds(60), "pull", registry.Image).AssertExit(1, $"manifest for {registry.Host}/fake/app:1 not found: manifest unknown: manifest unknown");
         AssertNothingStored(berth);
     }
 

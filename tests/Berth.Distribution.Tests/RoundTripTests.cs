@@ -69,7 +69,7 @@ public sealed class RoundTripTests(BusyboxTar busybox)
         string image = $"{registry.Host}/run/bb:1";
         using (var a = WithBusybox(image)) a.Ok("push", image);
         using var b = new Installation();
-        b.Run("run", "--rm", "--pull", "never", image, "true").AssertExit(125, $"Unable to find image '{image}' locally");
+        b.Run("run", "--rm", "--pull", "never", image, "true").AssertExit(125, $"No such image: {image}");
         b.Run("run", "--rm", "--pull", "sometimes", image, "true").AssertExit(125, "invalid pull option: 'sometimes'");
         var run = b.Run("run", "--rm", image, "echo", "pulled");
         run.AssertExit(0, $"Unable to find image '{image}' locally");
@@ -78,7 +78,7 @@ public sealed class RoundTripTests(BusyboxTar busybox)
         var again = b.Run("run", "--rm", "--pull", "always", image, "echo", "again");
         again.AssertExit(0, $"Status: Image is up to date for {image}");
         Assert.DoesNotContain("Unable to find image", again.Stderr);
-        b.Run("create", $"{registry.Host}/run/missing:1").AssertExit(125, $"{registry.Host}/run/missing:1: not found: manifest unknown");
+        b.Run("create", $"{registry.Host}/run/missing:1").AssertExit(125, $"manifest for {registry.Host}/run/missing:1 not found: manifest unknown: ");
         b.AssertStoreClean(1);
     }
 

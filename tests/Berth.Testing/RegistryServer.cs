@@ -6,7 +6,8 @@ namespace Berth.Testing;
 
 /// <summary>Debian's docker-registry (distribution 2.8) on 127.0.0.1 and a free port, its configuration and
 /// storage in a temp directory: plain HTTP, or TLS with a given certificate, or htpasswd basic auth, or token auth.
-/// Started ready (it answers /v2/), killed on dispose.</summary>
+/// Started ready (it accepts connections), killed on dispose. With <see cref="Options.NetworkNamespace"/> it listens
+/// on that namespace's loopback instead, where a daemon of the same namespace pushes to it.</summary>
 public sealed class RegistryServer : IDisposable
 {
     public const string Binary = "/usr/bin/docker-registry";
@@ -18,13 +19,19 @@ public sealed class RegistryServer : IDisposable
         public string? Htpasswd { get; init; }
         public (string Cert, string Key)? Tls { get; init; }
         public (string Realm, string Service, string Issuer, string RootCertBundle)? Token { get; init; }
+
+        /// <summary>A named network namespace (<c>/run/netns/NAME</c>) to serve in, entered with nsenter.</summary>
+        public string? NetworkNamespace { get; init; }
+
+        /// <summary>The port to listen on (a free one when not given).</summary>
+        public int? Port { get; init; }
     }
 
     public RegistryServer(Options? options = null)
     {
         HostCapabilities.Require(File.Exists(Binary), "needs docker-registry (apt-get install docker-registry)");
         options ??= new Options();
-        Port = FreePort();
+        Port = options.Port ?? FreePort();
         var config = $"""
             version: 0.1
             log:
@@ -52,7 +59,9 @@ public sealed class RegistryServer : IDisposable
         if (options.Token is { } t)
             config += $"auth:\n  token:\n    realm: {t.Realm}\n    service: {t.Service}\n    issuer: {t.Issuer}\n    rootcertbundle: {t.RootCertBundle}\n";
         File.WriteAllText(_dir.Combine("config.yml"), config);
-        var psi = new ProcessStartInfo(Binary, ["serve", _dir.Combine("config.yml")])
+        string[] command = [Binary, "serve", _dir.Combine("config.yml")];
+        if (options.NetworkNamespace is { } netns) command = ["nsenter", $"--net=/run/netns/{netns}", .. command];
+        var psi = new ProcessStartInfo(command[0], command[1..])
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
@@ -65,6 +74,8 @@ public sealed class RegistryServer : IDisposable
         Wait.For(() =>
         {
             if (_process.HasExited) throw new InvalidOperationException($"docker-registry exited {_process.ExitCode}: {string.Join('\n', Log)}");
+            if (options.NetworkNamespace is { } ns)
+                return Run.Tool("nsenter", [$"--net=/run/netns/{ns}", "socat", "-u", "/dev/null", $"TCP:127.0.0.1:{Port}"], timeout: TimeSpan.FromSeconds(10)).ExitCode == 0;
             try
             {
                 using var c = new TcpClient();

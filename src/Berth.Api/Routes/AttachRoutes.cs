@@ -45,26 +45,32 @@ internal static class AttachRoutes
         if (ctx.QueryBool("stream") && service.IsPaused(row))
             throw BerthException.Conflict($"container {row.Name} is paused, unpause the container before attach");
         var ct = ctx.StoppingToken();
-        // Opened before the answer, as the logs route does: what the container wrote so far comes first.
-        using var log = ctx.QueryBool("logs") && config.Request.LogConfig.Type == LogConfig.JsonFile ? service.OpenLog(row, new LogOptions()) : null;
-        await using var hijack = await Hijack.AcceptAsync(ctx, tty);
-        var streams = hijack.Streams(tty, ctx.QueryBool("stdin"), ctx.QueryBool("stdout"), ctx.QueryBool("stderr"), null, keys);
-        if (log is not null)
-        {
-            var sink = hijack.LogSink(tty, ctx.QueryBool("stdout"), ctx.QueryBool("stderr"));
-            await HttpExtensions.RunLongAsync(() => log.Read(sink, ct));
-        }
-        if (!ctx.QueryBool("stream")) return;
-        StdioSession session;
+        service.RecordAttach(row);
+        // The attach to a container not running waits for its start, registered before the client has the answer:
+        // docker run starts the container as soon as it has it, and a start that came before the registration lost
+        // the first output (all of it, for a short-lived container).
+        var pending = ctx.QueryBool("stream") && row.Status != "running" ? Sessions(ctx).AddPending(row.Id) : null;
         try
         {
-            if (service.TryResolve(row.Id, out var now) && now!.Status == "running")
+            // Opened before the answer, as the logs route does: what the container wrote so far comes first.
+            using var log = ctx.QueryBool("logs") && config.Request.LogConfig.Type == LogConfig.JsonFile ? service.OpenLog(row, new LogOptions()) : null;
+            await using var hijack = await Hijack.AcceptAsync(ctx, tty);
+            var streams = hijack.Streams(tty, ctx.QueryBool("stdin"), ctx.QueryBool("stdout"), ctx.QueryBool("stderr"), null, keys);
+            if (log is not null)
             {
+                var sink = hijack.LogSink(tty, ctx.QueryBool("stdout"), ctx.QueryBool("stderr"));
+                await HttpExtensions.RunLongAsync(() => log.Read(sink, ct));
+            }
+            if (!ctx.QueryBool("stream")) return;
+            pending?.Streams.TrySetResult(streams);
+            StdioSession session;
+            if (pending is null)
+            {
+                if (!service.TryResolve(row.Id, out var now) || now!.Status != "running") return;
                 session = await service.AttachAsync(now, streams, ct);
             }
             else
             {
-                var pending = Sessions(ctx).AddPending(row.Id, streams);
                 // A start between the first look above and AddPending did not see this attach: it is connected here
                 // then (or by the start's second look, ConnectLatePendingAttaches, whichever claims it).
                 if (service.TryResolve(row.Id, out var started) && started!.StartedAt != row.StartedAt && pending.TryClaim())
@@ -82,6 +88,11 @@ internal static class AttachRoutes
         catch (BerthException)
         {
             // The container stopped before the attach could connect: the connection closes, as dockerd's.
+        }
+        finally
+        {
+            // A start that takes this attach after it ended (the client left) finds no streams and drops it.
+            pending?.Streams.TrySetCanceled();
         }
     }
 
@@ -123,7 +134,7 @@ internal static class AttachRoutes
             {
                 try
                 {
-                    p.Session.TrySetResult(await service.AttachAsync(running, p.Streams, CancellationToken.None));
+                    p.Session.TrySetResult(await service.AttachAsync(running, await p.Streams.Task, CancellationToken.None));
                 }
                 catch (Exception e)
                 {

@@ -130,7 +130,6 @@ internal static class ContainerRoutes
         var service = Service(ctx);
         var row = Resolve(ctx);
         var signal = Signal(ctx) ?? 9;
-        if (row.Status != "running") throw BerthException.Conflict($"Container {row.Id} is not running");
         service.Kill(row, signal);
         ctx.NoContent();
         return Task.CompletedTask;

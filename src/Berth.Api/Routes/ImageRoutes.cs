@@ -144,8 +144,9 @@ internal static class ImageRoutes
         };
         var images = Images(ctx);
         var ct = ctx.StreamToken();
+        // The response starts with the first message: a failure before it (a missing manifest) is the request's
+        // status and message, as dockerd answers, and an in-band error after.
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.StartAsync(ct);
         var writer = new JsonMessageWriter(ctx.Response.Body);
         try
         {
@@ -156,7 +157,7 @@ internal static class ImageRoutes
                 Status = results.Any(r => r.Downloaded) ? $"Status: Downloaded newer image for {reference.FamiliarName}" : $"Status: Image is up to date for {reference.FamiliarName}",
             });
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && ctx.Response.HasStarted)
         {
             writer.Error(ErrorMapping.Classify(e).Message);
         }
@@ -216,8 +217,8 @@ internal static class ImageRoutes
         var credentials = RegistryAuth.FromHeader(ctx);
         var images = Images(ctx);
         var ct = ctx.StreamToken();
+        // Started by the first message, as pull.
         ctx.Response.ContentType = "application/json";
-        await ctx.Response.StartAsync(ct);
         var writer = new JsonMessageWriter(ctx.Response.Body);
         try
         {
@@ -225,7 +226,7 @@ internal static class ImageRoutes
             foreach (var r in results)
                 writer.Write(new JsonMessage { Status = $"{r.Reference.Tag ?? "latest"}: digest: {r.ManifestDigest} size: {r.ManifestSize}" });
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (e is not OperationCanceledException && ctx.Response.HasStarted)
         {
             writer.Error(ErrorMapping.Classify(e).Message);
         }
@@ -363,7 +364,7 @@ internal static class ImageRoutes
             var writer = new JsonMessageWriter(ctx.Response.Body);
             try
             {
-                var result = await Task.Factory.StartNew(() => engine.Builds.BuildAsync(request, new JsonBuildProgress(writer, quiet), ct),
+                var result = await Task.Factory.StartNew(() => engine.Builds.BuildAsync(request, new JsonBuildProgress(writer, quiet, ctx.QueryBool("forcerm")), ct),
                     ct, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
                 writer.Write(new JsonMessage { Aux = new AuxId(result.ImageId.ToString()) });
                 if (quiet) writer.Stream(result.ImageId + "\n");

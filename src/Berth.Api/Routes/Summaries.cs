@@ -20,7 +20,7 @@ internal static class Summaries
             Names = ["/" + r.Name],
             Image = r.ImageName,
             ImageID = r.ImageId,
-            Command = string.Join(' ', config.Args),
+            Command = ContainerService.CommandOf(r),
             Created = r.Created.ToUnixTimeSeconds(),
             Labels = config.Labels,
             State = service.StateOf(r),

@@ -15,6 +15,10 @@ public interface IBuildProgress
     void Canceled(BuildStepInfo step) => Failed(step, "canceled");
 
     void Message(string text);
+
+    /// <summary>The step is over (built or cached) and <paramref name="id"/> names its result: the digest the
+    /// legacy builder's stream shows after each step.</summary>
+    void Result(BuildStepInfo step, string id) { }
 }
 
 /// <summary>A step as progress shows it: a number, and a name like <c>[build 2/5] COPY . .</c>.</summary>

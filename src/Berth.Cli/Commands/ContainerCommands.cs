@@ -714,7 +714,7 @@ internal static class ContainerCommands
     private static Dictionary<string, string> Row(ContainerService service, ContainerRow r, bool trunc, DateTimeOffset now)
     {
         var config = ContainerService.ConfigOf(r);
-        var command = string.Join(' ', config.Args);
+        var command = ContainerService.CommandOf(r);
         if (trunc && command.Length > 20) command = command[..19] + "…";
         return new Dictionary<string, string>
         {
@@ -787,6 +787,7 @@ internal static class ContainerCommands
             var stdin = !p.GetValue(noStdin);
             if (Refused(ctx, tty, stdin, p.GetValue(detachKeys), "detach", out var keys)) return ExitCodes.Failure;
             var proxy = tty || !p.GetValue(sigProxy) ? ConsoleSession.SignalProxy.None : ConsoleSession.SignalProxy.ForwardAndStopOnInterrupt;
+            service.RecordAttach(row);
             var end = ConsoleSession.Run(tty, stdin, keys, proxy, streams => service.AttachAsync(row, streams, ct));
             if (!end.Detached) return end.ExitCode;
             ctx.Err.WriteLine(ConsoleSession.ReadEscapeSequence);

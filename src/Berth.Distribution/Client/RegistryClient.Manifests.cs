@@ -18,10 +18,12 @@ public sealed partial class RegistryClient
         using var response = await SendAsync(request, ct);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
+            // dockerd's words: "manifest for NAME not found: " and the registry's error (code: message).
             var e = await ErrorAsync(response, subject, ct);
-            throw new RegistryException(ErrorKind.NotFound, Digest.TryParse(reference, out _)
-                ? $"{Domain}/{repository}@{reference}: not found: manifest unknown"
-                : $"{Domain}/{repository}:{reference}: not found: manifest unknown", e.Code, 404);
+            var full = $"{Domain}/{repository}" + (Digest.TryParse(reference, out _) ? "@" : ":") + reference;
+            var name = ImageReference.TryParse(full, out var parsed) ? parsed!.FamiliarName : full;
+            var detail = e.Message.StartsWith(subject + ": ", StringComparison.Ordinal) ? e.Message[(subject.Length + 2)..] : "manifest unknown";
+            throw new RegistryException(ErrorKind.NotFound, $"manifest for {name} not found: {detail}", e.Code, 404);
         }
         if (!response.IsSuccessStatusCode) throw await ErrorAsync(response, subject, ct);
         if (response.Content.Headers.ContentLength is > MaxManifestBytes and var declared)

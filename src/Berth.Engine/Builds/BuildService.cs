@@ -17,13 +17,16 @@ public sealed partial class BuildService(ImageService images, EngineOptions opti
 {
     public Store Store => images.Store;
 
-    public Task<BuildResult> BuildAsync(BuildRequest request, IBuildProgress progress, CancellationToken ct)
+    public async Task<BuildResult> BuildAsync(BuildRequest request, IBuildProgress progress, CancellationToken ct)
     {
         var executor = new RuntimeRunStepExecutor(options, new Networks.NetworkService(Store, time));
         // RUN containers left by a build that was killed would run on and hold their overlay: end them first.
         if (executor.RemoveOrphans() is > 0 and var n) progress.Message($"removed {n} RUN container(s) left by an interrupted build");
         var builder = new Builder(Store, new ImageSource(images), executor, progress, time);
-        return builder.BuildAsync(request, ct);
+        var result = await builder.BuildAsync(request, ct);
+        // As dockerd: a tag event for each -t the build set.
+        foreach (var tag in request.Tags) images.RecordTagged(result.ImageId, ImageReference.Parse(tag));
+        return result;
     }
 
     /// <summary>The blobs and snapshots cache records keep alive; hook this into <see cref="ImageService.ExtraRoots"/>.</summary>

@@ -133,7 +133,11 @@ public sealed record StoredContainerConfig
 {
     [JsonPropertyName("request")] public required ContainerRequest Request { get; init; }
     [JsonPropertyName("args")] public required IReadOnlyList<string> Args { get; init; }
+    /// <summary>The process's environment (PATH default, HOSTNAME, TERM, HOME added).</summary>
     [JsonPropertyName("env")] public required IReadOnlyList<string> Env { get; init; }
+    /// <summary>Config.Env as dockerd keeps it: the given variables, then the image's that they do not override
+    /// (moby's daemon/commit.go merge); none of the runtime's additions. Null in records made before it.</summary>
+    [JsonPropertyName("configEnv")] public IReadOnlyList<string>? ConfigEnv { get; init; }
     [JsonPropertyName("cwd")] public required string Cwd { get; init; }
     [JsonPropertyName("hostname")] public required string Hostname { get; init; }
     [JsonPropertyName("user")] public string User { get; init; } = "";

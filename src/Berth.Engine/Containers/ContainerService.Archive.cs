@@ -39,6 +39,7 @@ public sealed partial class ContainerService
             using (entry)
             using (var tar = new TarWriter(output, TarEntryFormat.Pax, leaveOpen: true))
                 WriteTree(tar, entry, stat.Name == "/" ? "." : stat.Name, ct);
+            Record(row, "archive-path");
             return stat;
         });
 

@@ -7,6 +7,10 @@ namespace Berth.Engine.Containers;
 
 public sealed partial class ContainerService
 {
+    /// <summary>A client attaches (the Engine API's attach, the CLI's attached run, <c>start -a</c> and
+    /// <c>attach</c>): dockerd's attach event, recorded when the client asks, so before the start it waits for.</summary>
+    public void RecordAttach(ContainerRow row) => Record(row, "attach");
+
     /// <summary><c>attach</c>: connects <paramref name="streams"/> to a running container through its monitor
     /// (<see cref="AttachServer"/>): its output from now on (stdout and stderr apart, or the terminal raw), the input
     /// to its stdin when it was started with <c>-i</c>. With a terminal the detach keys end the session and leave the

@@ -41,7 +41,7 @@ public sealed partial class ContainerService
         {
             Cmd = stored.Cmd,
             Entrypoint = stored.Entrypoint,
-            Env = stored.Env.Where(e => !e.StartsWith("HOSTNAME=", StringComparison.Ordinal)).ToList(),
+            Env = stored.ConfigEnv ?? stored.Env.Where(e => !e.StartsWith("HOSTNAME=", StringComparison.Ordinal)).ToList(),
             User = stored.User is { Length: > 0 } u ? u : null,
             WorkingDir = stored.Cwd is { Length: > 0 } and not "/" ? stored.Cwd : parentConfig.Config?.WorkingDir,
             Labels = stored.Labels.Count > 0 ? stored.Labels : null,

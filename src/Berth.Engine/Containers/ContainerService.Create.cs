@@ -41,7 +41,7 @@ public sealed partial class ContainerService
         if (!Images.TryResolve(request.Image, out var image))
         {
             var shown = ImageReference.TryParse(request.Image, out var r) && r!.Digest is null ? r.FamiliarName + (r.Tag is null ? ":latest" : "") : request.Image;
-            throw BerthException.NotFound($"Unable to find image '{shown}' locally");
+            throw BerthException.NotFound($"No such image: {shown}");
         }
         // Compat: docker generates a name for an empty --name, as for none.
         var wanted = request.Name is { Length: > 0 } given ? given : null;
@@ -191,6 +191,7 @@ public sealed partial class ContainerService
                 Request = request,
                 Args = spec.Process!.Args ?? [],
                 Env = spec.Process.Env ?? [],
+                ConfigEnv = MergeEnv(request.Env, config.Env ?? []),
                 Cwd = spec.Process.Cwd,
                 Hostname = hostname,
                 User = request.User ?? config.User ?? "",
@@ -518,4 +519,13 @@ public sealed partial class ContainerService
 
     internal static string Iso(DateTimeOffset? t) =>
         t is { } v ? v.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture) : "0001-01-01T00:00:00Z";
+
+    /// <summary>Config.Env of a new container: <paramref name="given"/>, then each of the image's variables whose key
+    /// none of them sets.</summary>
+    internal static IReadOnlyList<string> MergeEnv(IReadOnlyList<string> given, IReadOnlyList<string> image)
+    {
+        static string Key(string e) => e.Split('=', 2)[0];
+        var keys = given.Select(Key).ToHashSet(StringComparer.Ordinal);
+        return [.. given, .. image.Where(e => !keys.Contains(Key(e)))];
+    }
 }

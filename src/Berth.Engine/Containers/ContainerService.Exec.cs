@@ -93,6 +93,10 @@ public sealed partial class ContainerService
                 Stderr = (stderr ?? stdout).ClientSafePipeHandle,
             };
         }
+        // dockerd's events: the command as its exec config joins it (entrypoint, a space, the arguments).
+        var shown = $"{request.Command[0]} {string.Join(' ', request.Command.Skip(1))}";
+        Record(row, "exec_create: " + shown);
+        Record(row, "exec_start: " + shown);
         ExecProcess exec;
         try
         {
@@ -139,6 +143,7 @@ public sealed partial class ContainerService
             stdout?.Dispose();
             stderr?.Dispose();
             exec.Dispose();
+            Record(row, "exec_die", ("exitCode", status.ExitCode.ToString(System.Globalization.CultureInfo.InvariantCulture)));
             return new SessionEnd(status.ExitCode, Detached: false);
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         var end = Task.WhenAny(exited, detached.Task).Unwrap();

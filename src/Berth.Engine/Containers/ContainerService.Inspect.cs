@@ -149,7 +149,7 @@ public sealed partial class ContainerService
                 Tty = request.Tty,
                 OpenStdin = request.OpenStdin,
                 StdinOnce = request.OpenStdin,
-                Env = config.Env,
+                Env = config.ConfigEnv ?? config.Env,
                 Cmd = config.Cmd,
                 Healthcheck = config.Healthcheck,
                 Image = row.ImageName,

@@ -149,6 +149,7 @@ public sealed partial class ContainerService
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
         var request = ConfigOf(row).Request;
+        RecordAttach(row);
         if (request.Tty && streams.Stdin is not null)
         {
             StartDetached(row, byPolicy: false, held: null, attachFirst: true, ct);

@@ -74,7 +74,7 @@ public sealed partial class ContainerService
     public void Kill(ContainerRow row, int signal)
     {
         row = Reconcile(row);
-        if (row.Status != "running") throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
+        if (row.Status != "running") throw BerthException.Conflict($"Cannot kill container: {row.Name}: Container {row.Id} is not running");
         MarkStoppedByUser(row.Id);
         try
         {
@@ -82,7 +82,7 @@ public sealed partial class ContainerService
         }
         catch (BerthException e) when (e.Kind is ErrorKind.Conflict or ErrorKind.NotFound)
         {
-            throw BerthException.Conflict($"cannot kill container: {row.Name}: container {row.Id} is not running");
+            throw BerthException.Conflict($"Cannot kill container: {row.Name}: Container {row.Id} is not running");
         }
         Record(row, "kill", ("signal", signal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
@@ -161,9 +161,11 @@ public sealed partial class ContainerService
         if (row.Status == "running")
         {
             if (!force)
-                throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
+                throw BerthException.Conflict($"You cannot remove a running container {row.Id}. Stop the container before attempting removal or force remove");
             MarkStoppedByUser(row.Id);
             KillAll(row.Id);
+            // dockerd's event for the SIGKILL of rm -f, before the die.
+            Record(row, "kill", ("signal", "9"));
             if (!WaitDead(row, TimeSpan.FromSeconds(30), ct))
                 throw new BerthException(ErrorKind.Unavailable, $"cannot remove container \"/{row.Name}\": could not kill it");
             // Recorded here rather than awaited from its parent (the monitor), which records it too and then waits for
@@ -189,7 +191,7 @@ public sealed partial class ContainerService
         }
         row = WithKnownConfig(row, known);
         if (Reconcile(row).Status == "running")
-            throw BerthException.Conflict($"cannot remove container \"/{row.Name}\": container is running: stop the container before removing or force remove");
+            throw BerthException.Conflict($"You cannot remove a running container {row.Id}. Stop the container before attempting removal or force remove");
         CleanupRuntime(id);
         var dir = DirOf(id);
         if (Directory.Exists(dir))
@@ -247,6 +249,8 @@ public sealed partial class ContainerService
             bytes += size;
             removed.Add(row.Id);
         }
+        // dockerd's event for the prune itself, after each container's destroy.
+        Events.Record("container", "prune", "", [new("reclaimed", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         return (removed, bytes);
     }
 }

@@ -140,6 +140,11 @@ public sealed partial class ContainerService
         }
     }
 
+    /// <summary>The command line <c>ps</c> shows (the list's <c>Command</c>): path and arguments joined by spaces, an
+    /// argument holding a space in single quotes, as dockerd's daemon/list.go writes it.</summary>
+    public static string CommandOf(ContainerRow row) =>
+        string.Join(' ', ConfigOf(row).Args.Select((a, i) => i > 0 && a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a));
+
     /// <summary>Finds a container by full ID, name (with or without docker's leading '/') or unique ID prefix, and
     /// brings its state up to date. Throws NotFound with docker's wording.</summary>
     public ContainerRow Resolve(string nameOrId)

@@ -69,8 +69,9 @@ public sealed partial class ImageService
     {
         string repository = reference.Path;
         string tagOrDigest = reference.Digest?.ToString() ?? reference.Tag!;
-        progress?.Report(new PullProgress(null, $"{tagOrDigest}: Pulling from {repository}"));
+        // As dockerd: the manifest first, so that a missing one is the request's error, before any progress.
         var top = await client.GetManifestAsync(repository, tagOrDigest, ct);
+        progress?.Report(new PullProgress(null, $"{tagOrDigest}: Pulling from {repository}"));
         var manifestBytes = top.Bytes;
         var manifestMediaType = top.MediaType;
         var manifestDigest = top.Digest;
@@ -109,8 +110,9 @@ public sealed partial class ImageService
         {
             Digest? chain = null;
             var toFetch = new List<int>();
-            // docker lists no layers for an image that is already there under this name.
-            bool upToDate = before == imageId && Store.Metadata.GetImage(imageId) is not null;
+            // docker lists no layers for an image that is already here, under this name or another (dockerd's
+            // puller stops at a config it has).
+            bool upToDate = Store.Metadata.GetImage(imageId) is not null;
             for (int i = 0; i < manifest.Layers.Count; i++)
             {
                 var l = manifest.Layers[i];
@@ -166,7 +168,8 @@ public sealed partial class ImageService
                 IndexBytes = MediaTypes.IsIndex(top.MediaType) ? top.Bytes : null,
             }, ct);
             Timeline.Mark("pull committed");
-            Record("pull", image.Id.ToString(), reference.FamiliarName);
+            // dockerd's event: the reference as ID, the repository as name.
+            Record("pull", reference.FamiliarName, reference.FamiliarRepository);
             return new PullResult(reference, image.Id, top.Digest, downloaded);
         }
         finally

@@ -27,6 +27,11 @@ public sealed partial class ImageService
     {
         var reference = ImageReference.Parse(name);
         if (reference.Digest is not null) throw BerthException.Invalid($"cannot push a digest reference: {name}");
+        if (!allTags && (!name.Contains(':', StringComparison.Ordinal) || name.LastIndexOf(':') < name.LastIndexOf('/')))
+            progress?.Report(new PullProgress(null, "Using default tag: latest"));
+        // dockerd names the repository, then looks for its images: a missing one is an error after this line, in
+        // words that name the repository only.
+        progress?.Report(new PullProgress(null, $"The push refers to repository [{reference.Repository}]"));
         List<(ImageReference Ref, ImageRecord Image)> targets;
         if (allTags)
         {
@@ -39,12 +44,10 @@ public sealed partial class ImageService
         }
         else
         {
-            if (!name.Contains(':', StringComparison.Ordinal) || name.LastIndexOf(':') < name.LastIndexOf('/')) progress?.Report(new PullProgress(null, "Using default tag: latest"));
             var image = Store.Metadata.GetTag(reference.ToString()) is { } id ? Store.Metadata.GetImage(id) : null;
-            if (image is null) throw BerthException.NotFound($"An image does not exist locally with the tag: {reference.FamiliarName}");
+            if (image is null) throw BerthException.NotFound($"An image does not exist locally with the tag: {reference.FamiliarRepository}");
             targets = [(reference, image)];
         }
-        progress?.Report(new PullProgress(null, $"The push refers to repository [{reference.Repository}]"));
         using var client = Registries.Open(reference.Domain, credentials);
         var results = new List<PushResult>();
         foreach (var (target, image) in targets)
@@ -96,7 +99,8 @@ public sealed partial class ImageService
                     return 0;
                 });
             }
-        Record("push", reference.FamiliarName, reference.FamiliarName);
+        // dockerd's event: the reference as ID, the repository as name.
+        Record("push", reference.FamiliarName, reference.FamiliarRepository);
         return new PushResult(reference, digest, topBytes.Length);
     }
 

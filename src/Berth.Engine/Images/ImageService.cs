@@ -19,6 +19,9 @@ public sealed partial class ImageService(Store store, TimeProvider time)
     /// <summary>Records an image event (docker's attribute: the name).</summary>
     private void Record(string action, string id, string name) => Events.Record("image", action, id, [new("name", name)]);
 
+    /// <summary>The tag event of a tag set by another service (a build's <c>-t</c>), as <see cref="Tag"/> records.</summary>
+    internal void RecordTagged(Digest image, ImageReference reference) => Record("tag", image.ToString(), reference.FamiliarName);
+
     /// <summary>An image with its tags, config and sizes, as the query commands show it.</summary>
     public sealed record ImageView(ImageRecord Record, ImageConfig Config, IReadOnlyList<ImageReference> Tags, long Size);
 

@@ -91,7 +91,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
                 Gateway = Ipv4Subnet.Format(ipam.Gateway ?? AddressAllocator.Gateway(chosen)), Bridge = bridgeName, Internal = request.Internal, Attachable = request.Attachable,
                 Options = System.Text.Json.JsonSerializer.Serialize(request.Options.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
                 Labels = System.Text.Json.JsonSerializer.Serialize(request.Labels.ToDictionary(), Containers.ContainerJsonContext.Default.DictionaryStringString),
-                IpRange = ipam.IpRange?.ToString(), UserSubnet = ipam.Subnet is not null || ipam.Subnet6 is not null,
+                IpRange = ipam.IpRange?.ToString(), UserSubnet = ipam.Subnet is not null || ipam.Subnet6 is not null, UserGateway = ipam.Gateway is not null, UserGateway6 = ipam.Gateway6 is not null,
                 Subnet6 = subnet6?.ToString(), Gateway6 = subnet6 is { } s6 ? Ipv6Subnet.Format(ipam.Gateway6 ?? s6.Network + 1) : null,
             };
             if (!store.Metadata.TryAddNetwork(r)) throw BerthException.Conflict($"network with name {request.Name} already exists");
@@ -162,12 +162,13 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
         {
             Name = n.Name, Id = n.Id, Created = n.Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
             Driver = n.Driver, Internal = n.Internal, Attachable = n.Attachable, EnableIPv6 = n.Subnet6 is not null,
-            // Compat: docker 20.10 shows no Gateway for the default bridge (reference §1.1).
+            // Compat: docker 20.10 shows no Gateway for the default bridge (reference §1.1). For a network created with a
+            // subnet, dockerd's IPAM config is what was given: the gateway it picked shows only when given too.
             IPAM = new NetworkIpam
             {
                 Options = new Dictionary<string, string>(),
-                Config = [new NetworkIpamConfig { Subnet = n.Subnet, IPRange = n.IpRange, Gateway = n.Name == DefaultNetwork ? null : n.Gateway },
-                    .. n.Subnet6 is { } s6 ? [new NetworkIpamConfig { Subnet = s6, Gateway = n.Gateway6 }] : Array.Empty<NetworkIpamConfig>()],
+                Config = [new NetworkIpamConfig { Subnet = n.Subnet, IPRange = n.IpRange, Gateway = n.Name == DefaultNetwork || (n.UserSubnet && !n.UserGateway) ? null : n.Gateway },
+                    .. n.Subnet6 is { } s6 ? [new NetworkIpamConfig { Subnet = s6, Gateway = n.UserSubnet && !n.UserGateway6 ? null : n.Gateway6 }] : Array.Empty<NetworkIpamConfig>()],
             },
             Containers = containers, Options = options,
             Labels = System.Text.Json.JsonSerializer.Deserialize(n.Labels, Containers.ContainerJsonContext.Default.DictionaryStringString) ?? [],

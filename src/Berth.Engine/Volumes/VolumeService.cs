@@ -105,6 +105,8 @@ public sealed class VolumeService(Store store, TimeProvider time)
             DeleteTree(Path.Combine(VolumesDir, v.Name));
             removed.Add(v.Name);
         }
+        // dockerd's event for the prune itself (no destroy for each volume it prunes).
+        Events.Record("volume", "prune", "", [new("reclaimed", bytes.ToString(System.Globalization.CultureInfo.InvariantCulture))]);
         return (removed, bytes);
     }
 

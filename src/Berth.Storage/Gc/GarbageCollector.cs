@@ -6,7 +6,11 @@ namespace Berth.Storage.Gc;
 
 /// <summary>What a collection removed; <see cref="DebrisLeft"/> names debris that could not be removed (a busy
 /// mount, say), which <c>system check</c> then reports.</summary>
-public sealed record GcResult(int BlobsRemoved, int SnapshotsRemoved, int DebrisRemoved, long BytesReclaimed, IReadOnlyList<string> DebrisLeft);
+public sealed record GcResult(int BlobsRemoved, int SnapshotsRemoved, int DebrisRemoved, long BytesReclaimed, IReadOnlyList<string> DebrisLeft)
+{
+    /// <summary>The layers (chain IDs) whose records this collection deleted: what <c>rmi</c> lists after the image.</summary>
+    public IReadOnlySet<Digest> LayersDeleted { get; init; } = new HashSet<Digest>();
+}
 
 /// <summary>Mark and sweep: whatever no metadata row reaches is removed. Runs under the store's exclusive lock,
 /// so nothing in flight can be mistaken for garbage.</summary>
@@ -92,6 +96,6 @@ public static class GarbageCollector
             store.Snapshots.Remove(id);
             snapsRemoved++;
         }
-        return new GcResult(blobsRemoved, snapsRemoved, debris, bytes, left);
+        return new GcResult(blobsRemoved, snapsRemoved, debris, bytes, left) { LayersDeleted = unreferencedRows.Select(s => s.ChainId).ToHashSet() };
     }
 }

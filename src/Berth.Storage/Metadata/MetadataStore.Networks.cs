@@ -8,7 +8,7 @@ namespace Berth.Storage.Metadata;
 /// IMMEDIATE transaction, which already serialises the allocation.</summary>
 public sealed partial class MetadataStore
 {
-    private const string NetworkColumns = "id, name, driver, created, subnet, gateway, bridge, internal, options, labels, ip_range, user_subnet, subnet6, gateway6, attachable";
+    private const string NetworkColumns = "id, name, driver, created, subnet, gateway, bridge, internal, options, labels, ip_range, user_subnet, subnet6, gateway6, attachable, user_gateway, user_gateway6";
 
     partial void MigrateNetworks()
     {
@@ -41,6 +41,9 @@ public sealed partial class MetadataStore
             AddColumnIfMissing("networks", "gateway6", "TEXT");
             AddColumnIfMissing("endpoints", "address6", "TEXT");
             AddColumnIfMissing("networks", "attachable", "INTEGER NOT NULL DEFAULT 0");
+            // Schema 8: whether the gateway was given (--gateway), as docker's IPAM config shows only what was given.
+            AddColumnIfMissing("networks", "user_gateway", "INTEGER NOT NULL DEFAULT 0");
+            AddColumnIfMissing("networks", "user_gateway6", "INTEGER NOT NULL DEFAULT 0");
             // NULLs are distinct in a UNIQUE index: IPv4-only endpoints never clash.
             Exec("CREATE UNIQUE INDEX IF NOT EXISTS endpoints_address6 ON endpoints(network_id, address6)");
             return 0;
@@ -69,10 +72,11 @@ public sealed partial class MetadataStore
     {
         using (var cmd = Cmd("SELECT 1 FROM networks WHERE name=$n", ("$n", n.Name)))
             if (cmd.ExecuteScalar() is not null) return false;
-        Exec($"INSERT INTO networks({NetworkColumns}) VALUES ($id,$n,$d,$c,$s,$g,$b,$i,$o,$l,$r,$u,$s6,$g6,$at)",
+        Exec($"INSERT INTO networks({NetworkColumns}) VALUES ($id,$n,$d,$c,$s,$g,$b,$i,$o,$l,$r,$u,$s6,$g6,$at,$ug,$ug6)",
             ("$id", n.Id), ("$n", n.Name), ("$d", n.Driver), ("$c", n.Created.ToString("O", CultureInfo.InvariantCulture)), ("$s", n.Subnet),
             ("$g", n.Gateway), ("$b", n.Bridge), ("$i", n.Internal ? 1 : 0), ("$o", n.Options), ("$l", n.Labels), ("$r", n.IpRange),
-            ("$u", n.UserSubnet ? 1 : 0), ("$s6", n.Subnet6), ("$g6", n.Gateway6), ("$at", n.Attachable ? 1 : 0));
+            ("$u", n.UserSubnet ? 1 : 0), ("$s6", n.Subnet6), ("$g6", n.Gateway6), ("$at", n.Attachable ? 1 : 0),
+            ("$ug", n.UserGateway ? 1 : 0), ("$ug6", n.UserGateway6 ? 1 : 0));
         return true;
     }
 
@@ -212,6 +216,7 @@ public sealed partial class MetadataStore
                 IpRange = r.IsDBNull(10) ? null : r.GetString(10), UserSubnet = r.GetInt64(11) != 0,
                 Subnet6 = r.IsDBNull(12) ? null : r.GetString(12), Gateway6 = r.IsDBNull(13) ? null : r.GetString(13),
                 Attachable = r.GetInt64(14) != 0,
+                UserGateway = r.GetInt64(15) != 0, UserGateway6 = r.GetInt64(16) != 0,
             });
         return list;
     }

@@ -21,6 +21,10 @@ public sealed partial class MetadataStore
         Exec("INSERT INTO repo_digests(repository, digest, image_id, updated) VALUES ($r,$d,$i,$u) ON CONFLICT(repository, image_id) DO UPDATE SET digest=excluded.digest, updated=excluded.updated",
             ("$r", repository), ("$d", digest.ToString()), ("$i", image.ToString()), ("$u", DateTimeOffset.UtcNow.ToString("O")));
 
+    /// <summary>Forgets <paramref name="image"/>'s digest in <paramref name="repository"/> (its last tag there is gone).</summary>
+    public void RemoveRepoDigest(string repository, Digest image) =>
+        Exec("DELETE FROM repo_digests WHERE repository=$r AND image_id=$i", ("$r", repository), ("$i", image.ToString()));
+
     public IReadOnlyList<(string Repository, Digest Digest, Digest Image)> ListRepoDigests()
     {
         var list = new List<(string, Digest, Digest)>();

@@ -43,7 +43,7 @@ public sealed partial class MetadataStore : IDisposable
     }
 
     /// <summary>Raised whenever a table or index is added, so stores made by an older berth get it.</summary>
-    private const int SchemaVersion = 7; // 3 came twice (repo digests, networks) from branches merged together: 4 has both; 5: network_attachments; 6: network IPAM columns (ip_range, user_subnet, subnet6, gateway6; endpoint address6); 7: networks.attachable
+    private const int SchemaVersion = 8; // 3 came twice (repo digests, networks) from branches merged together: 4 has both; 5: network_attachments; 6: network IPAM columns (ip_range, user_subnet, subnet6, gateway6; endpoint address6); 7: networks.attachable; 8: networks.user_gateway, user_gateway6
 
     /// <summary>Creates what is missing. A store already at <see cref="SchemaVersion"/> costs one read here, not a
     /// write transaction per table group: every CLI command opens the store.</summary>

@@ -20,6 +20,9 @@ public sealed record NetworkRow
     public string? IpRange { get; init; }
     /// <summary>Whether the subnet was given by the user (<c>--subnet</c>): only then does docker take <c>--ip</c>.</summary>
     public bool UserSubnet { get; init; }
+    /// <summary>Whether the IPv4 (IPv6) gateway was given by the user (<c>--gateway</c>).</summary>
+    public bool UserGateway { get; init; }
+    public bool UserGateway6 { get; init; }
     /// <summary><c>--ipv6</c>: the IPv6 subnet (CIDR) and its gateway; null for an IPv4-only network.</summary>
     public string? Subnet6 { get; init; }
     public string? Gateway6 { get; init; }
