@@ -34,7 +34,7 @@ public sealed class MirrorTests(BusyboxTar busybox)
         b.AssertStoreClean(1);
 
         // Only docker.io has mirrors: a name of another registry never goes to them.
-        b.Run("pull", $"{empty.Host}/library/mirrored:1").AssertExit(1, $"{empty.Host}/library/mirrored:1: not found");
+        b.Run("pull", $"{empty.Host}/library/mirrored:1").AssertExit(1, $"manifest for {empty.Host}/library/mirrored:1 not found: manifest unknown");
 
         // No mirror has it: Docker Hub itself is the last resort (unreachable here), and nothing is stored.
         using var c = new Installation();

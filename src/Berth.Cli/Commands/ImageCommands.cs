@@ -231,9 +231,7 @@ internal static class ImageCommands
             var options = new ImageService.ImportOptions
             {
                 Reference = p.GetValue(reference), Changes = p.GetValue(change) ?? [], Message = p.GetValue(message),
-                // Compat: docker import FILE streams the file to dockerd (fromSrc=-), whose history then says
-                // "Imported from -" whatever the file was; a URL is named.
-                SourceName = src.StartsWith("http://", StringComparison.Ordinal) || src.StartsWith("https://", StringComparison.Ordinal) ? src : "-",
+                SourceName = src,
                 Platform = p.GetValue(platform),
             };
             // docker/cli: an http(s) source is a URL the daemon downloads (its "Downloading from" line first).

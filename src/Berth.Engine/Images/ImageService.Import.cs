@@ -15,6 +15,12 @@ public sealed partial class ImageService
         public string? Platform { get; init; }
     }
 
+    /// <summary>What the history says the image was imported from: a URL is named; a file is "-", as docker's,
+    /// whose CLI streams the file to dockerd (<c>fromSrc=-</c>). Errors still name the file
+    /// (<see cref="ImportOptions.SourceName"/>).</summary>
+    private static string HistorySource(string sourceName) =>
+        sourceName.StartsWith("http://", StringComparison.Ordinal) || sourceName.StartsWith("https://", StringComparison.Ordinal) ? sourceName : "-";
+
     /// <summary><c>import</c>: a root filesystem tar (optionally gzip/zstd) becomes a one-layer image, its config
     /// shaped by Dockerfile-style <c>--change</c> instructions, as <c>docker import</c> does.</summary>
     public Digest Import(Stream input, ImportOptions options, CancellationToken ct)
@@ -34,7 +40,7 @@ public sealed partial class ImageService
             Os = "linux",
             Config = container,
             RootFs = new RootFs { DiffIds = [layer.DiffId] },
-            History = [new History { Created = now, CreatedBy = "", Comment = options.Message ?? $"Imported from {options.SourceName}" }],
+            History = [new History { Created = now, CreatedBy = "", Comment = options.Message ?? $"Imported from {HistorySource(options.SourceName)}" }],
         };
         var configBytes = OciJson.Serialize(config);
         var manifestBytes = OciJson.Serialize(new Manifest

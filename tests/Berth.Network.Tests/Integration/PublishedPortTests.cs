@@ -106,6 +106,8 @@ public sealed class PublishedPortTests(BusyboxImage image)
         s.Ok("run", "-d", "--name", "p1", "-p", "8096:80", "busybox", "sleep", "300");
         s.Run("run", "-d", "--name", "p2", "-p", "8096:80", "busybox", "sleep", "300")
             .AssertExit(125, "Bind for 0.0.0.0:8096 failed: port is already allocated");
+        // p2's veth goes with its dead namespace, in the kernel's time; p1's stays.
+        Wait.For(() => s.Veths().Count == 1, "p2's veth to go with its namespace, p1's to stay");
         Assert.Single(s.Veths());
     }
 }
