@@ -54,6 +54,11 @@ public sealed class ApiStore : IDisposable
 
     public string DockerOk(params string[] args) => Daemon.DockerOk(args);
 
+    /// <summary>docker-compose (an Engine API client) on <paramref name="projectDir"/>'s docker-compose.yml as
+    /// project "proj", against this daemon.</summary>
+    public RunResult Compose(string projectDir, TimeSpan timeout, params string[] args) =>
+        Run.Tool("docker-compose", ["-f", Path.Combine(projectDir, "docker-compose.yml"), "-p", "proj", .. args], timeout: timeout, env: Daemon.ClientEnvironment);
+
     public void Dispose()
     {
         try

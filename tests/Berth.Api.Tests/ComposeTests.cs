@@ -30,8 +30,7 @@ public sealed class ComposeTests(BusyboxFixture image)
                 network_mode: none
                 depends_on: [web]
             """);
-        RunResult Compose(params string[] args) =>
-            Run.Tool("docker-compose", ["-f", Path.Combine(dir, "docker-compose.yml"), "-p", "proj", .. args], timeout: TimeSpan.FromMinutes(2), env: s.Daemon.ClientEnvironment);
+        RunResult Compose(params string[] args) => s.Compose(dir, TimeSpan.FromMinutes(2), args);
         Compose("up", "-d").AssertExit(0);
         Assert.Equal("proj_web_1\nproj_worker_1\n", s.Berth.Ok("ps", "--format", "{{.Names}}").Split('\n', StringSplitOptions.RemoveEmptyEntries).Order().Aggregate("", (a, n) => a + n + "\n"));
         var ps = Compose("ps", "--services").AssertExit(0).Stdout;
@@ -100,8 +99,7 @@ public sealed class ComposeTests(BusyboxFixture image)
             networks:
               back:
             """);
-        RunResult Compose(params string[] args) =>
-            Run.Tool("docker-compose", ["-f", Path.Combine(dir, "docker-compose.yml"), "-p", "proj", .. args], timeout: TimeSpan.FromMinutes(3), env: s.Daemon.ClientEnvironment);
+        RunResult Compose(params string[] args) => s.Compose(dir, TimeSpan.FromMinutes(3), args);
         var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds() - 1;
 
         Compose("up", "-d").AssertExit(0);

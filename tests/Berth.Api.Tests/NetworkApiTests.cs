@@ -90,8 +90,7 @@ public sealed class NetworkApiTests(BusyboxFixture image)
                   config:
                     - subnet: 10.78.0.0/24
             """);
-        RunResult Compose(params string[] args) =>
-            Run.Tool("docker-compose", ["-f", Path.Combine(dir, "docker-compose.yml"), "-p", "proj", .. args], timeout: TimeSpan.FromMinutes(2), env: s.Daemon.ClientEnvironment);
+        RunResult Compose(params string[] args) => s.Compose(dir, TimeSpan.FromMinutes(2), args);
         Compose("up", "-d").AssertExit(0);
         Assert.Contains("proj_front\n", s.DockerOk("network", "ls", "--format", "{{.Name}}"));
         Assert.Equal("10.78.0.2 {\"80/tcp\":[{\"HostIp\":\"0.0.0.0\",\"HostPort\":\"8080\"}]}\n",
