@@ -43,11 +43,12 @@ demo: deps install examples/busybox.tar
 fresh-boot: install examples/busybox.tar
 	unshare -m sh -c 'mount --make-rprivate / && mount -t tmpfs -o mode=0755 tmpfs /run && $(MAKE) --no-print-directory demo && $(MAKE) --no-print-directory demo'
 
-# Test projects run one after another (-m:1): runtime tests assert that the host's mount table and cgroup tree
-# are clean, which another project's containers would disturb.
+# Test projects run one after another (scripts/run-tests); the machine's network namespace is checked after each
+# and after the demo, and the log ends with a summary naming every failed test.
 test: deps services bin/berth bin/berth-daemon fresh-boot
+	scripts/check-host-network fresh-boot
 	$(DOTNET) build berth.slnx --nologo -v quiet
-	BERTH_BIN=$(CURDIR)/bin/berth $(DOTNET) test berth.slnx --no-build --nologo -m:1
+	BERTH_BIN=$(CURDIR)/bin/berth DOTNET=$(DOTNET) scripts/run-tests
 
 # Unit tests only: no root, no peers.
 test-fast:

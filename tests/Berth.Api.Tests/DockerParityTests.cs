@@ -162,7 +162,8 @@ public sealed partial class DockerParityTests(BusyboxFixture image)
         "docker network prune -f",
         "docker system prune -f",
         "docker ps -a",
-        "docker images --format '{{.Repository}}:{{.Tag}}'",
+        // Two names of one image: the CLI prints an image's repositories in Go's map order, random on either side.
+        "docker images --format '{{.Repository}}:{{.Tag}}' | sort",
         "docker rmi busybox:latest 127.0.0.1:5000/bb:1",
         "docker images",
         "docker events --since \"$(cat t0)\" --until \"$(date +%s.%N)\" --filter type=image --format '{{.Action}} {{.Actor.Attributes.name}}'",
