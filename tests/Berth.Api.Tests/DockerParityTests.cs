@@ -305,7 +305,7 @@ public sealed partial class DockerParityTests(BusyboxFixture image)
     [GeneratedRegex(@"no such image: ([^:\s]+(:[^:\s]+)?): No such image: \1")]
     private static partial Regex DoubledNoSuchImage();
 
-    [GeneratedRegex(@"\b(Less than a second|About a minute|About an hour|\d+ (seconds|minutes|hours))\b")]
+    [GeneratedRegex(@"\b(Less than a second|About a minute|About an hour|\d+ (second|minute|hour|day|week|month|year)s?)\b")]
     private static partial Regex Ago();
 
     [GeneratedRegex(@"\b\d+(\.\d+)?(B|kB|MB|GB|MiB|KiB|GiB)\b")]

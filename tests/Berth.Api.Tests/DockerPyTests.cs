@@ -43,9 +43,20 @@ public sealed class DockerPyTests(BusyboxFixture image)
     {
         var script = Path.Combine(AppContext.BaseDirectory, "TestData", "test_dockerpy.py");
         env["BERTH_DOCKER_HOST"] = s.Daemon.Host;
-        var r = Run.Tool(Python, ["-m", "pytest", "-q", "-p", "no:cacheprovider", "-k", selection, "--basetemp", s.Dir.Combine("pytest"), script],
-            timeout: TimeSpan.FromMinutes(8), env: env);
-        Assert.True(r.ExitCode == 0, $"{r}\n--- daemon log (tail)\n{string.Join('\n', s.Daemon.Log.Split('\n').TakeLast(60))}");
+        // -v: each test's name is printed as it starts, so a suite that does not finish names the test it hung in.
+        RunResult r;
+        try
+        {
+            r = Run.Tool(Python, ["-m", "pytest", "-v", "-p", "no:cacheprovider", "-k", selection, "--basetemp", s.Dir.Combine("pytest"), script],
+                timeout: TimeSpan.FromMinutes(8), env: env);
+        }
+        catch (TimeoutException e)
+        {
+            throw new TimeoutException($"{e.Message}\n--- daemon log (tail)\n{DaemonLogTail(s)}");
+        }
+        Assert.True(r.ExitCode == 0, $"{r}\n--- daemon log (tail)\n{DaemonLogTail(s)}");
         return r;
     }
+
+    private static string DaemonLogTail(ApiStore s) => string.Join('\n', s.Daemon.Log.Split('\n').TakeLast(60));
 }

@@ -48,7 +48,11 @@ public static class Run
         if (!p.WaitForExit(timeout ?? TimeSpan.FromMinutes(3)))
         {
             p.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in time");
+            // What it printed until then says where it hung.
+            Task.WaitAll([outTask, errTask], TimeSpan.FromSeconds(10));
+            static string Tail(Task<string> t) => t.IsCompletedSuccessfully ? t.Result[Math.Max(0, t.Result.Length - 6000)..] : "(not read)";
+            throw new TimeoutException($"{file} {string.Join(' ', args)} did not finish in {timeout ?? TimeSpan.FromMinutes(3)}\n"
+                + $"--- stdout (tail)\n{Tail(outTask)}\n--- stderr (tail)\n{Tail(errTask)}");
         }
         return new RunResult(p.ExitCode, outTask.GetAwaiter().GetResult(), errTask.GetAwaiter().GetResult());
     }

@@ -28,23 +28,46 @@ public static class CgroupFreezer
         if (cgroup.Kind == "v2")
         {
             var dir = cgroup.Paths[""];
+            if (Gone(dir, frozen)) return;
             if (!File.Exists(Path.Combine(dir, V2Freeze)))
                 throw BerthException.Invalid($"cgroup {dir} has no freezer (cgroup.freeze needs Linux 5.2)");
-            CgroupFs.Write(dir, V2Freeze, frozen ? "1" : "0");
+            try
+            {
+                CgroupFs.Write(dir, V2Freeze, frozen ? "1" : "0");
+            }
+            catch (BerthException) when (Gone(dir, frozen))
+            {
+                return;
+            }
             while (CgroupFs.KeyedValue(CgroupFs.TryRead(dir, V2Events), "frozen") != (frozen ? 1 : 0))
+            {
+                if (Gone(dir, frozen)) return;
                 Wait(dir, deadline);
+            }
             return;
         }
+        if (!frozen && cgroup.Paths.Values.All(d => Gone(d, frozen))) return;
         var v1 = V1Dir(cgroup) ?? throw BerthException.Invalid("the host has no cgroup freezer hierarchy mounted");
         var target = frozen ? "FROZEN" : "THAWED";
         // A task that forks while the freeze runs can leave the cgroup FREEZING: write again until it reads FROZEN.
         while (true)
         {
-            CgroupFs.Write(v1, V1State, target);
-            if (CgroupFs.TryRead(v1, V1State)?.Trim() == target) return;
+            try
+            {
+                CgroupFs.Write(v1, V1State, target);
+            }
+            catch (BerthException) when (Gone(v1, frozen))
+            {
+                return;
+            }
+            if (CgroupFs.TryRead(v1, V1State)?.Trim() == target || Gone(v1, frozen)) return;
             Wait(v1, deadline);
         }
     }
+
+    /// <summary>A thaw whose cgroup was removed meanwhile is done: the thaw let a killed container die, and its
+    /// monitor removed the cgroup before the state was read back (a kill of a paused container failed so, under load).</summary>
+    private static bool Gone(string dir, bool frozen) => !frozen && !Directory.Exists(dir);
 
     private static void Wait(string dir, long deadline)
     {

@@ -7,6 +7,7 @@ import os
 import re
 import socket
 import tarfile
+import threading
 import time
 
 import docker
@@ -390,8 +391,14 @@ def test_exec_stream_and_errors(client):
 def test_attach_stream_with_logs(client):
     c = client.containers.run("busybox:latest", ["sh", "-c", "echo a; echo e >&2; while [ ! -f /go ]; do sleep 0.05; done; echo b"],
                               detach=True)
+    # Both lines in the log before the attach: output written while an attach switches from the log to the live
+    # stream is not promised to it (dockerd reads the log, then attaches), and a loaded machine once hit that window.
+    # A bound: the container is let go after 60 s whatever the stream says, so a lost line fails instead of hanging.
+    go = threading.Timer(60, lambda: c.exec_run(["touch", "/go"]))
     try:
         wait_for_log(c, b"a\n")
+        wait_for_log(c, b"e\n")
+        go.start()
         out = []
         for chunk in c.attach(stream=True, logs=True):
             out.append(chunk)
@@ -400,6 +407,7 @@ def test_attach_stream_with_logs(client):
         # The replayed lines (what came before the attach) are not lost with the 101, and the stream ends at the exit.
         assert sorted(out) == [b"a\n", b"b\n", b"e\n"]
     finally:
+        go.cancel()
         c.remove(force=True)
 
 

@@ -35,6 +35,20 @@ public sealed class CgroupFreezerAndStatsTests : IDisposable
     }
 
     [Fact]
+    public void AThawOfARemovedCgroupIsDoneAndAFreezeFails()
+    {
+        // kill and stop thaw a paused container after signalling it: the thawed container dies and its monitor may
+        // remove the cgroup before the thaw looks again. That kill failed ("write THAWED … Could not find a part of
+        // the path") on a loaded machine.
+        var v2 = new CgroupV2Manager(_dir.Path, Path.Combine(_dir.Path, "removed"));
+        CgroupFreezer.Thaw(v2, TimeSpan.FromSeconds(1));
+        Assert.Contains("has no freezer", Assert.ThrowsAny<Exception>(() => CgroupFreezer.Freeze(v2, TimeSpan.FromSeconds(1))).Message);
+        var v1 = CgroupManagers.FromState("v1", new Dictionary<string, string> { ["freezer"] = Path.Combine(_dir.Path, "removed-v1") }, [], CgroupLayout.Detect());
+        CgroupFreezer.Thaw(v1, TimeSpan.FromSeconds(1));
+        Assert.Contains("no cgroup freezer", Assert.ThrowsAny<Exception>(() => CgroupFreezer.Freeze(v1, TimeSpan.FromSeconds(1))).Message);
+    }
+
+    [Fact]
     public void V2StatsReadDockersFigures()
     {
         var leaf = _dir.Sub("c2");
