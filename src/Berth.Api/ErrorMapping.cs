@@ -38,6 +38,7 @@ internal static class ErrorMapping
     {
         if (ctx.Response.HasStarted) return;
         ctx.Response.Clear();
+        VersionMiddleware.SetCommonHeaders(ctx.Response);
         ctx.Response.StatusCode = status;
         ctx.Response.ContentType = "application/json";
         var body = HttpExtensions.WithNewline(JsonSerializer.SerializeToUtf8Bytes(new ErrorResponse(message), ApiJsonContext.Default.ErrorResponse));

@@ -16,13 +16,20 @@ internal static class VersionMiddleware
     /// <summary>This build's Server header: made once (the stamp reads the executable's attributes and its file).</summary>
     private static readonly string s_server = $"berth/{SystemVersion.Stamp().Version} (linux)";
 
-    public static async Task InvokeAsync(HttpContext ctx, RequestDelegate next)
+    /// <summary>dockerd's headers on every answer, errors included (<see cref="ErrorMapping.WriteAsync"/> sets them
+    /// again after clearing what a failed handler had begun): clients read the version from any of them.</summary>
+    public static void SetCommonHeaders(HttpResponse response)
     {
-        var headers = ctx.Response.Headers;
+        var headers = response.Headers;
         headers["Api-Version"] = ApiVersion.Current.ToString();
         headers["Docker-Experimental"] = "false";
         headers["Ostype"] = "linux";
         headers["Server"] = s_server;
+    }
+
+    public static async Task InvokeAsync(HttpContext ctx, RequestDelegate next)
+    {
+        SetCommonHeaders(ctx.Response);
         var path = ctx.Request.Path.Value ?? "/";
         var version = ApiVersion.Current;
         if (path.Length > 2 && path[1] == 'v' && char.IsAsciiDigit(path[2]))

@@ -66,6 +66,16 @@ public sealed class BadInputTests(BusyboxFixture image)
         Assert.Contains("client version 1.12 is too old. Minimum supported API version is 1.24", tooOld.Body);
         Assert.Equal(HttpStatusCode.OK, (await Send(http, HttpMethod.Get, "/v1.24/version")).Status);
         Assert.Equal((HttpStatusCode.NotFound, "{\"message\":\"page not found\"}\n"), await Send(http, HttpMethod.Get, "/v1.47/nosuch/endpoint"));
+        // Errors carry the same headers as answers (dockerd sets them before routing): a client that negotiates from
+        // a failed request, or reads the server's version from it, finds them.
+        foreach (var path in (string[])["/v1.47/containers/nosuch/json", "/v1.99/version", "/v1.47/nosuch/endpoint"])
+        {
+            using var failed = await http.GetAsync(path, TestContext.Current.CancellationToken);
+            Assert.True(failed.StatusCode is HttpStatusCode.NotFound or HttpStatusCode.BadRequest, $"{path}: {failed.StatusCode}");
+            Assert.Equal("1.47", failed.Headers.GetValues("Api-Version").Single());
+            Assert.Equal("linux", failed.Headers.GetValues("Ostype").Single());
+            Assert.StartsWith("berth/", failed.Headers.GetValues("Server").Single());
+        }
     }
 
     [Fact]
