@@ -274,6 +274,36 @@ public sealed class EngineServiceTests(BusyboxTar image)
         await c.RemoveContainerAsync(owner.Id, force: true, removeVolumes: true, Ct);
     }
 
+    [Theory, MemberData(nameof(Backends))]
+    public async Task AnImagesVolumePathsGetAnonymousVolumesUnlessSomethingIsMountedThere(string backend)
+    {
+        // An image's VOLUME is an anonymous volume of each container (dockerd makes one at create and logs it, seeded
+        // with the image's files there): what the container writes there is the volume's, not its layer's, and
+        // goes with rm -v. A path the container mounts something else on gets none.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        await c.ImportAsync(image.Path, "withvol:1", ["VOLUME /vol /etc", "CMD [\"/bin/sh\"]"], Ct);
+        var since = DateTimeOffset.UtcNow;
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "withvol:1", Cmd = ["true"], Binds = ["named:/etc"] }, Ct);
+        await c.StartContainerAsync(row.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(row.Id, Ct));
+        var anon = Assert.Single(await c.ListVolumesAsync(Ct), v => v != "named");
+        Assert.Matches("^[0-9a-f]{64}$", anon);
+        var seeded = await c.CreateContainerAsync(new ContainerSpec { Image = "withvol:1", Cmd = ["sh", "-c", "test -f /etc/passwd && echo kept > /vol/f && cat /vol/f"] }, Ct);
+        await c.StartContainerAsync(seeded.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(seeded.Id, Ct));
+        Assert.Equal("kept\n", string.Concat((await c.LogsAsync(seeded.Id, Ct)).Select(l => l.Text)));
+        Assert.Equal(4, (await c.ListVolumesAsync(Ct)).Count);
+        await c.RemoveContainerAsync(row.Id, force: false, removeVolumes: true, Ct);
+        await c.RemoveContainerAsync(seeded.Id, force: false, removeVolumes: true, Ct);
+        Assert.Equal(["named"], await c.ListVolumesAsync(Ct));
+
+        // The first container's volumes: the named one, then the image's, each made at its create.
+        var seen = (await c.EventsAsync(since, Ct)).Where(x => x.Type == "volume" && x.ActorId is "named" || x.ActorId == anon);
+        Assert.Equal(["create named -", $"create {anon} -", "mount named /etc", $"mount {anon} /vol", "unmount named -", $"unmount {anon} -", $"destroy {anon} -"],
+            seen.Select(x => $"{x.Action} {x.ActorId} {x.Attributes.GetValueOrDefault("destination", "-")}"));
+    }
+
     private static readonly string NoneId = Networks.NetworkService.BuiltinId("none");
     private static readonly string HostId = Networks.NetworkService.BuiltinId("host");
 
