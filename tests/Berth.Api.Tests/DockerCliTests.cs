@@ -25,6 +25,27 @@ public sealed class DockerCliTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void RunVolumesFromMountsTheSourcesVolumesAndLogsTheirMount()
+    {
+        // docker run --volumes-from is HostConfig.VolumesFrom: the new container mounts the source's volumes (read-only
+        // with :ro), and the log has their mount for it, as dockerd's, with its read/write.
+        RequireDocker();
+        using var s = new ApiStore(image);
+        var since = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var writer = s.DockerOk("run", "-d", "--network", "none", "-v", "shared:/data", "busybox:latest", "sh", "-c", "echo hi > /data/f").Trim();
+        Assert.Equal("0\n", s.DockerOk("wait", writer));
+        var reader = s.DockerOk("create", "--network", "none", "--volumes-from", writer + ":ro", "busybox:latest", "sh", "-c", "cat /data/f; touch /data/g").Trim();
+        var run = s.Docker("start", "-a", reader);
+        Assert.Equal(1, run.ExitCode);
+        Assert.Equal("hi\n", run.Stdout);
+        Assert.Contains("Read-only file system", run.Stderr);
+        Assert.Equal("shared /data false\n", s.DockerOk("inspect", "-f", "{{range .Mounts}}{{.Name}} {{.Destination}} {{.RW}}{{end}}", reader));
+        var mounts = s.DockerOk("events", "--since", since, "--until", (DateTimeOffset.UtcNow.ToUnixTimeSeconds() + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--filter", "event=mount", "--format", "{{.Actor.ID}} {{.Actor.Attributes.container}} {{index .Actor.Attributes \"read/write\"}}");
+        Assert.Equal($"shared {writer} true\nshared {reader} false\n", mounts);
+    }
+
+    [Fact]
     public void PushAndPullThroughTheDaemon()
     {
         // docker push and docker pull are POST /images/{name}/push and /images/create: the engine's registry client

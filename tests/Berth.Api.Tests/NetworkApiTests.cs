@@ -9,6 +9,54 @@ namespace Berth.Api.Tests;
 public sealed class NetworkApiTests(BusyboxFixture image)
 {
     [Fact]
+    public void TheEventLogHasEachNetworksLifeAndEachContainersConnections()
+    {
+        // docker events --filter type=network as dockerd 20.10 writes it (observed on one): a network's create,
+        // destroy and the prune's own event; a container's connect at its start (the default bridge's too) and
+        // disconnect after its die; an explicit connect of a running container once and its disconnect twice
+        // (dockerd logs both the endpoint's release and the command); a stopped container's connect not at all (it
+        // is logged when the container starts) and its disconnect once. (A key an event lacks prints <no value>.)
+        using var net = new NetworkSandbox();
+        using var s = new ApiStore(image, net);
+        var since = Seconds(DateTimeOffset.UtcNow);
+        var n1 = s.DockerOk("network", "create", "n1").Trim();
+        var n2 = s.DockerOk("network", "create", "n2").Trim();
+        var c = s.DockerOk("create", "--name", "c", "--network", "n1", "busybox:latest", "sleep", "300").Trim();
+        s.DockerOk("network", "connect", "n2", "c");
+        s.DockerOk("network", "disconnect", "n2", "c");
+        s.DockerOk("start", "c");
+        s.DockerOk("network", "connect", "bridge", "c");
+        s.DockerOk("network", "disconnect", "bridge", "c");
+        s.DockerOk("kill", "c");
+        Assert.Equal("137\n", s.DockerOk("wait", "c"));
+        s.DockerOk("rm", "c");
+        s.DockerOk("network", "rm", "n1");
+        Assert.Equal("Deleted Networks:\nn2\n\n", s.DockerOk("network", "prune", "-f"));
+        var bridgeId = s.DockerOk("network", "inspect", "-f", "{{.Id}}", "bridge").Trim();
+        var r = s.DockerOk("run", "--rm", "busybox:latest", "true");
+
+        var events = s.DockerOk("events", "--since", since, "--until", Seconds(DateTimeOffset.UtcNow), "--filter", "type=network",
+            "--format", "{{.Action}} {{.Actor.ID}} {{.Actor.Attributes.name}} {{.Actor.Attributes.type}} {{.Actor.Attributes.container}} {{.Scope}}")
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        var run = events[^2].Split(' ')[4];
+        Assert.Equal(
+        [
+            $"create {n1} n1 bridge <no value> local", $"create {n2} n2 bridge <no value> local",
+            $"disconnect {n2} n2 bridge {c} local",
+            $"connect {n1} n1 bridge {c} local",
+            $"connect {bridgeId} bridge bridge {c} local", $"disconnect {bridgeId} bridge bridge {c} local", $"disconnect {bridgeId} bridge bridge {c} local",
+            $"disconnect {n1} n1 bridge {c} local",
+            $"destroy {n1} n1 bridge <no value> local", $"destroy {n2} n2 bridge <no value> local", "prune  <no value> <no value> <no value> local",
+            $"connect {bridgeId} bridge bridge {run} local", $"disconnect {bridgeId} bridge bridge {run} local",
+        ], events);
+        Assert.Matches("^[0-9a-f]{64}$", run);
+        Assert.Equal("", r);
+    }
+
+    private static string Seconds(DateTimeOffset t) =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{t.ToUnixTimeSeconds()}.{(t.UtcTicks - DateTimeOffset.UnixEpoch.UtcTicks) % TimeSpan.TicksPerSecond * 100:D9}");
+
+    [Fact]
     public void DockerNetworkCreateLsInspectRmPrune()
     {
         // docker network … is the Engine API's /networks; a container's address on a user network comes back in its

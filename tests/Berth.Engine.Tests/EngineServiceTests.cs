@@ -181,16 +181,131 @@ public sealed class EngineServiceTests(BusyboxTar image)
         await c.RemoveContainerAsync(row.Id, force: false, removeVolumes: true, Ct);
         await c.TagImageAsync("busybox", "again:1", Ct);
 
+        // The container is on the installation's default network, none: dockerd connects it to that network at the
+        // start and disconnects it after the die.
         var seen = await c.EventsAsync(since, Ct);
-        Assert.Equal(["container create", "container start", "container die", "container destroy", "image tag"], seen.Select(x => $"{x.Type} {x.Action}"));
-        Assert.All(seen.Take(4), x => Assert.Equal(row.Id, x.ActorId));
-        Assert.All(seen.Take(4), x => Assert.Equal(("evented", "busybox"), (x.Attributes["name"], x.Attributes["image"])));
-        Assert.Equal("0", seen[2].Attributes["exitCode"]);
-        Assert.Equal("again:1", seen[4].Attributes["name"]);
+        Assert.Equal(["container create", "network connect", "container start", "container die", "network disconnect", "container destroy", "image tag"],
+            seen.Select(x => $"{x.Type} {x.Action}"));
+        var containerEvents = seen.Where(x => x.Type == "container").ToList();
+        Assert.All(containerEvents, x => Assert.Equal(row.Id, x.ActorId));
+        Assert.All(containerEvents, x => Assert.Equal(("evented", "busybox"), (x.Attributes["name"], x.Attributes["image"])));
+        Assert.Equal("0", seen[3].Attributes["exitCode"]);
+        Assert.Equal("again:1", seen[6].Attributes["name"]);
         Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First.TimeNano <= p.Second.TimeNano));
 
         // The next tick (100 ns) after the start: the start and what came before it are left out.
-        var afterStart = DateTimeOffset.UnixEpoch.AddTicks(seen[1].TimeNano / 100 + 1);
-        Assert.Equal(["container die", "container destroy", "image tag"], (await c.EventsAsync(afterStart, Ct)).Select(x => $"{x.Type} {x.Action}"));
+        var afterStart = DateTimeOffset.UnixEpoch.AddTicks(seen[2].TimeNano / 100 + 1);
+        Assert.Equal(["container die", "network disconnect", "container destroy", "image tag"], (await c.EventsAsync(afterStart, Ct)).Select(x => $"{x.Type} {x.Action}"));
     }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task ARunsNetworkAndVolumesAreEventsAroundItsStartAndDie(string backend)
+    {
+        // docker events (and compose, and monitoring tools) see a run's network and volumes come and go as dockerd
+        // logs them: the volumes a create makes or names, at the start each network connected and each volume
+        // mounted before the container's start, after its die each network disconnected and each volume unmounted,
+        // and rm -v destroying its anonymous volume before the container's destroy. Binds have no event.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        Assert.True(await c.EnsureVolumeAsync("kept", Ct));
+        var since = DateTimeOffset.UtcNow;
+        // A create of an existing volume is an event too, as dockerd's.
+        Assert.False(await c.EnsureVolumeAsync("kept", Ct));
+        var row = await c.CreateContainerAsync(new ContainerSpec
+        {
+            Image = "busybox", Name = "mounted", Cmd = ["true"], Network = "none",
+            Binds = ["kept:/kept:ro", "fresh:/fresh", "/anon", $"{e.Dir.Sub("host")}:/host"],
+        }, Ct);
+        await c.StartContainerAsync(row.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(row.Id, Ct));
+        await c.RemoveContainerAsync(row.Id, force: false, removeVolumes: true, Ct);
+
+        var seen = await c.EventsAsync(since, Ct);
+        var anon = seen.Where(x => x.Type == "volume").Select(x => x.ActorId).Distinct().Single(v => v is not ("kept" or "fresh"));
+        Assert.Matches("^[0-9a-f]{64}$", anon);
+        Assert.Equal(
+        [
+            "volume create kept", "volume create kept", "volume create fresh", $"volume create {anon}", $"container create {row.Id}",
+            $"network connect {NoneId}", "volume mount kept", "volume mount fresh", $"volume mount {anon}", $"container start {row.Id}",
+            $"container die {row.Id}", $"network disconnect {NoneId}", "volume unmount kept", "volume unmount fresh", $"volume unmount {anon}",
+            $"volume destroy {anon}", $"container destroy {row.Id}",
+        ], seen.Select(x => $"{x.Type} {x.Action} {x.ActorId}"));
+        Assert.All(seen.Where(x => x.Type == "network"), x => Assert.Equal(Attributes(("container", row.Id), ("name", "none"), ("type", "null")), x.Attributes));
+        Assert.Equal(Attributes(("container", row.Id), ("destination", "/kept"), ("driver", "local"), ("propagation", ""), ("read/write", "false")),
+            seen.Single(x => x.Action == "mount" && x.ActorId == "kept").Attributes);
+        Assert.Equal(Attributes(("container", row.Id), ("destination", "/anon"), ("driver", "local"), ("propagation", ""), ("read/write", "true")),
+            seen.Single(x => x.Action == "mount" && x.ActorId == anon).Attributes);
+        Assert.All(seen.Where(x => x.Action == "unmount"), x => Assert.Equal(Attributes(("container", row.Id), ("driver", "local")), x.Attributes));
+        Assert.All(seen.Where(x => x.Action is "create" or "destroy" && x.Type == "volume"), x => Assert.Equal(Attributes(("driver", "local")), x.Attributes));
+        Assert.True(seen.Zip(seen.Skip(1)).All(p => p.First.TimeNano <= p.Second.TimeNano));
+        // The named volumes stay; the anonymous one went with the container.
+        Assert.Equal(["fresh", "kept"], (await c.ListVolumesAsync(Ct)).Order(StringComparer.Ordinal));
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task HostAndNoneAreNetworksOfTheLogAndASharedNamespaceIsNone(string backend)
+    {
+        // dockerd's host and none are networks with IDs, connected and disconnected as any other; a container that
+        // joins another's namespace (--network container:X) is on no network of its own and logs none. A start that
+        // fails (no such command) logs the connect and the mount, then their release, and neither start nor die.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        var since = DateTimeOffset.UtcNow;
+        var host = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Cmd = ["true"], Network = "host" }, Ct);
+        await c.StartContainerAsync(host.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(host.Id, Ct));
+        var owner = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Name = "owner", Cmd = ["sleep", "60"], Network = "none" }, Ct);
+        await c.StartContainerAsync(owner.Id, Ct);
+        var joiner = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Cmd = ["true"], Network = "container:owner" }, Ct);
+        await c.StartContainerAsync(joiner.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(joiner.Id, Ct));
+        var failing = await c.CreateContainerAsync(new ContainerSpec { Image = "busybox", Cmd = ["nosuchcmd"], Network = "none", Binds = ["vol:/v"] }, Ct);
+        await Assert.ThrowsAnyAsync<BerthException>(() => c.StartContainerAsync(failing.Id, Ct));
+
+        var seen = (await c.EventsAsync(since, Ct)).Where(x => x.Type != "container" || x.Action is "start" or "die").ToList();
+        Assert.Equal(
+        [
+            $"network connect {HostId} {host.Id}", $"container start {host.Id} ", $"container die {host.Id} ", $"network disconnect {HostId} {host.Id}",
+            $"network connect {NoneId} {owner.Id}", $"container start {owner.Id} ",
+            $"container start {joiner.Id} ", $"container die {joiner.Id} ",
+            "volume create vol ", $"network connect {NoneId} {failing.Id}", $"volume mount vol {failing.Id}", $"network disconnect {NoneId} {failing.Id}", $"volume unmount vol {failing.Id}",
+        ], seen.Select(x => $"{x.Type} {x.Action} {x.ActorId} {x.Attributes.GetValueOrDefault("container")}"));
+        Assert.Equal(Attributes(("container", host.Id), ("name", "host"), ("type", "host")), seen[0].Attributes);
+        await c.RemoveContainerAsync(owner.Id, force: true, removeVolumes: true, Ct);
+    }
+
+    [Theory, MemberData(nameof(Backends))]
+    public async Task AnImagesVolumePathsGetAnonymousVolumesUnlessSomethingIsMountedThere(string backend)
+    {
+        // An image's VOLUME is an anonymous volume of each container (dockerd makes one at create and logs it, seeded
+        // with the image's files there): what the container writes there is the volume's, not its layer's, and
+        // goes with rm -v. A path the container mounts something else on gets none.
+        await using var e = await EngineBackend.StartAsync(backend, image, Ct);
+        var c = e.Client;
+        await c.ImportAsync(image.Path, "withvol:1", ["VOLUME /vol /etc", "CMD [\"/bin/sh\"]"], Ct);
+        var since = DateTimeOffset.UtcNow;
+        var row = await c.CreateContainerAsync(new ContainerSpec { Image = "withvol:1", Cmd = ["true"], Binds = ["named:/etc"] }, Ct);
+        await c.StartContainerAsync(row.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(row.Id, Ct));
+        var anon = Assert.Single(await c.ListVolumesAsync(Ct), v => v != "named");
+        Assert.Matches("^[0-9a-f]{64}$", anon);
+        var seeded = await c.CreateContainerAsync(new ContainerSpec { Image = "withvol:1", Cmd = ["sh", "-c", "test -f /etc/passwd && echo kept > /vol/f && cat /vol/f"] }, Ct);
+        await c.StartContainerAsync(seeded.Id, Ct);
+        Assert.Equal(0, await c.WaitContainerAsync(seeded.Id, Ct));
+        Assert.Equal("kept\n", string.Concat((await c.LogsAsync(seeded.Id, Ct)).Select(l => l.Text)));
+        Assert.Equal(4, (await c.ListVolumesAsync(Ct)).Count);
+        await c.RemoveContainerAsync(row.Id, force: false, removeVolumes: true, Ct);
+        await c.RemoveContainerAsync(seeded.Id, force: false, removeVolumes: true, Ct);
+        Assert.Equal(["named"], await c.ListVolumesAsync(Ct));
+
+        // The first container's volumes: the named one, then the image's, each made at its create.
+        var seen = (await c.EventsAsync(since, Ct)).Where(x => x.Type == "volume" && x.ActorId is "named" || x.ActorId == anon);
+        Assert.Equal(["create named -", $"create {anon} -", "mount named /etc", $"mount {anon} /vol", "unmount named -", $"unmount {anon} -", $"destroy {anon} -"],
+            seen.Select(x => $"{x.Action} {x.ActorId} {x.Attributes.GetValueOrDefault("destination", "-")}"));
+    }
+
+    private static readonly string NoneId = Networks.NetworkService.BuiltinId("none");
+    private static readonly string HostId = Networks.NetworkService.BuiltinId("host");
+
+    private static Dictionary<string, string> Attributes(params (string Key, string Value)[] pairs) => pairs.ToDictionary(p => p.Key, p => p.Value);
 }

@@ -52,6 +52,8 @@ public sealed record HostConfigBody
 {
     public List<string>? Binds { get; init; }
     public List<MountBody>? Mounts { get; init; }
+    /// <summary><c>--volumes-from CONTAINER[:ro|rw]</c>.</summary>
+    public List<string>? VolumesFrom { get; init; }
     public Dictionary<string, string>? Tmpfs { get; init; }
     public LogConfigBody? LogConfig { get; init; }
     public string? NetworkMode { get; init; }

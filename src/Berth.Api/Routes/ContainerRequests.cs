@@ -56,6 +56,7 @@ internal static class ContainerRequests
             Binds = binds,
             Mounts = mounts,
             Tmpfs = h.Tmpfs ?? new Dictionary<string, string>(),
+            VolumesFrom = h.VolumesFrom ?? [],
             ReadOnly = h.ReadonlyRootfs,
             Network = network,
             NetworkAliases = endpoint.Aliases,

@@ -16,7 +16,7 @@ internal static class EventsCommand
     {
         var since = new Option<string?>("--since") { Description = "Show all events created since timestamp (2013-01-02T13:23:37Z) or relative (42m)" };
         var until = new Option<string?>("--until") { Description = "Stream events until this timestamp" };
-        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output (container=, event=, image=, label=, type=, volume=)" };
+        var filter = new Option<string[]>("--filter", "-f") { Description = "Filter output (container=, event=, image=, label=, network=, scope=, type=, volume=)" };
         var format = new Option<string?>("--format") { Description = "Format output using a Go template or json" };
         var c = new Command(name, "Get real time events from the server") { since, until, filter, format };
         CliContext.Bind((ctx, p, ct) =>

@@ -72,14 +72,21 @@ internal static class SystemCommands
         {
             bool a = p.GetValue(all);
             if (!p.GetValue(force) && !ImageCommands.Confirm(ctx,
-                    "WARNING! This will remove:\n  - all stopped containers\n  - " + (a ? "all images without at least one container associated to them" : "all dangling images") + "\n  - unused build cache\n"))
+                    "WARNING! This will remove:\n  - all stopped containers\n  - all networks not used by at least one container\n  - " + (a ? "all images without at least one container associated to them" : "all dangling images") + "\n  - unused build cache\n"))
                 return 0;
-            // As docker: stopped containers first (they hold images), then images, then the build cache.
+            // As docker: stopped containers first (they hold images and networks), then networks, images, the build cache.
             var (containers, containerBytes) = ctx.Containers.Prune(ct);
             if (containers.Count > 0)
             {
                 ctx.Out.WriteLine("Deleted Containers:");
                 foreach (var id in containers) ctx.Out.WriteLine(id);
+                ctx.Out.WriteLine();
+            }
+            var networks = ctx.Containers.Networks.Prune(_ => true);
+            if (networks.Count > 0)
+            {
+                ctx.Out.WriteLine("Deleted Networks:");
+                foreach (var name in networks) ctx.Out.WriteLine(name);
                 ctx.Out.WriteLine();
             }
             var r = ctx.Images.Prune(a, ct);

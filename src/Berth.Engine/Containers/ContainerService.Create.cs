@@ -108,7 +108,7 @@ public sealed partial class ContainerService
                 lowers.Add(Path.Combine(dir, "empty"));
                 Directory.CreateDirectory(lowers[0]);
             }
-            var mounts = ResolveMounts(request, createdVolumes);
+            var mounts = ResolveMounts(request, config.Volumes?.Keys ?? Enumerable.Empty<string>(), createdVolumes);
             PopulateVolumes(mounts, lowers, dir, ct);
             var hostname = request.Hostname is { Length: > 0 } h ? h : id[..12];
             WriteNetworkFiles(dir, hostname, request, extraHosts, network);
@@ -387,8 +387,10 @@ public sealed partial class ContainerService
     }
 
     /// <summary>The request's binds, mounts and tmpfs as mounts, creating named and anonymous volumes as docker
-    /// does. A bind source must exist unless the request asks for it to be made (<c>-v</c>).</summary>
-    private List<ContainerMount> ResolveMounts(ContainerRequest request, List<string> createdVolumes)
+    /// does, then an anonymous volume at each of the image's VOLUME paths that nothing else is mounted on (moby
+    /// daemon/create_unix.go, in path order here: Go's map order there). A bind source must exist unless the request
+    /// asks for it to be made (<c>-v</c>).</summary>
+    private List<ContainerMount> ResolveMounts(ContainerRequest request, IEnumerable<string> imageVolumes, List<string> createdVolumes)
     {
         var requested = request.Binds.Concat(request.Mounts).ToList();
         // Every mount is checked before any volume or host directory is made.
@@ -437,6 +439,16 @@ public sealed partial class ContainerService
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var m in mounts)
             if (!seen.Add(CleanPath(m.Destination))) throw BerthException.Invalid($"Duplicate mount point: {m.Destination}");
+        foreach (var path in imageVolumes.Where(p => p.StartsWith('/')).Select(CleanPath).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            if (path == "/" || !seen.Add(path)) continue;
+            var name = Berth.Interop.KernelRandom.Hex(32);
+            if (Volumes.Ensure(name, anonymous: true)) createdVolumes.Add(name);
+            mounts.Add(new ContainerMount
+            {
+                Type = "volume", Name = name, Source = Volumes.DataPathOf(name), Destination = path, ReadWrite = true, Anonymous = true, Propagation = "",
+            });
+        }
         return mounts;
     }
 

@@ -187,12 +187,17 @@ public sealed partial class ContainerService
             throw new BerthException(ErrorKind.PermissionDenied, $"container {row.Id} is not connected to network {network.Name}");
         RecordNetworks(row, config);
         Store.Metadata.DeleteAttachments(row.Id, network.Id);
+        KeyValuePair<string, string>[] attributes = [new("container", row.Id), new("name", network.Name), new("type", network.Driver)];
         if (row.Status == "running" && Store.Metadata.EndpointsOfContainer(row.Id).FirstOrDefault(e => e.NetworkId == network.Id) is { } endpoint)
         {
             Networks.Disconnect(row.Id, endpoint);
             RouteAndFiles(row, $"/proc/{row.Pid}/ns/net");
+            // Compat: dockerd 20.10 records a running container's disconnect twice, once when it releases the endpoint
+            // (daemon.disconnectFromNetwork) and once for the command (DisconnectFromNetwork); scripts that count
+            // `docker events` lines see both.
+            Events.Record("network", "disconnect", network.Id, attributes);
         }
-        Events.Record("network", "disconnect", network.Id, [new("container", row.Id), new("name", network.Name), new("type", network.Driver)]);
+        Events.Record("network", "disconnect", network.Id, attributes);
         return Task.CompletedTask;
     }
 

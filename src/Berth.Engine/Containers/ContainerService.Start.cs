@@ -36,19 +36,29 @@ public sealed partial class ContainerService
         // Leftovers of a previous run whose parent died before cleaning up.
         if (row.Status == "exited" || row.StartedAt is not null) CleanupRuntime(row.Id);
         Container container;
+        var createOptions = new CreateOptions { Stdio = stdio };
+        RuntimeSpec? spec;
         try
         {
-            var createOptions = new CreateOptions { Stdio = stdio };
             // The spec this process has just written to config.json is used as is rather than read back.
-            var spec = TakeFreshSpec(row.Id);
+            spec = TakeFreshSpec(row.Id);
             if (Berth.Engine.Networks.NetworkService.ContainerOf(ConfigOf(row).Request.Network) is { } joined)
                 spec = JoinNetworkOf(row, joined, spec ?? SpecOf(DirOf(row.Id)));
+        }
+        catch (BerthException e)
+        {
+            RecordFailure(row, e);
+            throw;
+        }
+        try
+        {
             container = spec is not null
                 ? Runtime.Create(row.Id, DirOf(row.Id), spec, createOptions)
                 : Runtime.Create(row.Id, DirOf(row.Id), createOptions);
         }
         catch (BerthException e)
         {
+            RecordAbortedRun(row);
             RecordFailure(row, e);
             throw;
         }
@@ -62,6 +72,7 @@ public sealed partial class ContainerService
         {
             container.Dispose();
             CleanupRuntime(row.Id);
+            RecordAbortedRun(row);
             RecordFailure(row, e);
             throw;
         }
@@ -72,8 +83,17 @@ public sealed partial class ContainerService
             RestartCount = row.StartedAt is null ? 0 : row.RestartCount,
         };
         Berth.Oci.Diagnostics.Timeline.Mark("engine: started");
-        Store.Metadata.UpdateContainer(running);
-        Record(running, "start");
+        // The row and its events in one transaction (the networks connected and the volumes mounted, then the
+        // start): whoever sees it running finds them, and its die, which needs the running row, comes after them.
+        var events = RunEvents(running, start: true);
+        events.Add(Events.Make("container", "start", running.Id, EventAttributes(running, [])));
+        Store.Metadata.Write(_ =>
+        {
+            Store.Metadata.UpdateContainer(running);
+            Append(events);
+            return 0;
+        });
+        Events.Notify();
         StartHealthProber(running);
         return (container, running);
     }

@@ -208,13 +208,14 @@ public sealed partial class ContainerService
             }
         }
         Store.Metadata.DeleteContainer(id);
+        // Its anonymous volumes go before its destroy event, as dockerd logs their destroy first.
+        if (removeVolumes)
+            foreach (var m in ConfigOf(known ?? row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
+                Volumes.RemoveQuiet(m.Name!);
         Record(row, "destroy");
         DeleteDirectory(dir);
         AttachServer.Remove(AttachSocketOf(id));
         locked.DeleteFile();
-        if (removeVolumes)
-            foreach (var m in ConfigOf(known ?? row).Mounts.Where(m => m.Type == "volume" && m.Anonymous))
-                Volumes.RemoveQuiet(m.Name!);
     }
 
     /// <summary>The bytes of a container's writable layer and of its image (docker's SizeRw and, added, SizeRootFs).</summary>

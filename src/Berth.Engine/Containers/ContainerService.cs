@@ -72,17 +72,22 @@ public sealed partial class ContainerService
         return attrs;
     }
 
-    /// <summary>Records that a run of the container ended, with its "die" (and "oom") event in the same transaction:
-    /// whoever sees the container exited finds its die event already there, and a later destroy comes after it.
-    /// False when someone else recorded this exit first (one die per run).</summary>
+    /// <summary>Records that a run of the container ended, with its "die" (and "oom") event and then the end of the
+    /// run's network and volume events (<see cref="RunEvents"/>: disconnect, unmount) in the same transaction: whoever
+    /// sees the container exited finds them already there, and a later destroy comes after them. Whoever saw the exit
+    /// (the attached CLI, the monitor, an rm -f, a reader that found the parent gone) records it here; false when
+    /// someone else recorded this exit first (one die per run).</summary>
     internal bool RecordExit(ContainerRow row, ulong pidStart, int exitCode, bool oomKilled)
     {
+        // Made in the order they are appended, so that their times do not go back.
+        List<EventRecord> events = oomKilled ? [Events.Make("container", "oom", row.Id, EventAttributes(row, []))] : [];
+        events.Add(Events.Make("container", "die", row.Id,
+            EventAttributes(row, [("exitCode", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))])));
+        events.AddRange(RunEvents(row, start: false));
         var recorded = Store.Metadata.Write(_ =>
         {
             if (!Store.Metadata.RecordContainerExit(row.Id, pidStart, exitCode, oomKilled, Time.GetUtcNow())) return false;
-            if (oomKilled) Store.Metadata.AppendEvent(Events.Make("container", "oom", row.Id, EventAttributes(row, [])));
-            Store.Metadata.AppendEvent(Events.Make("container", "die", row.Id,
-                EventAttributes(row, [("exitCode", exitCode.ToString(System.Globalization.CultureInfo.InvariantCulture))])));
+            Append(events);
             return true;
         });
         if (recorded) Events.Notify();

@@ -5,7 +5,8 @@ using Berth.Storage.Metadata;
 
 namespace Berth.Engine.Events;
 
-/// <summary>Records what happens (container create/start/die/destroy …, image tag/delete …, volume create/destroy)
+/// <summary>Records what happens (container create/start/die/destroy …, image tag/delete …, volume create/mount/unmount/destroy,
+/// network create/connect/disconnect/destroy)
 /// in the store's event log, so that any process, now or later, can list or follow it as <c>docker events</c> does.
 /// A writer bumps <c>events.tick</c> in the store root after each event; a follower waits on that file
 /// (inotify) instead of polling the database.</summary>

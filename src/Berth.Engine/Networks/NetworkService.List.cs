@@ -24,7 +24,8 @@ public sealed partial class NetworkService
     }
 
     /// <summary><c>network prune</c>: removes the user networks no container (running or not) is set to join,
-    /// by its <c>--network</c> or a <c>network connect</c>; returns their names.</summary>
+    /// by its <c>--network</c> or a <c>network connect</c>; returns their names. The log has each one's destroy, then
+    /// the prune's own event (dockerd's, reclaiming no bytes).</summary>
     public IReadOnlyList<string> Prune(Func<NetworkInspect, bool> matches)
     {
         var used = store.Metadata.ListContainers().Select(r => ContainerService.ConfigOf(r).Request.Network).ToHashSet(StringComparer.Ordinal);
@@ -42,6 +43,7 @@ public sealed partial class NetworkService
                 // A container started on it meanwhile: it is in use after all.
             }
         }
+        Events.Record("network", "prune", "", [new("reclaimed", "0")]);
         return removed;
     }
 }

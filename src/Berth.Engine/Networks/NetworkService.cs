@@ -21,6 +21,14 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
     public const string DefaultNetwork = "bridge";
     public const string DefaultBridge = "berth0";
 
+    /// <summary>The log of network create, destroy and prune (a container's connect and disconnect are the container
+    /// service's).</summary>
+    private Events.EventService Events { get; } = new(store, time);
+
+    /// <summary>Records a network's event as dockerd does: its ID, name and driver.</summary>
+    private void Record(NetworkRow network, string action) =>
+        Events.Record("network", action, network.Id, [new("name", network.Name), new("type", network.Driver)]);
+
     /// <summary>The names <c>--network</c> takes that are not bridge networks: none, host, container:NAME|ID.</summary>
     public static bool IsBuiltinMode(string name) => name is "none" or "host" || name.StartsWith("container:", StringComparison.Ordinal);
 
@@ -108,6 +116,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
             try { BridgeDriver.RemoveBridge(bridgeName); } catch (BerthException) { }
             throw;
         }
+        Record(row, "create");
         return row;
     }
 
@@ -135,6 +144,7 @@ public sealed partial class NetworkService(Store store, TimeProvider time)
             BridgeDriver.ApplyRules(BridgeNetworks(), PortMappings());
             BridgeDriver.RemoveBridge(network.Bridge);
         }
+        Record(network, "destroy");
     }
 
     /// <summary><c>network inspect</c>.</summary>

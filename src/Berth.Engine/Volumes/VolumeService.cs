@@ -23,11 +23,20 @@ public sealed class VolumeService(Store store, TimeProvider time)
     public static bool ValidName(string name) =>
         name.Length > 1 && char.IsAsciiLetterOrDigit(name[0]) && name.All(c => char.IsAsciiLetterOrDigit(c) || c is '_' or '.' or '-');
 
-    /// <summary>Creates the volume if it does not exist; true when it was created.</summary>
+    /// <summary>Creates the volume if it does not exist; true when it was created. Either way the log gets a "create"
+    /// event, as dockerd's volume service records one for every create it is asked for: <c>volume create</c> of an
+    /// existing name, and each named or anonymous volume a container's create mounts.</summary>
     public bool Ensure(string name, bool anonymous, IReadOnlyDictionary<string, string>? labels = null)
     {
         if (!ValidName(name))
             throw BerthException.Invalid($"create {name}: \"{name}\" includes invalid characters for a local volume name, only \"[a-zA-Z0-9][a-zA-Z0-9_.-]\" are allowed");
+        var created = Create(name, anonymous, labels);
+        Events.Record("volume", "create", name, [new("driver", "local")]);
+        return created;
+    }
+
+    private bool Create(string name, bool anonymous, IReadOnlyDictionary<string, string>? labels)
+    {
         if (store.Metadata.GetVolume(name) is not null) return false;
         Directory.CreateDirectory(DataPathOf(name));
         var row = new VolumeRow
@@ -37,9 +46,7 @@ public sealed class VolumeService(Store store, TimeProvider time)
             Anonymous = anonymous,
             Labels = labels is { Count: > 0 } ? JsonSerializer.Serialize(new Dictionary<string, string>(labels), ContainerJsonContext.Default.DictionaryStringString) : null,
         };
-        if (!store.Metadata.TryAddVolume(row)) return false;
-        Events.Record("volume", "create", name, [new("driver", "local")]);
-        return true;
+        return store.Metadata.TryAddVolume(row);
     }
 
     public VolumeRow Get(string name) => store.Metadata.GetVolume(name) ?? throw BerthException.NotFound($"get {name}: no such volume");
@@ -72,18 +79,20 @@ public sealed class VolumeService(Store store, TimeProvider time)
         Events.Record("volume", "destroy", name, [new("driver", "local")]);
     }
 
-    /// <summary>Removes a volume no container uses, ignoring failures (cleanup after a failed create, <c>rm -v</c>).</summary>
+    /// <summary>Removes a volume no container uses, ignoring failures (cleanup after a failed create, <c>rm -v</c>);
+    /// its "destroy" event as <see cref="Remove"/>'s.</summary>
     public void RemoveQuiet(string name)
     {
         try
         {
-            if (UsedBy(name).Count > 0) return;
-            store.Metadata.DeleteVolume(name);
+            if (UsedBy(name).Count > 0 || !store.Metadata.DeleteVolume(name)) return;
             DeleteTree(Path.Combine(VolumesDir, name));
         }
         catch (BerthException)
         {
+            return;
         }
+        Events.Record("volume", "destroy", name, [new("driver", "local")]);
     }
 
     /// <summary><c>volume prune</c>: unused anonymous volumes, or with <paramref name="all"/> every unused volume.</summary>

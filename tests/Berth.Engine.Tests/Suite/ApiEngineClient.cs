@@ -61,7 +61,9 @@ public sealed class ApiEngineClient(BerthDaemon daemon) : IEngineClient
     {
         var body = new JsonObject { ["Image"] = spec.Image };
         if (spec.Cmd is not null) body["Cmd"] = new JsonArray([.. spec.Cmd.Select(c => (JsonNode?)c)]);
-        body["HostConfig"] = new JsonObject { ["Binds"] = new JsonArray([.. spec.Volumes.Select(v => (JsonNode?)$"{v.Volume}:{v.Target}")]) };
+        var hostConfig = new JsonObject { ["Binds"] = new JsonArray([.. spec.Volumes.Select(v => (JsonNode?)$"{v.Volume}:{v.Target}"), .. spec.Binds.Select(b => (JsonNode?)b)]) };
+        if (spec.Network is { } network) hostConfig["NetworkMode"] = network;
+        body["HostConfig"] = hostConfig;
         var created = await SendAsync(HttpMethod.Post, "/containers/create" + (spec.Name is null ? "" : "?name=" + Uri.EscapeDataString(spec.Name)), Json(body), ct);
         // The API answers the ID only (and warnings); the state is the inspect's, as the docker CLI would read it.
         return await InspectContainerAsync(created!["Id"]!.GetValue<string>(), ct);

@@ -59,13 +59,17 @@ public sealed record ImageEntry(string? Tag, string Id);
 
 public sealed record ImageRemoval(IReadOnlyList<string> Untagged, IReadOnlyList<string> Deleted);
 
-/// <summary>A container to create: busybox-style command, an optional name, named volumes mounted at a path.</summary>
+/// <summary>A container to create: busybox-style command, an optional name, named volumes mounted at a path, more
+/// mounts in <c>-v</c>'s syntax (<c>/path</c> for an anonymous volume, <c>NAME:/path:ro</c>, a bind), and the network
+/// mode (null: the installation's default).</summary>
 public sealed record ContainerSpec
 {
     public required string Image { get; init; }
     public string? Name { get; init; }
     public IReadOnlyList<string>? Cmd { get; init; }
     public IReadOnlyList<(string Volume, string Target)> Volumes { get; init; } = [];
+    public IReadOnlyList<string> Binds { get; init; } = [];
+    public string? Network { get; init; }
 }
 
 public sealed record ContainerState(string Id, string Name, string Status, int ExitCode, int Pid);

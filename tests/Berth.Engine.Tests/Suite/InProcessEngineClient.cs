@@ -45,7 +45,8 @@ public sealed class InProcessEngineClient(EngineOptions options) : IEngineClient
             Image = spec.Image,
             Name = spec.Name,
             Cmd = spec.Cmd,
-            Binds = [.. spec.Volumes.Select(v => new MountRequest { Type = MountKind.Volume, Source = v.Volume, Target = v.Target })],
+            Binds = [.. spec.Volumes.Select(v => new MountRequest { Type = MountKind.Volume, Source = v.Volume, Target = v.Target }), .. spec.Binds.Select(BindSyntax.Parse)],
+            Network = spec.Network ?? "default",
         }, ct);
         return Task.FromResult(State(row));
     }
