@@ -47,6 +47,32 @@ public sealed class EventsTests(BusyboxFixture image)
     }
 
     [Fact]
+    public void EverySignalOfStopKillAndRmIsAKillEventBeforeTheDie()
+    {
+        // dockerd logs a "kill" for each signal it sends: stop's stop signal, the SIGKILL after its timeout, kill's and
+        // rm -f's. Each comes before the die it causes; monitoring tools read "who ended this container" from them.
+        using var s = new ContainerStore(image);
+        var start = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000m).ToString("0.000", CultureInfo.InvariantCulture);
+        // pid 1 gets no default action from the kernel: only a signal it handles ends it, else stop's SIGKILL does.
+        s.Ok("run", "-d", "--name", "polite", "busybox", "sh", "-c", "trap 'exit 0' TERM; while true; do sleep 0.1; done");
+        s.Ok("stop", "-t", "30", "polite");
+        s.Ok("run", "-d", "--name", "stubborn", "busybox", "sleep", "300");
+        s.Ok("stop", "-t", "1", "stubborn");
+        s.Ok("run", "-d", "--name", "killed", "busybox", "sh", "-c", "trap 'exit 0' USR1; while true; do sleep 0.1; done");
+        s.Ok("kill", "-s", "USR1", "killed");
+        s.Ok("run", "-d", "--name", "forced", "busybox", "sleep", "300");
+        s.Ok("rm", "-f", "forced");
+        s.Ok("wait", "killed");
+
+        string Actions(string name) => s.Ok("events", "--since", start, "--until", "0s", "--filter", $"container={name}", "--filter", "event=kill",
+            "--filter", "event=die", "--filter", "event=stop", "--format", "{{.Action}}{{with .Actor.Attributes.signal}}={{.}}{{end}}");
+        Assert.Equal("kill=15\ndie\nstop\n", Actions("polite"));
+        Assert.Equal("kill=15\nkill=9\ndie\nstop\n", Actions("stubborn"));
+        Assert.Equal("kill=10\ndie\n", Actions("killed"));
+        Assert.Equal("kill=9\ndie\n", Actions("forced"));
+    }
+
+    [Fact]
     public async Task AFollowerSeesEventsFromOtherProcessesAsTheyHappen()
     {
         using var s = new ContainerStore(image);

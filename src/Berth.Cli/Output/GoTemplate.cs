@@ -392,14 +392,17 @@ public sealed class GoTemplate
     {
         public List<(string Name, object? Value)> Vars { get; } = [];
 
-        private TemplateException Error(int pos, string what)
+        /// <summary>An execution error at the node that starts at <paramref name="pos"/>; Go's column is that of the
+        /// part that failed (<paramref name="column"/>, a field in a chain), else the node's.</summary>
+        private TemplateException Error(int pos, string what, int? column = null)
         {
-            var line = 1 + template._text.AsSpan(0, pos).Count('\n');
-            var lineStart = template._text.LastIndexOf('\n', Math.Max(0, pos - 1)) + 1;
-            if (pos == 0) lineStart = 0;
+            var at = column ?? pos;
+            var line = 1 + template._text.AsSpan(0, at).Count('\n');
+            var lineStart = template._text.LastIndexOf('\n', Math.Max(0, at - 1)) + 1;
+            if (at == 0) lineStart = 0;
             var end = template._text.IndexOfAny(['}', ' ', '|', ')'], pos);
             var near = end < 0 ? template._text[pos..] : template._text[pos..end];
-            return new TemplateException($"template: :{line}:{pos - lineStart}: executing \"\" at <{near}>: {what}", isParse: false);
+            return new TemplateException($"template: :{line}:{at - lineStart}: executing \"\" at <{near}>: {what}", isParse: false);
         }
 
         public void Walk(List<Node> nodes, object? dot)
@@ -566,11 +569,22 @@ public sealed class GoTemplate
 
         private object? Field(object? value, string[] chain, int pos)
         {
+            string? via = null;
+            var next = pos;
             foreach (var name in chain)
             {
+                var parent = via;
+                via = name;
+                // Go's column is the chain's field that failed: ".Config.Nope" fails at ".Nope".
+                var at = next;
+                next += 1 + name.Length;
                 value = value switch
                 {
-                    JsonElement { ValueKind: JsonValueKind.Object } o => o.TryGetProperty(name, out var p) ? p : throw Error(pos, $"map has no entry for key \"{name}\""),
+                    // A key missing from one of docker's Go maps (labels, attributes, options …) is Go's invalid
+                    // value: "<no value>", and false; one missing from a struct is the raw fallback's error.
+                    JsonElement { ValueKind: JsonValueKind.Object } o => o.TryGetProperty(name, out var p) ? p
+                        : parent is not null && GoMaps.Contains(parent) ? null
+                        : throw Error(pos, $"map has no entry for key \"{name}\"", at),
                     JsonElement { ValueKind: JsonValueKind.Null } or null => throw Error(pos, $"nil pointer evaluating interface {{}}.{name}"),
                     _ => throw Error(pos, $"can't evaluate field {name} in type {TypeName(value)}"),
                 };
@@ -741,6 +755,14 @@ public sealed class GoTemplate
         JsonElement { ValueKind: JsonValueKind.Null } => null,
         long l => (double)l,
         _ => v,
+    };
+
+    /// <summary>The fields of docker's API types that are Go maps keyed by arbitrary strings (not structs): through
+    /// the typed values docker's CLI formats first, a key missing from one is no error.</summary>
+    private static readonly HashSet<string> GoMaps = new(StringComparer.Ordinal)
+    {
+        "Labels", "Attributes", "Options", "DriverOpts", "ExposedPorts", "Volumes", "Ports", "Networks", "Sysctls",
+        "StorageOpt", "Tmpfs", "Annotations", "Data", "Status", "Containers",
     };
 
     /// <summary>Go's truth: false, 0, "", nil and empty collections are false.</summary>

@@ -27,6 +27,9 @@ public sealed partial class ContainerService
         var config = ConfigOf(row);
         signal ??= StopSignalOf(config);
         var seconds = timeout ?? config.Request.StopTimeout ?? DefaultStopTimeout;
+        // Each signal is a "kill" event, as dockerd logs them (stop signal, then SIGKILL after the timeout), recorded
+        // before it is sent: the die its signal causes comes after it.
+        RecordKill(row, signal.Value);
         try
         {
             Runtime.Kill(row.Id, signal.Value);
@@ -36,6 +39,7 @@ public sealed partial class ContainerService
         }
         if (!WaitDead(row, seconds < 0 ? TimeSpan.MaxValue : TimeSpan.FromSeconds(seconds), ct))
         {
+            RecordKill(row, 9);
             KillAll(row.Id);
             WaitDead(row, TimeSpan.FromSeconds(30), ct);
         }
@@ -76,6 +80,9 @@ public sealed partial class ContainerService
         row = Reconcile(row);
         if (row.Status != "running") throw BerthException.Conflict($"Cannot kill container: {row.Name}: Container {row.Id} is not running");
         MarkStoppedByUser(row.Id);
+        // Before the signal, so that the die it causes comes after it (a container that exited since the look above
+        // has this one event more than dockerd would log).
+        RecordKill(row, signal);
         try
         {
             Runtime.Kill(row.Id, signal);
@@ -84,8 +91,10 @@ public sealed partial class ContainerService
         {
             throw BerthException.Conflict($"Cannot kill container: {row.Name}: Container {row.Id} is not running");
         }
-        Record(row, "kill", ("signal", signal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
     }
+
+    private void RecordKill(ContainerRow row, int signal) =>
+        Record(row, "kill", ("signal", signal.ToString(System.Globalization.CultureInfo.InvariantCulture)));
 
     /// <summary>A container stopped, killed or removed by a user is not restarted by its restart policy until it is
     /// started again (docker's HasBeenManuallyStopped): a file beside its bundle says so.</summary>
@@ -163,9 +172,9 @@ public sealed partial class ContainerService
             if (!force)
                 throw BerthException.Conflict($"You cannot remove a running container {row.Id}. Stop the container before attempting removal or force remove");
             MarkStoppedByUser(row.Id);
+            // dockerd's event for the SIGKILL of rm -f, recorded before it so that the die comes after it.
+            RecordKill(row, 9);
             KillAll(row.Id);
-            // dockerd's event for the SIGKILL of rm -f, before the die.
-            Record(row, "kill", ("signal", "9"));
             if (!WaitDead(row, TimeSpan.FromSeconds(30), ct))
                 throw new BerthException(ErrorKind.Unavailable, $"cannot remove container \"/{row.Name}\": could not kill it");
             // Recorded here rather than awaited from its parent (the monitor), which records it too and then waits for

@@ -61,10 +61,13 @@ public sealed class GoTemplateTests
     [InlineData("a  {{- \" b \" -}}  c", "a b c")]
     [InlineData("{{/* a comment */}}ok", "ok")]
     [InlineData("{{.Name}}\\t{{.Config.Image}}", "/fmt1\tbusybox")]
+    [InlineData("A{{.Config.Labels.nope}}B", "A<no value>B")]
+    [InlineData("{{with .Config.Labels.nope}}set{{else}}unset{{end}} {{if .Config.Labels.a}}a{{end}}", "unset a")]
     public void RendersAsDockerDoes(string template, string expected) => Assert.Equal(expected, Run(template));
 
     [Theory]
     [InlineData("{{.Foo}}", "template: :1:2: executing \"\" at <.Foo>: map has no entry for key \"Foo\"")]
+    [InlineData("{{.Config.Nope}}", "template: :1:9: executing \"\" at <.Config.Nope>: map has no entry for key \"Nope\"")]
     [InlineData("{{.State.Health.Status}}", "nil pointer evaluating interface {}.Status")]
     [InlineData("{{index .Config.Cmd 5}}", "index out of range: 5")]
     [InlineData("{{range .Name}}{{end}}", "range can't iterate over /fmt1")]
