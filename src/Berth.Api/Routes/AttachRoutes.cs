@@ -73,7 +73,7 @@ internal static class AttachRoutes
             {
                 // A start between the first look above and AddPending did not see this attach: it is connected here
                 // then (or by the start's second look, ConnectLatePendingAttaches, whichever claims it).
-                if (service.TryResolve(row.Id, out var started) && started!.StartedAt != row.StartedAt && pending.TryClaim())
+                if (service.Recorded(row.Id) is { } started && started.StartedAt != row.StartedAt && pending.TryClaim())
                     pending.Session.TrySetResult(await service.AttachAsync(started, streams, ct));
                 await using (ct.Register(() => pending.Session.TrySetCanceled()))
                     session = await pending.Session.Task;
@@ -112,7 +112,7 @@ internal static class AttachRoutes
             foreach (var p in pending) p.Session.TrySetException(e);
             throw;
         }
-        ConnectPending(service, service.Resolve(row.Id), pending);
+        ConnectPending(service, service.Recorded(row.Id) ?? throw BerthException.NotFound($"No such container: {row.Id}"), pending);
         return true;
     }
 
@@ -122,7 +122,7 @@ internal static class AttachRoutes
         var pending = Sessions(ctx).TakePending(row.Id);
         if (pending.Count == 0) return;
         var service = ctx.Engine().Containers;
-        ConnectPending(service, service.Resolve(row.Id), pending);
+        ConnectPending(service, service.Recorded(row.Id) ?? throw BerthException.NotFound($"No such container: {row.Id}"), pending);
     }
 
     private static void ConnectPending(ContainerService service, Storage.Metadata.ContainerRow running, IReadOnlyList<Sessions.PendingAttach> pending)

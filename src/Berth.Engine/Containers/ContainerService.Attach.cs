@@ -18,7 +18,11 @@ public sealed partial class ContainerService
     public async Task<StdioSession> AttachAsync(ContainerRow row, AttachStreams streams, CancellationToken ct)
     {
         if (!OperatingSystem.IsLinux()) throw new PlatformNotSupportedException();
-        row = Reconcile(row);
+        // A live monitor serves the attach even when its init has just exited: it sends the rest of the output, then
+        // the exit code. One started for an attach first (docker run, run -it) reaps its init only once a client has
+        // come, so reconciling here — waiting for that monitor to record the exit — waited for this very attach (a
+        // second per docker run of a short command, until the wait timed out).
+        if (!(row.Status == "running" && Berth.Runtime.Process.ProcessInfo.IsAlive(row.MonitorPid, row.MonitorStart))) row = Reconcile(row);
         if (row.Status != "running") throw BerthException.Conflict("You cannot attach to a stopped container, start it first");
         var config = ConfigOf(row);
         var tty = config.Request.Tty;

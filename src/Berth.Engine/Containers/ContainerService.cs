@@ -158,6 +158,10 @@ public sealed partial class ContainerService
         throw BerthException.NotFound($"No such container: {nameOrId}");
     }
 
+    /// <summary>The container's row as recorded, not reconciled (null when it is gone): what an attach to a run just
+    /// started connects with (see <see cref="AttachAsync"/>), where reconciling would wait for the attach itself.</summary>
+    public ContainerRow? Recorded(string id) => Store.Metadata.GetContainer(id);
+
     public bool TryResolve(string nameOrId, out ContainerRow? row)
     {
         var md = Store.Metadata;
