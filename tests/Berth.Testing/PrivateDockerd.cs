@@ -3,9 +3,10 @@ using System.Diagnostics;
 namespace Berth.Testing;
 
 /// <summary>A dockerd of the test's own (Debian's 20.10), to compare berth with: its own socket, data root, exec root
-/// and pidfile, so it never meets the machine's docker, and <c>--iptables=false</c>. In a network namespace of the
-/// test's own (<paramref name="netns"/>, entered with nsenter) it keeps its default bridge there; without one it runs
-/// with <c>--bridge=none</c>, making no link in the machine's namespace. Started ready (it answers the docker CLI);
+/// and pidfile, so it never meets the machine's docker, and <c>--iptables=false</c>. It runs in a network namespace
+/// of the test's own (<paramref name="netns"/>, entered with nsenter) and keeps its default bridge there: a dockerd
+/// in the machine's namespace, even with <c>--bridge=none</c>, deletes the machine's <c>docker0</c> as it starts (its
+/// removeDefaultBridgeInterface), which broke every later docker run of the machine's dockerd. Started ready (it answers the docker CLI);
 /// dispose removes its containers, stops it with SIGTERM, unmounts what it left and removes its directories.</summary>
 public sealed class PrivateDockerd : IDisposable
 {
@@ -14,7 +15,7 @@ public sealed class PrivateDockerd : IDisposable
     private readonly Process _process;
     private readonly System.Text.StringBuilder _log = new();
 
-    public PrivateDockerd(string? netns = null)
+    public PrivateDockerd(string netns)
     {
         HostCapabilities.RequireRoot();
         HostCapabilities.RequireTool(Binary);
@@ -26,9 +27,8 @@ public sealed class PrivateDockerd : IDisposable
         Socket = $"/tmp/berth-dockerd-{tag}.sock";
         PidFile = $"/tmp/berth-dockerd-{tag}.pid";
         string[] args = ["-H", "unix://" + Socket, "--data-root", DataRoot, "--exec-root", ExecRoot, "--pidfile", PidFile, "--iptables=false", "--log-level", "warn"];
-        if (netns is null) args = [.. args, "--bridge=none"];
-        if (netns is not null) args = [$"--net=/run/netns/{netns}", Binary, .. args];
-        var psi = new ProcessStartInfo(netns is null ? Binary : "nsenter")
+        args = [$"--net=/run/netns/{netns}", Binary, .. args];
+        var psi = new ProcessStartInfo("nsenter")
         {
             RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
         };
