@@ -120,24 +120,27 @@ public sealed partial class RunRemoveRaceTests(BusyboxFixture image)
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
             if (!int.TryParse(Path.GetFileName(dir), out var pid) || pid == Environment.ProcessId) continue;
-            string cmdline, cgroup, status;
             try
             {
-                cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
-                cgroup = File.ReadAllText(Path.Combine(dir, "cgroup"));
-                status = File.ReadAllText(Path.Combine(dir, "status"));
+                var cmdline = File.ReadAllText(Path.Combine(dir, "cmdline")).Replace('\0', ' ');
+                var cgroup = File.ReadAllText(Path.Combine(dir, "cgroup"));
+                var why = cmdline.Contains(s.Root, StringComparison.Ordinal) ? "naming the store"
+                    : ids.FirstOrDefault(id => cgroup.Contains(id, StringComparison.Ordinal)) is { } id ? $"in the cgroup of {id}" : null;
+                if (why is null) continue;
+                left.Add(Left(pid, cmdline, File.ReadAllText(Path.Combine(dir, "status")), why));
             }
             catch (IOException)
             {
                 continue;
             }
-            var why = cmdline.Contains(s.Root, StringComparison.Ordinal) ? "naming the store"
-                : ids.FirstOrDefault(id => cgroup.Contains(id, StringComparison.Ordinal)) is { } id ? $"in the cgroup of {id}" : null;
-            if (why is null) continue;
-            var state = Field(status, "State:");
-            left.Add(new LeftProcess(pid, cmdline, state.Length > 0 ? state[0] : '?', Field(status, "PPid:"), why));
         }
         return left;
+    }
+
+    private static LeftProcess Left(int pid, string cmdline, string status, string why)
+    {
+        var state = Field(status, "State:");
+        return new LeftProcess(pid, cmdline, state.Length > 0 ? state[0] : '?', Field(status, "PPid:"), why);
     }
 
     private static string Field(string status, string name) =>

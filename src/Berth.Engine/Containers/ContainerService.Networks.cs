@@ -46,13 +46,20 @@ public sealed partial class ContainerService
     {
         var mode = ConfigOf(row).Request.Network;
         if (NetworkService.IsBuiltinMode(mode) || mode.Length == 0) return [mode is "" ? "none" : mode];
+        return [.. NetworksStillThere(row).Select(n => n.Name)];
+    }
+
+    /// <summary>The networks of a container of a network mode (not none, host or container:…), in the order it joined
+    /// them; a network removed since is left out.</summary>
+    private IReadOnlyList<NetworkRow> NetworksStillThere(ContainerRow row)
+    {
         try
         {
-            return [.. NetworksOf(row).Select(n => n.Network.Name)];
+            return [.. NetworksOf(row).Select(n => n.Network)];
         }
         catch (BerthException e) when (e.Kind == ErrorKind.NotFound)
         {
-            return [.. Store.Metadata.AttachmentsOfContainer(row.Id).Select(a => Store.Metadata.GetNetwork(a.NetworkId)?.Name).OfType<string>()];
+            return [.. Store.Metadata.AttachmentsOfContainer(row.Id).Select(a => Store.Metadata.GetNetwork(a.NetworkId)).OfType<NetworkRow>()];
         }
     }
 

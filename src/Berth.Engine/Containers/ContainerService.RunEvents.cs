@@ -52,16 +52,7 @@ public sealed partial class ContainerService
         if (mode is "" or "none") return [(NetworkService.BuiltinId("none"), "none", "null")];
         if (mode == "host") return [(NetworkService.BuiltinId("host"), "host", "host")];
         if (NetworkService.ContainerOf(mode) is not null) return [];
-        IEnumerable<NetworkRow> networks;
-        try
-        {
-            networks = NetworksOf(row).Select(n => n.Network);
-        }
-        catch (BerthException e) when (e.Kind == ErrorKind.NotFound)
-        {
-            networks = Store.Metadata.AttachmentsOfContainer(row.Id).Select(a => Store.Metadata.GetNetwork(a.NetworkId)).OfType<NetworkRow>();
-        }
-        return networks.OrderBy(n => n.Name == NetworkService.DefaultNetwork ? 0 : 1).Select(n => (n.Id, n.Name, n.Driver)).ToList();
+        return NetworksStillThere(row).OrderBy(n => n.Name == NetworkService.DefaultNetwork ? 0 : 1).Select(n => (n.Id, n.Name, n.Driver)).ToList();
     }
 
     /// <summary>Appends <paramref name="events"/> inside the caller's transaction.</summary>
